@@ -1,0 +1,1 @@
+"""Target systems, accounts, access requests, departures and provisioning."""

@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class CcapAdminConfig(AdminConfig):
+    """The Django admin, on a site that only administrators may use."""
+
+    default_site = "helpdesk.admin_site.CcapAdminSite"

@@ -1,0 +1,1 @@
+"""The ticket workflow, business calendar and SLA clocks. Knows no other project app."""

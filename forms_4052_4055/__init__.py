@@ -1,0 +1,1 @@
+"""Security forms 4052 and 4055 (and their successors): issue, receive, verify, file, expire."""

@@ -1,0 +1,210 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.models import (
+    Absence,
+    Agency,
+    DesignationRole,
+    LocalExpertDesignation,
+    Office,
+    Person,
+    PersonEmail,
+    Region,
+)
+from helpdesk.services.directory import designate_local_expert, remove_designation
+
+
+@admin.register(Region)
+class RegionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "name"]
+    search_fields = ["name"]
+
+
+class OfficeInline(admin.TabularInline):
+    model = Office
+    extra = 0
+    fields = ["name", "city", "phone", "active"]
+    show_change_link = True
+
+
+@admin.register(Agency)
+class AgencyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "region", "office_count", "active"]
+    list_filter = ["kind", "region", "active"]
+    search_fields = ["name", "code"]
+    list_select_related = ["region"]
+    inlines = [OfficeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_office_count=Count("offices"))
+
+    @admin.display(description="Offices", ordering="_office_count")
+    def office_count(self, obj: Agency) -> int:
+        return obj._office_count
+
+
+class DesignationInline(admin.TabularInline):
+    model = LocalExpertDesignation
+    extra = 0
+    max_num = 2
+    fields = ["role", "person", "designated_at"]
+    readonly_fields = ["designated_at"]
+    autocomplete_fields = ["person"]
+
+
+class MissingExpertFilter(admin.SimpleListFilter):
+    title = "local experts"
+    parameter_name = "experts"
+
+    def lookups(self, request, model_admin):
+        return [("no_primary", "No primary"), ("no_alternate", "No alternate")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no_primary", "no_alternate"):
+            role = DesignationRole.PRIMARY if self.value() == "no_primary" else "alternate"
+            return queryset.exclude(designations__role=role)
+        return queryset
+
+
+@admin.register(Office)
+class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "agency", "city", "primary_expert", "alternate_expert", "active"]
+    list_filter = [MissingExpertFilter, "agency__kind", "agency__region", "active"]
+    search_fields = ["name", "city", "agency__name", "agency__code"]
+    autocomplete_fields = ["agency"]
+    inlines = [DesignationInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("agency")
+            .prefetch_related("designations__person")
+        )
+
+    def _expert(self, obj: Office, role: str) -> str:
+        found = [d.person for d in obj.designations.all() if d.role == role]
+        return str(found[0]) if found else "-"
+
+    @admin.display(description="Primary")
+    def primary_expert(self, obj: Office) -> str:
+        return self._expert(obj, DesignationRole.PRIMARY)
+
+    @admin.display(description="Alternate")
+    def alternate_expert(self, obj: Office) -> str:
+        return self._expert(obj, DesignationRole.ALTERNATE)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not LocalExpertDesignation:
+            return super().save_formset(request, form, formset, change)
+        # Designations go through the directory service: one place for the rules, the audit
+        # and the local expert role that follows a designation.
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk is not None:
+                remove_designation(deleted.instance, by=request.user, note="Removed in admin.")
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed() or not row.cleaned_data:
+                continue
+            designate_local_expert(
+                form.instance,
+                row.cleaned_data["person"],
+                row.cleaned_data["role"],
+                by=request.user,
+                note="Designated in admin.",
+            )
+        return None
+
+
+class PersonEmailInline(admin.TabularInline):
+    model = PersonEmail
+    extra = 1
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 0
+    fields = ["starts_at", "ends_at", "reason", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+
+
+class DesignatedFilter(admin.SimpleListFilter):
+    title = "local expert"
+    parameter_name = "designated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Designated"), ("no", "Not designated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(designations__isnull=False).distinct()
+        if self.value() == "no":
+            return queryset.filter(designations__isnull=True)
+        return queryset
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "office", "job_title", "email", "user", "active"]
+    list_filter = ["active", DesignatedFilter, "office__agency__kind", "office__agency__region"]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "emails__address",
+        "office__name",
+        "office__agency__name",
+        "user__username",
+    ]
+    autocomplete_fields = ["office", "user"]
+    list_select_related = ["office__agency", "user"]
+    inlines = [PersonEmailInline, AbsenceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("emails")
+
+    @admin.display(description="Email")
+    def email(self, obj: Person) -> str:
+        return obj.primary_email
+
+
+@admin.register(LocalExpertDesignation)
+class LocalExpertDesignationAdmin(admin.ModelAdmin):
+    list_display = ["office", "role", "person", "designated_at"]
+    list_filter = ["role", "office__agency__kind", "office__agency__region"]
+    search_fields = [
+        "person__first_name",
+        "person__last_name",
+        "office__name",
+        "office__agency__name",
+    ]
+    autocomplete_fields = ["office", "person"]
+    list_select_related = ["office__agency", "person"]
+    readonly_fields = ["designated_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Change a designation by designating someone else: the service replaces and audits.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        designated = designate_local_expert(
+            obj.office, obj.person, obj.role, by=request.user, note="Designated in admin."
+        )
+        obj.pk = designated.pk
+
+    def delete_model(self, request, obj) -> None:
+        remove_designation(obj, by=request.user, note="Removed in admin.")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for designation in queryset:
+            remove_designation(designation, by=request.user, note="Removed in admin.")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "starts_at", "ends_at", "reason", "recorded_by"]
+    list_filter = [("ends_at", admin.DateFieldListFilter)]
+    search_fields = ["person__first_name", "person__last_name", "reason"]
+    autocomplete_fields = ["person"]
+    list_select_related = ["person", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    date_hierarchy = "starts_at"

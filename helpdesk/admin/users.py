@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+
+from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.models import User
+
+
+@admin.register(User)
+class CcapUserAdmin(AuditedAdminMixin, UserAdmin):
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role_names",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["groups", "is_active", "is_superuser"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Roles", {"fields": ("is_active", "groups")}),
+        ("Superuser", {"classes": ("collapse",), "fields": ("is_superuser",)}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ["groups"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Roles")
+    def role_names(self, obj: User) -> str:
+        return ", ".join(sorted(g.name for g in obj.groups.all()))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class CcapGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    pass

@@ -1,0 +1,40 @@
+"""LDAP login: map directory groups to roles and link the login to its directory person."""
+
+import logging
+
+from django.conf import settings
+from django.dispatch import receiver
+from django_auth_ldap.backend import LDAPBackend, populate_user
+
+from helpdesk.models import Person
+from helpdesk.roles import Role
+from helpdesk.services.roles import set_roles
+
+log = logging.getLogger(__name__)
+
+
+@receiver(populate_user, sender=LDAPBackend, dispatch_uid="ccap_ldap_roles")
+def sync_roles_from_ldap(sender, user, ldap_user, **kwargs) -> None:
+    """The directory decides the mapped roles at every login; a local expert designation in
+    the help desk's own directory keeps the local expert role whatever LDAP says."""
+    if user.pk is None:
+        user.save()  # populate_user runs before the first save; roles need a row
+    _link_person(user)
+    role_groups: dict[str, str] = getattr(settings, "CCAP_LDAP_ROLE_GROUPS", {})
+    member_of = {dn.lower() for dn in ldap_user.group_dns}
+    roles = {role for role, dn in role_groups.items() if dn.lower() in member_of}
+    person = getattr(user, "person", None)
+    if person is not None and person.designations.exists():
+        roles.add(Role.LOCAL_EXPERT)
+    set_roles(user, roles, by=None, note="LDAP login", actor_label="ldap")
+
+
+def _link_person(user) -> None:
+    """Link a new LDAP login to the directory person with the same address, if unlinked."""
+    if not user.email or Person.objects.filter(user=user).exists():
+        return
+    matches = list(Person.objects.active().with_email(user.email).filter(user__isnull=True)[:2])
+    if len(matches) == 1:
+        matches[0].user = user
+        matches[0].save(update_fields=["user", "updated_at"])
+        log.info("Linked LDAP login %s to directory person %s", user.username, matches[0].pk)

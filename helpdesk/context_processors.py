@@ -1,0 +1,24 @@
+from django.urls import reverse
+
+from helpdesk.permissions import can_use_admin
+from helpdesk.roles import Role, roles_of
+
+
+def navigation(request) -> dict:
+    """The navigation links the signed-in user's roles open; nothing for anonymous visitors."""
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if user is not None else frozenset()
+    if not roles and not (user and user.is_authenticated):
+        return {"nav_links": [], "user_roles": roles}
+    links = [("Home", reverse("home"))]
+    if roles:
+        links.append(("Directory", reverse("directory")))
+    if Role.LOCAL_EXPERT in roles or Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:
+        links.append(("Absences", reverse("absence_list")))
+    if can_use_admin(user):
+        links.append(("Administration", reverse("admin:index")))
+    return {"nav_links": links, "user_roles": roles, "role_labels": _labels(roles)}
+
+
+def _labels(roles) -> list[str]:
+    return [label for value, label in Role.choices if value in roles]

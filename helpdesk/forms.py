@@ -1,0 +1,46 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from helpdesk.models import AgencyKind, Person, Region
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's own date and time picker; plain text entry still works without it."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class AbsenceForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.none(), label="Local expert")
+    starts_at = forms.DateTimeField(label="Away from", widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label="Back on", widget=DateTimeLocalInput())
+    reason = forms.CharField(
+        max_length=200, required=False, help_text="Optional, e.g. 'Vacation' or 'Training'."
+    )
+
+    def __init__(self, *args, people, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        if people.count() == 1:
+            self.fields["person"].initial = people.first()
+            self.fields["person"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            raise ValidationError("The absence must end after it starts.")
+        return cleaned
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), required=False, empty_label="All regions"
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "All agency types"), *AgencyKind.choices], required=False, label="Type"
+    )

@@ -1,0 +1,65 @@
+"""The audit trail: who did what to which record, when, with the values before and after."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class AuditKind(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+    DESIGNATED = "designated", "Local expert designated"
+    UNDESIGNATED = "undesignated", "Local expert designation removed"
+    ABSENCE_RECORDED = "absence_recorded", "Absence recorded"
+    ABSENCE_CANCELLED = "absence_cancelled", "Absence cancelled"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_object(self, obj: models.Model) -> "AuditEventQuerySet":
+        return self.filter(
+            target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)
+        )
+
+
+class AuditEvent(models.Model):
+    """An immutable record. Written only through ``helpdesk.services.audit.record``."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        help_text="Empty when the system acted (a schedule, a command, the mail intake).",
+    )
+    actor_label = models.CharField(
+        max_length=150, help_text="Who acted, as shown when the event was written."
+    )
+    kind = models.CharField(max_length=40, choices=AuditKind.choices, db_index=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=255)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.kind} {self.target_repr}"
+
+    def changed_fields(self) -> dict[str, tuple[object, object]]:
+        before, after = self.before or {}, self.after or {}
+        return {
+            key: (before.get(key), after.get(key))
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        }

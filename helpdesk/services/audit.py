@@ -1,0 +1,80 @@
+"""Writing the audit trail. Every service that changes the directory or access calls ``record``."""
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from helpdesk.models import AuditEvent, AuditKind
+
+SYSTEM_LABEL = "system"
+# Never copied into an audit event, whatever the model: a hash is still a secret to guard.
+_SECRET_FIELDS = frozenset({"password"})
+
+
+def record(
+    kind: AuditKind,
+    *,
+    actor,
+    target: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+    actor_label: str = "",
+) -> AuditEvent:
+    """Write one audit event. ``actor`` is a user, or None when the system acted."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label or _label(actor),
+        kind=kind,
+        target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+        target_id=str(target.pk),
+        target_repr=str(target)[:255],
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's field values as JSON-ready data: foreign keys as ids, many-to-many as
+    sorted id lists (read from the database, so call it after related objects are saved)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _SECRET_FIELDS:
+            continue
+        data[field.name] = _jsonable(field.value_from_object(instance))
+    if instance.pk is not None:
+        for field in instance._meta.many_to_many:
+            related = getattr(instance, field.name).values_list("pk", flat=True)
+            data[field.name] = sorted(_jsonable(pk) for pk in related)
+    return data
+
+
+def snapshot_from_db(instance: models.Model) -> dict[str, Any] | None:
+    """The stored state of ``instance`` (None when it is not saved yet)."""
+    if instance.pk is None:
+        return None
+    stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+    return snapshot(stored) if stored is not None else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} bytes>"
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
+        return value.name or ""
+    return value
+
+
+def _label(actor) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return SYSTEM_LABEL
+    return actor.get_username()
