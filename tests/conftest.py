@@ -1,0 +1,69 @@
+"""Shared personas. One agency ("Northern Lights CCR&R") with an office whose primary and
+alternate local experts are Pat and Alex, an agency user Alice, help desk staff Hannah, MIS
+staff Mike, an administrator Ada, and Otto, a local expert of another agency."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from helpdesk.models import DesignationRole, Office, Person
+from helpdesk.roles import Role
+from tests.factories import (
+    TEST_PASSWORD,
+    AgencyFactory,
+    DesignationFactory,
+    OfficeFactory,
+    PersonFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class World:
+    office: Office
+    other_office: Office
+    alice: Person  # agency user
+    pat: Person  # primary local expert
+    alex: Person  # alternate local expert
+    hannah: object  # help desk user
+    mike: object  # MIS user
+    ada: object  # administrator user
+    otto: Person  # local expert of another agency
+    password: str = TEST_PASSWORD
+
+
+def _person(office, username, first, last, *roles, title="Caseworker"):
+    user = UserFactory(username=username, first_name=first, last_name=last, roles=list(roles))
+    return PersonFactory(
+        office=office,
+        first_name=first,
+        last_name=last,
+        job_title=title,
+        user=user,
+        email=f"{username}@example.org",
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    agency = AgencyFactory(name="Northern Lights CCR&R", code="northern-lights")
+    office = OfficeFactory(agency=agency, name="Rockford office", city="Rockford")
+    other_office = OfficeFactory(name="Carbondale office", city="Carbondale")
+    pat = _person(office, "pat", "Pat", "Primary", Role.LOCAL_EXPERT, title="Lead caseworker")
+    alex = _person(office, "alex", "Alex", "Alternate", Role.LOCAL_EXPERT)
+    otto = _person(other_office, "otto", "Otto", "Outsider", Role.LOCAL_EXPERT)
+    DesignationFactory(office=office, person=pat, role=DesignationRole.PRIMARY)
+    DesignationFactory(office=office, person=alex, role=DesignationRole.ALTERNATE)
+    DesignationFactory(office=other_office, person=otto, role=DesignationRole.PRIMARY)
+    state = OfficeFactory(agency=AgencyFactory(state_unit=True, name="IDHS"), name="Springfield")
+    return World(
+        office=office,
+        other_office=other_office,
+        alice=_person(office, "alice", "Alice", "Agency", Role.AGENCY_USER),
+        pat=pat,
+        alex=alex,
+        hannah=_person(state, "hannah", "Hannah", "Helpdesk", Role.HELP_DESK).user,
+        mike=_person(state, "mike", "Mike", "Mis", Role.MIS).user,
+        ada=_person(state, "ada", "Ada", "Admin", Role.ADMINISTRATOR).user,
+        otto=otto,
+    )
