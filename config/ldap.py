@@ -2,7 +2,7 @@
 
 Directory groups map to the help desk roles through ``LDAP_GROUP_<ROLE>`` variables holding a
 group DN each (``LDAP_GROUP_HELP_DESK=cn=ccap-helpdesk,ou=groups,dc=example,dc=org``). The mapping
-is applied at every LDAP login by ``helpdesk.auth.ldap.sync_roles_from_ldap``.
+is applied at every LDAP login by ``helpdesk.auth.ldap_roles.sync_roles_from_ldap``.
 """
 
 import os
@@ -41,6 +41,8 @@ def ldap_settings(environ: Mapping[str, str] | None = None) -> LdapConfig:
         for role in ROLE_NAMES
         if env.get(f"LDAP_GROUP_{role.upper()}", "").strip()
     }
+    for role, dn in role_groups.items():
+        _require_dn(f"LDAP_GROUP_{role.upper()}", dn)
     if role_groups and not group_base:
         raise ImproperlyConfigured("LDAP_GROUP_SEARCH_BASE is needed to map LDAP groups to roles.")
 
@@ -69,7 +71,9 @@ def ldap_settings(environ: Mapping[str, str] | None = None) -> LdapConfig:
         settings["AUTH_LDAP_GROUP_TYPE"] = GroupOfNamesType()
         settings["AUTH_LDAP_FIND_GROUP_PERMS"] = False
     if env.get("LDAP_REQUIRE_GROUP", "").strip():
-        settings["AUTH_LDAP_REQUIRE_GROUP"] = env["LDAP_REQUIRE_GROUP"].strip()
+        settings["AUTH_LDAP_REQUIRE_GROUP"] = _require_dn(
+            "LDAP_REQUIRE_GROUP", env["LDAP_REQUIRE_GROUP"].strip()
+        )
     return LdapConfig(enabled=True, django_settings=settings)
 
 
@@ -77,4 +81,12 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ImproperlyConfigured(f"{name} must be set when LDAP_SERVER_URI is set.")
+    return value
+
+
+def _require_dn(name: str, value: str) -> str:
+    import ldap.dn
+
+    if not ldap.dn.is_dn(value):
+        raise ImproperlyConfigured(f"{name} must be a DN (cn=...,ou=...,dc=...), got {value!r}.")
     return value

@@ -233,6 +233,9 @@ IMAP = {
 }
 MAIL_DROP_DIR = Path(env_str("MAIL_DROP_DIR", str(VAR_DIR / "maildrop")))
 
+# The password of every demo login made by `manage.py seed_demo` (refused in production).
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ccap-demo-2026")
+
 # --- Internationalisation: the program runs on Central time ----------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
@@ -269,6 +272,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_auth_ldap": {"level": env_str("LDAP_LOG_LEVEL", "WARNING")},
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from helpdesk.models import Absence, DesignationRole, Office, Person
+from helpdesk.models import Absence, AgencyKind, DesignationRole, Office, Person
 from helpdesk.panels import Panel, register_panel
 from helpdesk.permissions import person_of
 from helpdesk.roles import Role
@@ -42,6 +42,7 @@ def coverage_gaps(user) -> dict | None:
     """Offices where a problem has nowhere to go: no primary, no alternate, or nobody acting."""
     offices = (
         Office.objects.filter(active=True, agency__active=True)
+        .exclude(agency__kind=AgencyKind.STATE_UNIT)  # state units have no local experts
         .select_related("agency")
         .annotate(
             primaries=Count("designations", filter=Q(designations__role=DesignationRole.PRIMARY)),

@@ -37,6 +37,11 @@ class OfficeCoverage:
             else (DesignationRole.ALTERNATE)
         )
 
+    @property
+    def acting_role_label(self) -> str:
+        role = self.acting_role
+        return DesignationRole(role).label if role else ""
+
     def is_absent(self, person: Person) -> bool:
         return person.pk in self.absent_person_ids
 

@@ -113,6 +113,8 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 by=request.user,
                 note="Designated in admin.",
             )
+        # The admin's change message reads these; the audit trail has the full story.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 
 

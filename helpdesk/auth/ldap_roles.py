@@ -2,6 +2,7 @@
 
 import logging
 
+import ldap.dn
 from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import LDAPBackend, populate_user
@@ -21,12 +22,20 @@ def sync_roles_from_ldap(sender, user, ldap_user, **kwargs) -> None:
         user.save()  # populate_user runs before the first save; roles need a row
     _link_person(user)
     role_groups: dict[str, str] = getattr(settings, "CCAP_LDAP_ROLE_GROUPS", {})
-    member_of = {dn.lower() for dn in ldap_user.group_dns}
-    roles = {role for role, dn in role_groups.items() if dn.lower() in member_of}
+    member_of = {_dn_key(dn) for dn in ldap_user.group_dns}
+    roles = {role for role, dn in role_groups.items() if _dn_key(dn) in member_of}
     person = getattr(user, "person", None)
     if person is not None and person.designations.exists():
         roles.add(Role.LOCAL_EXPERT)
     set_roles(user, roles, by=None, note="LDAP login", actor_label="ldap")
+
+
+def _dn_key(dn: str) -> str:
+    """A DN in one spelling: ``CN=Staff, OU=Groups`` and ``cn=staff,ou=groups`` compare equal."""
+    try:
+        return ldap.dn.dn2str(ldap.dn.str2dn(dn.strip())).lower()
+    except ldap.DECODING_ERROR:
+        return dn.strip().lower()
 
 
 def _link_person(user) -> None:

@@ -44,7 +44,8 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     sorted id lists (read from the database, so call it after related objects are saved)."""
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in _SECRET_FIELDS:
+        # auto_now stamps are the event's own time: they would show in every diff.
+        if field.name in _SECRET_FIELDS or getattr(field, "auto_now", False):
             continue
         data[field.name] = _jsonable(field.value_from_object(instance))
     if instance.pk is not None:

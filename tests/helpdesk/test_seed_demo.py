@@ -1,0 +1,85 @@
+"""`manage.py seed_demo`: realistic, complete and idempotent demo data."""
+
+import hashlib
+import json
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core import serializers
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from helpdesk.models import Agency, AgencyKind, DesignationRole, Office, Region, User
+from helpdesk.roles import Role
+from helpdesk.selectors import office_coverage
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint() -> dict[str, str]:
+    """A digest of every row of every project and auth table, so any change shows."""
+    digests = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in {"helpdesk", "auth"}:
+            continue
+        rows = model._default_manager.order_by("pk")
+        data = serializers.serialize("json", rows)
+        digests[model._meta.label] = hashlib.sha256(data.encode()).hexdigest()
+    return digests
+
+
+def _seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seeding_twice_changes_nothing():
+    _seed()
+    before = _fingerprint()
+    output = _seed()
+    assert "0 records created" in output
+    assert _fingerprint() == before
+
+
+def test_the_demo_has_sixteen_ccrr_regions_and_about_twenty_sites():
+    _seed()
+    assert Region.objects.count() == 16
+    assert Agency.objects.filter(kind=AgencyKind.CCRR).count() == 16
+    assert set(
+        Agency.objects.filter(kind=AgencyKind.CCRR).values_list("region__number", flat=True)
+    ) == set(range(1, 17))
+    assert 18 <= Agency.objects.filter(kind=AgencyKind.SITE).count() <= 25
+
+
+def test_every_agency_office_has_a_primary_and_an_alternate_and_some_are_away():
+    _seed()
+    offices = Office.objects.exclude(agency__kind=AgencyKind.STATE_UNIT)
+    coverage = office_coverage(offices)
+    assert all(c.primary and c.alternate for c in coverage.values())
+    acting_alternates = [c for c in coverage.values() if c.acting_role == DesignationRole.ALTERNATE]
+    nobody = [c for c in coverage.values() if c.acting is None]
+    assert acting_alternates, "some primaries are away today, so their alternates act"
+    assert len(nobody) == 1, "one office shows the 'nobody acting' case"
+
+
+def test_every_role_has_demo_logins_and_the_json_lists_them():
+    _seed()
+    logins = json.loads(_seed("--json"))
+    roles = {login["role"] for login in logins}
+    assert roles == set(Role.values)
+    assert {"role", "username", "email", "password", "office"} <= set(logins[0])
+    sample = {login["role"]: login for login in logins}
+    for role, login in sample.items():
+        user = User.objects.get(username=login["username"])
+        assert user.check_password(login["password"])
+        assert user.groups.filter(name=role).exists()
+        assert user.person.primary_email == login["email"]
+
+
+@override_settings(PRODUCTION=True)
+def test_seeding_is_refused_in_production():
+    with pytest.raises(CommandError, match="production"):
+        _seed()
+    assert not Region.objects.exists()
