@@ -156,7 +156,7 @@ globals().update(AUTH_LDAP.django_settings)
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches a password check.
     "axes.backends.AxesStandaloneBackend",
-    *(["django_auth_ldap.backend.LDAPBackend"] if AUTH_LDAP.enabled else []),
+    *(["helpdesk.auth.backends.DirectoryBackend"] if AUTH_LDAP.enabled else []),
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -2,6 +2,7 @@
 alternate local experts are Pat and Alex, an agency user Alice, help desk staff Hannah, MIS
 staff Mike, an administrator Ada, and Otto, a local expert of another agency."""
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +17,55 @@ from tests.factories import (
     PersonFactory,
     UserFactory,
 )
+
+
+def pytest_sessionstart(session) -> None:
+    """With CCAP_REQUIRE_SERVICES (set by .ci/run), a missing PostgreSQL or Redis stops the
+    run at once with a clear error instead of letting tests fall back or skip."""
+    required = {s.strip() for s in os.environ.get("CCAP_REQUIRE_SERVICES", "").split(",") if s}
+    if not required:
+        return
+    from django.conf import settings
+
+    problems = []
+    if "postgresql" in required:
+        problems += _postgresql_problems(settings)
+    if "redis" in required:
+        problems += _redis_problems(settings)
+    if problems:
+        pytest.exit("Required services are missing:\n  " + "\n  ".join(problems), returncode=3)
+
+
+def _postgresql_problems(settings) -> list[str]:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return ["PostgreSQL is required but DATABASE_URL does not point at it"]
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            dbname="postgres",
+            password=db["PASSWORD"] or None,
+            connect_timeout=5,
+        ).close()
+    except psycopg.Error as error:
+        return [f"PostgreSQL at {db['HOST']}:{db['PORT']} does not answer: {error}"]
+    return []
+
+
+def _redis_problems(settings) -> list[str]:
+    if not settings.REDIS_URL:
+        return ["Redis is required but REDIS_URL is not set"]
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5).ping()
+    except redis.RedisError as error:
+        return [f"Redis at {settings.REDIS_URL} does not answer: {error}"]
+    return []
 
 
 @dataclass

@@ -5,7 +5,7 @@ import logging
 import ldap.dn
 from django.conf import settings
 from django.dispatch import receiver
-from django_auth_ldap.backend import LDAPBackend, populate_user
+from django_auth_ldap.backend import populate_user
 
 from helpdesk.models import Person
 from helpdesk.roles import Role
@@ -14,7 +14,7 @@ from helpdesk.services.roles import set_roles
 log = logging.getLogger(__name__)
 
 
-@receiver(populate_user, sender=LDAPBackend, dispatch_uid="ccap_ldap_roles")
+@receiver(populate_user, dispatch_uid="ccap_ldap_roles")
 def sync_roles_from_ldap(sender, user, ldap_user, **kwargs) -> None:
     """The directory decides the mapped roles at every login; a local expert designation in
     the help desk's own directory keeps the local expert role whatever LDAP says."""

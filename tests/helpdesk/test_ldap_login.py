@@ -25,7 +25,7 @@ from tests.helpdesk.conftest import DIRECTORY_USERS, GROUPS, PEOPLE, group_dn
 pytestmark = [pytest.mark.ldap, pytest.mark.django_db]
 
 AXES = "axes.backends.AxesStandaloneBackend"
-LDAP_BACKEND = "django_auth_ldap.backend.LDAPBackend"
+LDAP_BACKEND = "helpdesk.auth.backends.DirectoryBackend"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -279,6 +279,20 @@ def test_a_local_account_still_logs_in_when_ldap_is_on(client, world, ldap_on):
     assert user == world.hannah
     assert current_roles(user) == {Role.HELP_DESK}
     assert role_audit(user) == []
+
+
+def test_a_directory_user_cannot_sign_in_to_a_local_account_with_the_same_username(
+    client, world, ldap_on
+):
+    """A local account (here the superuser-like 'adamin') is never taken over by the
+    directory entry that shares its username: the directory password is refused for it."""
+    local = User.objects.create_user("adamin", password="the local password 123", is_superuser=True)
+
+    assert_refused(client, log_in(client, "adamin"))
+    local.refresh_from_db()
+    assert local.check_password("the local password 123")
+    assert current_roles(local) == set()
+    assert_logged_in(client, log_in(client, "adamin", "the local password 123"), MODEL_BACKEND)
 
 
 def test_a_local_account_still_logs_in_when_the_directory_is_unreachable(client, world, slapd):

@@ -1,0 +1,24 @@
+"""The LDAP login backend, guarded against taking over local accounts."""
+
+import logging
+
+from django_auth_ldap.backend import LDAPBackend, _LDAPUser
+
+log = logging.getLogger(__name__)
+
+
+class DirectoryBackend(LDAPBackend):
+    """django-auth-ldap, except that a directory entry never signs in to a local account.
+
+    django-auth-ldap matches usernames case-insensitively against every existing user; without
+    this guard a directory user whose uid equals a local account's username (a local ``admin``,
+    say) would sign in to it with their directory password. Logins that LDAP created have no
+    usable local password, so that is the mark of an account LDAP may use.
+    """
+
+    def get_or_build_user(self, username, ldap_user):
+        user, built = super().get_or_build_user(username, ldap_user)
+        if not built and user.has_usable_password():
+            log.warning("LDAP login refused for %r: a local account has that username.", username)
+            raise _LDAPUser.AuthenticationFailed("username belongs to a local account")
+        return user, built
