@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,6 +31,7 @@ from helpdesk.models import (
 from helpdesk.roles import Role
 from helpdesk.services.audit import record, snapshot
 from helpdesk.services.directory import designate_local_expert
+from helpdesk.services.roles import set_roles
 
 SEEDER = "seed_demo"
 DEMO_DOMAIN = "demo.ccap-helpdesk.example"
@@ -208,16 +208,14 @@ class _Seeder:
     def get_or_create(self, model: type[models.Model], defaults: dict | None = None, **lookup):
         obj, created = model.objects.get_or_create(defaults=defaults or {}, **lookup)
         if created:
-            self.created += 1
-            record(
-                AuditKind.CREATED,
-                actor=None,
-                target=obj,
-                after=snapshot(obj),
-                note="Demo data.",
-                actor_label=SEEDER,
-            )
+            self.audit_created(obj, AuditKind.CREATED)
         return obj
+
+    def audit_created(self, obj: models.Model, kind: AuditKind) -> None:
+        self.created += 1
+        record(
+            kind, actor=None, target=obj, after=snapshot(obj), note="Demo data.", actor_label=SEEDER
+        )
 
     def next_name(self) -> tuple[str, str]:
         first = FIRST_NAMES[self._name_index % len(FIRST_NAMES)]
@@ -236,16 +234,8 @@ class _Seeder:
             user = User(username=username, first_name=first, last_name=last, email=email)
             user.password = self.password_hash
             user.save()
-            user.groups.add(Group.objects.get(name=role))
-            self.created += 1
-            record(
-                AuditKind.CREATED,
-                actor=None,
-                target=user,
-                after=snapshot(user),
-                note="Demo login.",
-                actor_label=SEEDER,
-            )
+            self.audit_created(user, AuditKind.CREATED)
+            set_roles(user, [role], by=None, note="Demo login.", actor_label=SEEDER)
         person = self.get_or_create(
             Person,
             user=user,
@@ -290,15 +280,7 @@ class _Seeder:
         )
         absence.full_clean()
         absence.save()
-        self.created += 1
-        record(
-            AuditKind.ABSENCE_RECORDED,
-            actor=None,
-            target=absence,
-            after=snapshot(absence),
-            note="Demo data.",
-            actor_label=SEEDER,
-        )
+        self.audit_created(absence, AuditKind.ABSENCE_RECORDED)
 
 
 def _office_staff(seeder: _Seeder, office: Office, users: int) -> tuple[Person, Person]:
