@@ -15,7 +15,7 @@ help:  ## list the targets
 
 run: $(VENV)/.installed  ## migrate, seed the demo once, start web (websockets) + worker
 	$(BIN)/python manage.py migrate --no-input -v0
-	@test -f var/.demo-seeded || { $(BIN)/python manage.py seed_demo && touch var/.demo-seeded; }
+	@test -f var/.demo-seeded || { $(BIN)/python manage.py seed_demo >/dev/null && touch var/.demo-seeded; }
 	@echo
 	@echo "CCAP Help Desk: http://$(HOST):$(PORT)/   (outgoing mail lands in var/outbox/)"
 	@$(BIN)/python manage.py seed_demo | tail -n +2
