@@ -207,6 +207,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CCAP Help Desk <ccap-helpdes
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[CCAP Help Desk] "
 HELPDESK_MAILBOX = env_str("HELPDESK_MAILBOX", "ccap-helpdesk@localhost")
+# Who hears about missed SLA targets besides the assignee (comma separated addresses).
+HELP_DESK_SUPERVISORS = env_list("HELP_DESK_SUPERVISORS", [HELPDESK_MAILBOX])
 EMAIL_OUTBOX_DIR = Path(env_str("EMAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
 if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -261,6 +263,7 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 
 # --- Logging: to stderr, never a secret ------------------------------------------------------
 LOGGING = {

@@ -17,5 +17,7 @@ class HelpdeskConfig(AppConfig):
 
 def _ensure_roles(sender, using="default", **kwargs) -> None:
     from helpdesk.services.roles import ensure_role_groups
+    from helpdesk.services.schedules import ensure_schedules
 
     ensure_role_groups(using=using)
+    ensure_schedules(using=using)

@@ -11,6 +11,17 @@ def navigation(request) -> dict:
     if not roles and not (user and user.is_authenticated):
         return {"nav_links": [], "user_roles": roles}
     links = [("Home", reverse("home"))]
+    if Role.AGENCY_USER in roles:
+        links.append(("Report a problem", reverse("report_problem")))
+        links.append(("My reports", reverse("queue", args=["mine"])))
+    if Role.LOCAL_EXPERT in roles:
+        links.append(("Incoming", reverse("queue", args=["incoming"])))
+        links.append(("Problem Report Form", reverse("problem_report_new")))
+        links.append(("Agency tickets", reverse("queue", args=["agency"])))
+    if Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:
+        links.append(("Queue", reverse("queue", args=["help_desk"])))
+    if Role.MIS in roles:
+        links.append(("MIS queue", reverse("queue", args=["mis"])))
     if roles:
         links.append(("Directory", reverse("directory")))
     if Role.LOCAL_EXPERT in roles or Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:

@@ -1,4 +1,11 @@
 """Websocket routes, served by ``config.asgi`` behind session authentication and an origin check.
 Each consumer checks permissions itself through ``helpdesk.permissions``."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from helpdesk import consumers
+
+websocket_urlpatterns = [
+    path("ws/tickets/<int:pk>/", consumers.TicketConsumer.as_asgi()),
+    path("ws/queues/<slug:name>/", consumers.QueueConsumer.as_asgi()),
+]

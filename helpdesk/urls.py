@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home
+from helpdesk.views import absences, directory, home, tickets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -10,4 +10,17 @@ urlpatterns = [
     path("absences/", absences.absence_list, name="absence_list"),
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("absences/<int:pk>/cancel/", absences.absence_cancel, name="absence_cancel"),
+    path("report/", tickets.report_problem, name="report_problem"),
+    path("problem-report/", tickets.problem_report_new, name="problem_report_new"),
+    path("queues/<slug:name>/", tickets.queue, name="queue"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/escalate/", tickets.escalate, name="ticket_escalate"),
+    path("tickets/<int:pk>/act/<slug:action>/", tickets.ticket_action, name="ticket_action"),
+    path("tickets/<int:pk>/messages/", tickets.ticket_message, name="ticket_message"),
+    path("tickets/<int:pk>/update/<slug:what>/", tickets.ticket_update, name="ticket_update"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/",
+        tickets.attachment_download,
+        name="attachment_download",
+    ),
 ]

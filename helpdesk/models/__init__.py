@@ -10,9 +10,33 @@ from helpdesk.models.directory import (
     PersonEmail,
     Region,
 )
+from helpdesk.models.tickets import (
+    PRIORITY_FOR_AFFECTED,
+    EventKind,
+    OutboundEmail,
+    Source,
+    System,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketMessage,
+    TrackingSequence,
+    WhoAffected,
+)
 from helpdesk.models.users import User
 
 __all__ = [
+    "PRIORITY_FOR_AFFECTED",
+    "EventKind",
+    "OutboundEmail",
+    "Source",
+    "System",
+    "Ticket",
+    "TicketAttachment",
+    "TicketEvent",
+    "TicketMessage",
+    "TrackingSequence",
+    "WhoAffected",
     "Absence",
     "Agency",
     "AgencyKind",

@@ -15,6 +15,7 @@ class AuditKind(models.TextChoices):
     ABSENCE_RECORDED = "absence_recorded", "Absence recorded"
     ABSENCE_CANCELLED = "absence_cancelled", "Absence cancelled"
     ROLES_CHANGED = "roles_changed", "Roles changed"
+    TRANSITION = "transition", "State changed"
 
 
 class AuditEventQuerySet(models.QuerySet):

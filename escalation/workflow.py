@@ -1,0 +1,232 @@
+"""The four-tier escalation as a reusable abstract model on django-fsm-2.
+
+The machine (states, transitions, which action each transition is) lives here; *who* may take
+an action is the concrete model's business: every transition's permission asks
+``instance.user_may(user, action)``, which the concrete model implements with its own
+directory and roles. So this app knows no other app (DESIGN.md, layering).
+
+Transitions change fields only. Clocks, audit, timeline and notifications are the services'.
+"""
+
+from django.db import models
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+
+class TicketState(models.TextChoices):
+    WITH_LOCAL_EXPERT = "with_local_expert", "With the local expert"
+    RESOLVED_LOCALLY = "resolved_locally", "Resolved locally"
+    SUBMITTED = "submitted", "Submitted to the help desk"
+    IN_PROGRESS = "in_progress", "In progress at the help desk"
+    ESCALATED_TO_MIS = "escalated_to_mis", "Escalated to MIS"
+    AWAITING_INFO = "awaiting_info", "Awaiting information"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REJECTED = "rejected", "Rejected"
+
+
+S = TicketState
+OPEN_STATES = frozenset(
+    {S.WITH_LOCAL_EXPERT, S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS, S.AWAITING_INFO}
+)
+FINAL_STATES = frozenset({S.RESOLVED_LOCALLY, S.CLOSED, S.REJECTED})
+# States a request for information may pause, and so the states a reply may return to.
+PAUSABLE_STATES = (S.IN_PROGRESS, S.ESCALATED_TO_MIS)
+TIER_OF_STATE = {
+    S.WITH_LOCAL_EXPERT: 2,
+    S.RESOLVED_LOCALLY: 2,
+    S.SUBMITTED: 3,
+    S.IN_PROGRESS: 3,
+    S.ESCALATED_TO_MIS: 4,
+    S.RESOLVED: 3,
+}
+
+
+class Action(models.TextChoices):
+    """Every transition, by the name of its method."""
+
+    RESOLVE_LOCALLY = "resolve_locally", "Resolve locally"
+    ESCALATE_TO_HELP_DESK = "escalate_to_help_desk", "Escalate to the help desk"
+    ASSIGN = "assign", "Assign"
+    ESCALATE_TO_MIS = "escalate_to_mis", "Escalate to MIS"
+    REPORT_MIS_RESOLUTION = "report_mis_resolution", "Report MIS resolution"
+    REQUEST_INFO = "request_info", "Request information"
+    PROVIDE_INFO = "provide_info", "Provide information"
+    RESOLVE = "resolve", "Resolve"
+    REOPEN = "reopen", "Reopen"
+    CLOSE = "close", "Close"
+    REJECT = "reject", "Reject"
+    WITHDRAW = "withdraw", "Withdraw"
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "p1", "P1 - critical (whole agency)"
+    HIGH = "p2", "P2 - high (whole team)"
+    NORMAL = "p3", "P3 - normal (some coworkers)"
+    LOW = "p4", "P4 - low (one person)"
+
+
+def _may(action: Action):
+    def permission(instance, user) -> bool:
+        return instance.user_may(user, action)
+
+    permission.__name__ = f"may_{action.value}"
+    return permission
+
+
+class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
+    """A problem moving through the tiers. Concrete models implement ``user_may``."""
+
+    state = FSMField(
+        max_length=20, choices=TicketState.choices, default=S.WITH_LOCAL_EXPERT, protected=True
+    )
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    # The state a request for information paused, so a reply returns the ticket there.
+    state_before_pause = models.CharField(max_length=20, choices=TicketState.choices, blank=True)
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.NORMAL)
+
+    # SLA clocks, kept by escalation.sla; due times are absolute, in business time.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    mis_update_due_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    mis_update_breached_at = models.DateTimeField(null=True, blank=True)
+    # A resolved ticket closes itself at this time unless someone replies.
+    auto_close_at = models.DateTimeField(null=True, blank=True)
+    # Which sweep claimed the row last (see escalation.sla.claim_breaches).
+    sweep_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def user_may(self, user, action: Action) -> bool:
+        raise NotImplementedError("The concrete ticket model decides who may act.")
+
+    @property
+    def tier(self) -> int | None:
+        if self.state == S.AWAITING_INFO:
+            return 4 if self.state_before_pause == S.ESCALATED_TO_MIS else 3
+        return TIER_OF_STATE.get(self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # --- Tier 2: the local expert ---------------------------------------------------------------
+    @transition(
+        field=state,
+        source=S.WITH_LOCAL_EXPERT,
+        target=S.RESOLVED_LOCALLY,
+        permission=_may(Action.RESOLVE_LOCALLY),
+    )
+    def resolve_locally(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.WITH_LOCAL_EXPERT,
+        target=S.SUBMITTED,
+        permission=_may(Action.ESCALATE_TO_HELP_DESK),
+    )
+    def escalate_to_help_desk(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[S.WITH_LOCAL_EXPERT, S.SUBMITTED],
+        target=S.REJECTED,
+        permission=_may(Action.WITHDRAW),
+    )
+    def withdraw(self) -> None:
+        pass
+
+    # --- Tier 3: the help desk ------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.IN_PROGRESS],
+        target=S.IN_PROGRESS,
+        permission=_may(Action.ASSIGN),
+    )
+    def assign(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.ESCALATED_TO_MIS,
+        permission=_may(Action.ESCALATE_TO_MIS),
+    )
+    def escalate_to_mis(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.RESOLVED,
+        permission=_may(Action.RESOLVE),
+    )
+    def resolve(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.IN_PROGRESS],
+        target=S.REJECTED,
+        permission=_may(Action.REJECT),
+    )
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.IN_PROGRESS,
+        permission=_may(Action.REOPEN),
+    )
+    def reopen(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.CLOSED,
+        permission=_may(Action.CLOSE),
+    )
+    def close(self) -> None:
+        pass
+
+    # --- Tier 3 or 4: asking child care staff for more information ---------------------------
+    @transition(
+        field=state,
+        source=list(PAUSABLE_STATES),
+        target=S.AWAITING_INFO,
+        permission=_may(Action.REQUEST_INFO),
+    )
+    def request_info(self) -> None:
+        self.state_before_pause = self.state
+
+    @transition(
+        field=state,
+        source=S.AWAITING_INFO,
+        target=RETURN_VALUE(*PAUSABLE_STATES),
+        permission=_may(Action.PROVIDE_INFO),
+    )
+    def provide_info(self) -> str:
+        resumed = self.state_before_pause or S.IN_PROGRESS
+        self.state_before_pause = ""
+        return resumed
+
+    # --- Tier 4: MIS --------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=S.ESCALATED_TO_MIS,
+        target=S.IN_PROGRESS,
+        permission=_may(Action.REPORT_MIS_RESOLUTION),
+    )
+    def report_mis_resolution(self) -> None:
+        pass

@@ -1,0 +1,41 @@
+"""Admin for the escalation app's data, registered here so that changes are audited
+(escalation knows no other app, so it cannot use the audit mixin itself)."""
+
+from django.contrib import admin
+
+from escalation.models import SlaPolicy
+from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.models import Ticket
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "tier",
+        "priority",
+        "first_response_hours",
+        "resolve_hours",
+        "update_interval_hours",
+    ]
+    list_filter = ["tier"]
+    ordering = ["tier", "priority"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only: tickets change through the workflow, on the ticket pages."""
+
+    list_display = ["reference", "summary", "office", "state", "priority", "assignee", "created_at"]
+    list_filter = ["state", "priority", "system", "office__agency__kind"]
+    search_fields = ["tracking_number", "summary", "office__agency__name", "mis_reference"]
+    list_select_related = ["office__agency", "assignee"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

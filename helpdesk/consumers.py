@@ -1,0 +1,60 @@
+"""Websockets for live updates. A socket joins one ticket or one queue, only after the same
+permission checks the pages use; what it receives is "ticket N changed" and nothing more."""
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import JsonWebsocketConsumer
+
+from helpdesk.permissions import person_of, tickets_visible_to
+from helpdesk.roles import Role, has_role
+from helpdesk.services.live import ticket_group
+
+NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
+
+
+class _LiveConsumer(JsonWebsocketConsumer):
+    group: str | None = None
+
+    def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            self.close(code=NOT_SIGNED_IN)
+            return
+        self.group = self.group_for(user)
+        if self.group is None:
+            self.close(code=FORBIDDEN)
+            return
+        async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
+        self.accept()
+
+    def disconnect(self, code) -> None:
+        if self.group:
+            async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
+
+    def ticket_changed(self, event: dict) -> None:
+        self.send_json({"ticket": event["ticket"], "version": event["version"]})
+
+    def group_for(self, user) -> str | None:
+        raise NotImplementedError
+
+
+class TicketConsumer(_LiveConsumer):
+    def group_for(self, user) -> str | None:
+        pk = self.scope["url_route"]["kwargs"]["pk"]
+        if not tickets_visible_to(user).filter(pk=pk).exists():
+            return None
+        return ticket_group(pk)
+
+
+class QueueConsumer(_LiveConsumer):
+    def group_for(self, user) -> str | None:
+        name = self.scope["url_route"]["kwargs"]["name"]
+        me = person_of(user)
+        if name == "help_desk" and has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
+            return "queue.help_desk"
+        if name == "mis" and has_role(user, Role.MIS):
+            return "queue.mis"
+        if name in ("agency", "incoming") and me and has_role(user, Role.LOCAL_EXPERT):
+            return f"queue.agency.{me.office.agency_id}"
+        if name == "mine" and me and has_role(user, Role.AGENCY_USER):
+            return f"queue.reporter.{me.pk}"
+        return None

@@ -1,0 +1,277 @@
+"""Tickets: the Problem Report Form on the escalation workflow, with messages, attachments,
+a timeline of events and the emails sent about them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from escalation.workflow import Action, EscalationWorkflow, Priority, TicketState
+from helpdesk.models.directory import Office, Person
+
+
+class System(models.TextChoices):
+    CCTS = "ccts", "CCTS"
+    CCMS = "ccms", "CCMS"
+    INFOVIEW = "infoview", "InfoView"
+    IVR = "ivr", "IVR (provider billing line)"
+    OTHER = "other", "Other"
+
+
+class WhoAffected(models.TextChoices):
+    JUST_ME = "just_me", "Just me"
+    SOME_COWORKERS = "some_coworkers", "Some coworkers"
+    ENTIRE_TEAM = "entire_team", "My entire team"
+    ENTIRE_AGENCY = "entire_agency", "My entire CCR&R/Site"
+
+
+# "Who is experiencing the problem" drives the default priority (help desk staff may change it).
+PRIORITY_FOR_AFFECTED = {
+    WhoAffected.JUST_ME: Priority.LOW,
+    WhoAffected.SOME_COWORKERS: Priority.NORMAL,
+    WhoAffected.ENTIRE_TEAM: Priority.HIGH,
+    WhoAffected.ENTIRE_AGENCY: Priority.CRITICAL,
+}
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self) -> "TicketQuerySet":
+        return self.exclude(
+            state__in=[TicketState.RESOLVED_LOCALLY, TicketState.CLOSED, TicketState.REJECTED]
+        )
+
+    def overdue(self, now=None) -> "TicketQuerySet":
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=TicketState.SUBMITTED, first_response_at__isnull=True, response_due_at__lte=now)
+            | Q(
+                state__in=[
+                    TicketState.SUBMITTED,
+                    TicketState.IN_PROGRESS,
+                    TicketState.ESCALATED_TO_MIS,
+                ],
+                resolution_due_at__lte=now,
+            )
+            | Q(state=TicketState.ESCALATED_TO_MIS, mis_update_due_at__lte=now)
+        )
+
+
+class Ticket(EscalationWorkflow):
+    tracking_number = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="tickets")
+    reported_by = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_tickets",
+        help_text="The agency user who raised the problem.",
+    )
+    local_expert = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert_tickets",
+        help_text="The local expert who has it or escalated it.",
+    )
+    summary = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+
+    # The Problem Report Form.
+    contact_name = models.CharField("local expert contact", max_length=150, blank=True)
+    contact_phone = models.CharField("phone", max_length=40, blank=True)
+    contact_email = models.EmailField("email", blank=True)
+    secondary_name = models.CharField("secondary contact", max_length=150, blank=True)
+    secondary_phone = models.CharField("secondary phone", max_length=40, blank=True)
+    secondary_email = models.EmailField("secondary email", blank=True)
+    occurred_at = models.DateTimeField("date and time the problem occurred", null=True, blank=True)
+    can_duplicate = models.BooleanField("can you duplicate the problem?", null=True, blank=True)
+    who_affected = models.CharField(
+        "who is experiencing the problem?",
+        max_length=20,
+        choices=WhoAffected.choices,
+        default=WhoAffected.JUST_ME,
+    )
+    security_group = models.CharField(max_length=100, blank=True)
+    ccms_screen = models.CharField("CCMS screen name", max_length=150, blank=True)
+    system = models.CharField(max_length=10, choices=System.choices)
+    system_other = models.CharField("other system", max_length=100, blank=True)
+    description = models.TextField(
+        help_text="A full description: what happened, the steps taken, the expected result."
+    )
+    steps_taken = models.TextField(blank=True)
+    expected_result = models.TextField(blank=True)
+    incomplete_fields = models.JSONField(default=list, blank=True)
+
+    # Work on it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    mis_reference = models.CharField("MIS ticket number", max_length=50, blank=True)
+    mis_escalated_at = models.DateTimeField(null=True, blank=True)
+    mis_resolution = models.TextField(blank=True)
+    resolution = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True)
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every change; forms carry it so a stale page gets a conflict, not an overwrite.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "priority", "created_at"]),
+            models.Index(fields=["office", "state"]),
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["response_due_at"], name="ticket_response_due"),
+            models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
+            models.Index(fields=["mis_update_due_at"], name="ticket_mis_update_due"),
+            models.Index(fields=["state", "auto_close_at"], name="ticket_auto_close"),
+            models.Index(fields=["sweep_token"], name="ticket_sweep_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.summary}"
+
+    @property
+    def reference(self) -> str:
+        return self.tracking_number or f"Report #{self.pk}"
+
+    def user_may(self, user, action: Action) -> bool:
+        from helpdesk.permissions import user_may_act
+
+        return user_may_act(user, self, action)
+
+
+class TrackingSequence(models.Model):
+    """The last tracking number given in a year; one row per year, locked to increment."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class TicketMessage(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150)
+    body = models.TextField()
+    internal = models.BooleanField(
+        default=False, help_text="Internal notes are seen by help desk and MIS staff only."
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        kind = "note" if self.internal else "reply"
+        return f"{kind} by {self.author_label} on {self.ticket.reference}"
+
+
+def _attachment_path(instance: "TicketAttachment", filename: str) -> str:
+    # Never the uploader's name on disk: a random one, under the ticket's folder.
+    return f"tickets/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class TicketAttachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200, help_text="Cleaned for display and download.")
+    content_type = models.CharField(max_length=100, help_text="Detected from the content.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    TRANSITION = "transition", "State changed"
+    ASSIGNED = "assigned", "Assigned"
+    PRIORITY = "priority", "Priority changed"
+    MIS_REFERENCE = "mis_reference", "MIS ticket number recorded"
+    LINKED = "linked", "Linked to a ticket"
+    SLA_BREACH = "sla_breach", "SLA target missed"
+    NOTIFIED = "notified", "Email sent"
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline other than a message."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    action = models.CharField(max_length=30, blank=True)
+    from_state = models.CharField(max_length=20, blank=True, choices=TicketState.choices)
+    to_state = models.CharField(max_length=20, blank=True, choices=TicketState.choices)
+    note = models.TextField(blank=True)
+    internal = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutboundEmail(models.Model):
+    """Every email the system sent about a ticket, with the Message-ID replies will quote."""
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    kind = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=255, unique=True)
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

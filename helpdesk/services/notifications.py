@@ -1,0 +1,135 @@
+"""Ticket emails: queued after commit as a django-q2 task carrying ids, rendered from
+``templates/emails/<kind>-subject.txt`` and ``-body.txt``, and recorded with the Message-ID
+that replies will quote. Every subject carries the tracking number in brackets."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from helpdesk.models import EventKind, OutboundEmail, Ticket, TicketEvent, TicketMessage, User
+from helpdesk.roles import Role
+
+
+def notify_on_commit(kind: str, ticket: Ticket, **extra) -> None:
+    transaction.on_commit(
+        lambda: async_task("helpdesk.tasks.send_ticket_email", kind, ticket.pk, **extra)
+    )
+
+
+def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
+    """Who hears about what (DESIGN.md: the help desk keeps the local expert informed)."""
+    expert = _expert_addresses(ticket)
+    assignee = [ticket.assignee.email] if ticket.assignee and ticket.assignee.email else []
+    by_kind = {
+        "new_report": expert,
+        "acknowledgement": expert,
+        "resolved_locally": _reporter(ticket),
+        "assigned": assignee,
+        "escalated_to_mis": _role_addresses(Role.MIS),
+        "escalated_notice": expert,
+        "info_requested": expert,
+        "info_provided": _holder_addresses(ticket),
+        "mis_resolved": assignee or [settings.HELPDESK_MAILBOX],
+        "resolved": expert + _reporter(ticket),
+        "reopened": assignee or [settings.HELPDESK_MAILBOX],
+        "rejected": expert,
+        "sla_breach": assignee + list(settings.HELP_DESK_SUPERVISORS),
+    }
+    if kind == "reply":
+        message = TicketMessage.objects.select_related("author").get(pk=extra["message_id"])
+        staff = (
+            message.author is not None
+            and message.author.groups.filter(name__in=[Role.HELP_DESK, Role.MIS]).exists()
+        )
+        return _unique(expert if staff else _holder_addresses(ticket))
+    return _unique(by_kind[kind])
+
+
+def send_ticket_email(kind: str, ticket_id: int, **extra) -> int:
+    """Render, record and send one kind of email about a ticket; returns how many were sent."""
+    ticket = Ticket.objects.select_related("office__agency", "assignee", "local_expert").get(
+        pk=ticket_id
+    )
+    recipients = recipients_for(kind, ticket, **extra)
+    if not recipients:
+        return 0
+    context = {
+        "ticket": ticket,
+        "site_url": settings.SITE_URL,
+        "message": _message(extra.get("message_id")),
+        **{k: v for k, v in extra.items() if k != "message_id"},
+    }
+    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
+    subject = f"[{ticket.reference}] {subject}" if ticket.tracking_number else subject
+    body = render_to_string(f"emails/{kind}-body.txt", context)
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    message_id = make_msgid(idstring=f"ticket{ticket.pk}", domain=domain)
+    thread_root = ticket.emails.exclude(sent_at=None).order_by("created_at").first()
+    headers = {
+        "Message-ID": message_id,
+        "Reply-To": settings.HELPDESK_MAILBOX,
+        # RFC 3834: an automatic message, so auto-responders must not answer it.
+        "Auto-Submitted": "auto-generated",
+        "X-CCAP-Ticket": ticket.reference,
+    }
+    if thread_root is not None:
+        headers["In-Reply-To"] = thread_root.message_id
+        headers["References"] = thread_root.message_id
+    outbound = OutboundEmail.objects.create(
+        ticket=ticket, kind=kind, message_id=message_id, recipients=recipients, subject=subject
+    )
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, headers=headers).send()
+    outbound.sent_at = timezone.now()
+    outbound.save(update_fields=["sent_at"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor_label="system",
+        kind=EventKind.NOTIFIED,
+        note=f"{subject} to {', '.join(recipients)}",
+        internal=True,
+        data={"kind": kind, "message_id": message_id},
+    )
+    return len(recipients)
+
+
+def _message(message_id: int | None) -> TicketMessage | None:
+    return TicketMessage.objects.filter(pk=message_id).first() if message_id else None
+
+
+def _expert_addresses(ticket: Ticket) -> list[str]:
+    addresses = [ticket.contact_email, ticket.secondary_email]
+    if ticket.local_expert is not None:
+        addresses.append(ticket.local_expert.primary_email)
+    return [a for a in addresses if a]
+
+
+def _reporter(ticket: Ticket) -> list[str]:
+    return [ticket.reported_by.primary_email] if ticket.reported_by else []
+
+
+def _holder_addresses(ticket: Ticket) -> list[str]:
+    """Whoever works the ticket now: MIS while it is theirs, else the assignee or the desk."""
+    if ticket.state_before_pause == "escalated_to_mis" or ticket.state == "escalated_to_mis":
+        return _role_addresses(Role.MIS)
+    if ticket.assignee and ticket.assignee.email:
+        return [ticket.assignee.email]
+    return [settings.HELPDESK_MAILBOX]
+
+
+def _role_addresses(role: str) -> list[str]:
+    return list(
+        User.objects.filter(groups__name=role, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.lower(), address)
+    return list(seen.values())

@@ -1,0 +1,21 @@
+"""The django-q2 schedules the worker runs; created or corrected after every migrate."""
+
+from django_q.models import Schedule
+
+SCHEDULES = {
+    # name: (task, every N minutes)
+    "SLA sweep": ("helpdesk.tasks.sla_sweep", 5),
+}
+
+
+def ensure_schedules(using: str = "default") -> None:
+    for name, (func, minutes) in SCHEDULES.items():
+        Schedule.objects.using(using).update_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
+        )
