@@ -85,7 +85,9 @@ def safe_name(name: str, extension: str) -> str:
     the extension of what the content really is."""
     name = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = re.sub(r"[^\w\- ()]+", "_", stem, flags=re.UNICODE).strip(" ._") or "attachment"
+    if stem.lower().endswith(f".{extension}"):
+        stem = stem[: -len(extension) - 1]  # "photo.png.exe" is a png called "photo"
+    stem = re.sub(r"[^\w\- ().]+", "_", stem, flags=re.UNICODE).strip(" ._") or "attachment"
     return f"{stem[:100]}.{extension}"
 
 

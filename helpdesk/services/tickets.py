@@ -27,6 +27,7 @@ from helpdesk.models import (
 from helpdesk.permissions import is_designated_expert_of, person_of
 from helpdesk.roles import Role, has_role
 from helpdesk.selectors import acting_local_expert
+from helpdesk.services.attachments import attach
 from helpdesk.services.audit import record
 from helpdesk.services.live import push_ticket_changed_on_commit
 from helpdesk.services.notifications import notify_on_commit
@@ -431,7 +432,7 @@ def add_message(
         provide_info(locked, by=by, answer=body, source=source)
         return locked.messages.latest("created_at")
     if not internal and expert and locked.state == TicketState.RESOLVED:
-        reopen(locked, by=by, note="The local expert replied.")
+        locked = reopen(locked, by=by, note="The local expert replied.")
     message = _message(locked, by=by, body=body, internal=internal, source=source)
     now = timezone.now()
     if has_role(by, Role.MIS):
@@ -441,6 +442,23 @@ def add_message(
     _save(locked)
     if not internal:
         notify_on_commit("reply", locked, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def post_message(
+    ticket: Ticket,
+    *,
+    by,
+    body: str,
+    internal: bool = False,
+    files: list[tuple[str, bytes]] = (),
+    source: str = Source.WEB,
+) -> TicketMessage:
+    """A message with its attachments, all or nothing: a refused file sends nothing."""
+    message = add_message(ticket, by=by, body=body, internal=internal, source=source)
+    for name, data in files:
+        attach(ticket, by=by, name=name, data=data, message=message, internal=internal)
     return message
 
 

@@ -22,7 +22,6 @@ from helpdesk.permissions import (
 )
 from helpdesk.roles import Role, has_role
 from helpdesk.services import tickets as svc
-from helpdesk.services.attachments import attach
 from helpdesk.timeline import timeline_for
 
 PAGE_SIZE = 25
@@ -328,18 +327,13 @@ def ticket_message(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("ticket_detail", ticket.pk)
     data = form.cleaned_data
     try:
-        message = svc.add_message(
-            ticket, by=request.user, body=data["body"], internal=data["internal"]
+        svc.post_message(
+            ticket,
+            by=request.user,
+            body=data["body"],
+            internal=data["internal"],
+            files=[(upload.name, upload.read()) for upload in data["files"]],
         )
-        for upload in data["files"]:
-            attach(
-                ticket,
-                by=request.user,
-                name=upload.name,
-                data=upload.read(),
-                message=message,
-                internal=data["internal"],
-            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages) + " The message was not sent.")
         return redirect("ticket_detail", ticket.pk)

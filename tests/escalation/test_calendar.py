@@ -393,6 +393,30 @@ class TestClosuresFromTheDatabase:
         assert next_business_moment(local(2026, 1, 5, 9)) == local(2026, 6, 1, 8)
         assert add_working_days(local(2026, 1, 5, 9), 1) == local(2026, 6, 1, 17)
 
+    def test_a_closure_starting_beyond_the_first_horizon_is_fetched_too(
+        self, django_assert_num_queries
+    ):
+        """The first query covers a few weeks after the start; a long closure pushes the walk
+        past them, and the next chunk brings the closure of Monday March 2."""
+        closure(local(2026, 1, 5), local(2026, 3, 1), reason="Long shutdown")
+        closure(local(2026, 3, 2), local(2026, 3, 3), reason="Snow day")
+        with django_assert_num_queries(2):
+            assert add_business_hours(local(2026, 1, 5, 9), 1) == local(2026, 3, 3, 9)
+        assert next_business_moment(local(2026, 1, 5, 9)) == local(2026, 3, 3, 8)
+        assert add_working_days(local(2026, 1, 5, 9), 1) == local(2026, 3, 3, 17)
+
+    def test_a_calendar_from_the_database_fetches_the_days_just_after_its_range(self):
+        closure(local(2026, 1, 28), local(2026, 1, 29))
+        calendar = BusinessCalendar.from_db(local(2026, 1, 5, 9), local(2026, 1, 27, 23))
+        assert not calendar.is_business_day(date(2026, 1, 28))
+        assert calendar.add_business_hours(local(2026, 1, 27, 16), 2) == local(2026, 1, 29, 9)
+
+    def test_a_calendar_from_the_database_fetches_days_before_its_range_too(self):
+        closure(local(2026, 1, 14), local(2026, 1, 15))
+        calendar = BusinessCalendar.from_db(local(2026, 6, 1), local(2026, 6, 5))
+        assert not calendar.is_business_day(date(2026, 1, 14))
+        assert calendar.is_business_day(date(2026, 1, 13))
+
     def test_a_closure_weeks_ahead_is_counted(self):
         closure(local(2026, 3, 2), local(2026, 3, 3))  # Casimir Pulaski Day, closed this year
         start = local(2026, 1, 5, 8)
@@ -444,6 +468,17 @@ def test_a_preloaded_calendar_takes_closures_as_pairs_of_datetimes():
     # The second one is 12:00-17:00 in Chicago on Thursday: 45 - 9 - 5.
     assert calendar.business_hours_between(local(2026, 1, 12), local(2026, 1, 17)) == 31
     assert not calendar.is_business_day(date(2026, 1, 14))
+
+
+def test_a_closure_of_more_than_a_year_is_refused_rather_than_walked_forever():
+    calendar = BusinessCalendar([(local(2026, 1, 1), local(2028, 1, 1))])
+    start = local(2026, 1, 5, 9)
+    with pytest.raises(ValueError, match="No business"):
+        calendar.add_business_hours(start, 1)
+    with pytest.raises(ValueError, match="No business"):
+        calendar.next_business_moment(start)
+    with pytest.raises(ValueError, match="No business"):
+        calendar.add_working_days(start, 1)
 
 
 # --- Naive datetimes ---------------------------------------------------------------------------

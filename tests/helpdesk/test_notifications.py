@@ -1,0 +1,95 @@
+"""Ticket emails: sent after commit through django-q2, from templates, with the tracking number
+in the subject and a recorded Message-ID that threads the conversation."""
+
+import pytest
+from django.core import mail
+
+from helpdesk.models import OutboundEmail
+from helpdesk.services import tickets as svc
+from tests.helpdesk import ticket_helpers as th
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def _run(callbacks_fixture, fn):
+    with callbacks_fixture(execute=True):
+        return fn()
+
+
+def test_acknowledgement_goes_to_the_local_expert_and_secondary_contact(
+    world, django_capture_on_commit_callbacks
+):
+    ticket = _run(django_capture_on_commit_callbacks, lambda: th.submitted(world))
+    ack = next(m for m in mail.outbox if "Received" in m.subject)
+    assert ack.subject.startswith(f"[{ticket.tracking_number}] ")
+    assert set(ack.to) == {"pat@example.org", "alice@example.org"}
+    assert ticket.tracking_number in ack.body
+    recorded = OutboundEmail.objects.get(kind="acknowledgement")
+    assert ack.extra_headers["Message-ID"] == recorded.message_id
+    assert ack.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert recorded.sent_at is not None
+
+
+def test_later_emails_thread_under_the_first(world, django_capture_on_commit_callbacks):
+    ticket = _run(django_capture_on_commit_callbacks, lambda: th.in_progress(world))
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: svc.escalate_to_mis(
+            ticket, by=world.hannah, note="CCTS defect", mis_reference="M-1"
+        ),
+    )
+    first = OutboundEmail.objects.order_by("created_at").first()
+    to_mis = next(m for m in mail.outbox if "Escalated to MIS" in m.subject)
+    notice = next(m for m in mail.outbox if "Escalated to IDHS/MIS" in m.subject)
+    assert to_mis.to == ["mike@example.org"]
+    assert "Restarted BlueZone" in to_mis.body  # everything MIS needs
+    assert set(notice.to) == {"pat@example.org", "alice@example.org"}
+    for message in (to_mis, notice):
+        assert message.extra_headers["In-Reply-To"] == first.message_id
+        assert message.extra_headers["References"] == first.message_id
+
+
+def test_request_for_information_and_resolution_reach_the_local_expert(
+    world, django_capture_on_commit_callbacks
+):
+    ticket = _run(django_capture_on_commit_callbacks, lambda: th.in_progress(world))
+    mail.outbox.clear()
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: svc.request_info(ticket, by=world.hannah, question="Which workstation is it?"),
+    )
+    (question,) = mail.outbox
+    assert "Which workstation is it?" in question.body
+    assert "pat@example.org" in question.to
+    mail.outbox.clear()
+    ticket = _run(
+        django_capture_on_commit_callbacks,
+        lambda: svc.provide_info(ticket, by=world.pat.user, answer="PC-12"),
+    )
+    ticket = _run(
+        django_capture_on_commit_callbacks,
+        lambda: svc.resolve(ticket, by=world.hannah, resolution="Reset the RACF password."),
+    )
+    resolved = next(m for m in mail.outbox if "Resolved" in m.subject)
+    assert "Reset the RACF password." in resolved.body
+    assert "pat@example.org" in resolved.to
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        th.submitted(world)
+    assert callbacks  # queued for after the commit, not sent inside it
+    assert mail.outbox == []
+
+
+def test_user_text_in_emails_is_not_html_escaped_but_stays_plain_text(
+    world, django_capture_on_commit_callbacks
+):
+    report = th.problem_report(summary="Screen shows <b>error</b> & quits")
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: svc.submit_problem_report(report, by=world.pat.user, office=world.office),
+    )
+    ack = next(m for m in mail.outbox if "Received" in m.subject)
+    assert "Screen shows <b>error</b> & quits" in ack.body
+    assert ack.content_subtype == "plain"
