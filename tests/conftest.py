@@ -36,6 +36,20 @@ def pytest_sessionstart(session) -> None:
         pytest.exit("Required services are missing:\n  " + "\n  ".join(problems), returncode=3)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Where .ci/run requires the real services, nothing may quietly skip."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and os.environ.get("CCAP_REQUIRE_SERVICES")
+        and not hasattr(report, "wasxfail")
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped where every service is required: {report.longrepr}"
+
+
 def _postgresql_problems(settings) -> list[str]:
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
