@@ -276,6 +276,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_auth_ldap": {"level": env_str("LDAP_LOG_LEVEL", "WARNING")},
         "axes": {"level": "WARNING"},
+        # Every enqueued task is logged at INFO: too chatty unless asked for.
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
     },
 }
 

@@ -83,3 +83,14 @@ def test_seeding_is_refused_in_production():
     with pytest.raises(CommandError, match="production"):
         _seed()
     assert not Region.objects.exists()
+
+
+def test_the_demo_has_a_ticket_in_every_state():
+    from escalation.workflow import TicketState
+
+    from helpdesk.models import Ticket
+
+    _seed()
+    states = set(Ticket.objects.values_list("state", flat=True))
+    assert states == set(TicketState.values)
+    assert Ticket.objects.exclude(tracking_number=None).count() == 7
