@@ -64,6 +64,13 @@ DEMO = [
         S.RESOLVED_LOCALLY,
         "site-02",
     ),
+    (
+        "CCTS RACF ID revoked (sent twice)",
+        System.CCTS,
+        WhoAffected.JUST_ME,
+        S.REJECTED,
+        "ccrr-03",
+    ),
 ]
 
 

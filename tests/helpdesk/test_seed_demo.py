@@ -87,7 +87,6 @@ def test_seeding_is_refused_in_production():
 
 def test_the_demo_has_a_ticket_in_every_state():
     from escalation.workflow import TicketState
-
     from helpdesk.models import Ticket
 
     _seed()
