@@ -4,7 +4,7 @@ from django import forms
 
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk.forms import DateTimeLocalInput
-from helpdesk.models import System, Ticket, User, WhoAffected
+from helpdesk.models import Agency, System, Ticket, User, WhoAffected
 from helpdesk.roles import Role
 
 SORTS = {
@@ -191,7 +191,9 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
-    agency = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.active(), required=False, empty_label="Any agency"
+    )
     assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     overdue = forms.BooleanField(required=False, label="Overdue only")
     sort = forms.ChoiceField(

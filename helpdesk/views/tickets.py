@@ -176,7 +176,7 @@ def _filtered(tickets, data: dict):
         if data.get(field):
             tickets = tickets.filter(**{field: data[field]})
     if data.get("agency"):
-        tickets = tickets.filter(office__agency_id=data["agency"])
+        tickets = tickets.filter(office__agency=data["agency"])
     if data.get("assignee") == "none":
         tickets = tickets.filter(assignee__isnull=True)
     elif data.get("assignee"):

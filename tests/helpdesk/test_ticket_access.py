@@ -244,3 +244,28 @@ class TestWebsockets:
         assert desk_event["ticket"] == ticket.pk
         assert set(desk_event) == {"ticket", "version"}  # an id and a number, no content
         assert nothing
+
+
+@pytest.mark.django_db
+def test_the_help_desk_queue_filters_sorts_and_searches(client, world):
+    from helpdesk.services import tickets as svc
+
+    ccms = svc.submit_problem_report(
+        th.problem_report(system="ccms", summary="CCMS down"),
+        by=world.pat.user,
+        office=world.office,
+    )
+    other = svc.submit_problem_report(
+        th.problem_report(summary="Carbondale CCTS"), by=world.otto.user, office=world.other_office
+    )
+    client.force_login(world.hannah)
+    url = reverse("queue", args=["help_desk"])
+
+    def listed(**params):
+        return [t.pk for t in client.get(url, params).context["page"].object_list]
+
+    assert listed(system="ccms") == [ccms.pk]
+    assert listed(agency=world.other_office.agency_id) == [other.pk]
+    assert listed(q=other.tracking_number) == [other.pk]
+    assert listed(assignee="none", sort="oldest") == [ccms.pk, other.pk]
+    assert listed(overdue="on") == []
