@@ -3,9 +3,20 @@
 
 from django.contrib import admin
 
-from escalation.models import SlaPolicy
+from escalation.models import BusinessClosure, SlaPolicy
 from helpdesk.admin.audit import AuditedAdminMixin
 from helpdesk.models import Ticket
+
+
+@admin.register(BusinessClosure)
+class BusinessClosureAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Snow days and early closings: business time inside them does not count."""
+
+    list_display = ["starts_at", "ends_at", "reason", "created_at"]
+    ordering = ["-starts_at"]
+    search_fields = ["reason"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["created_at"]
 
 
 @admin.register(SlaPolicy)

@@ -4,13 +4,20 @@ cookies) per test, and the ``world`` personas committed where the live server th
 Playwright's sync API keeps an asyncio event loop "running" in the main thread from start to
 stop, which makes Django refuse ORM calls (SynchronousOnlyOperation) and breaks
 ``async_to_sync``. So browser tests are moved to the end of the run, and the loop only exists
-while they run."""
+while they run.
+
+Pages that need websockets (live updates) use ``asgi_live_server`` and ``open_browser``
+instead of ``live_server`` and ``page``: pytest-django's live server speaks WSGI only."""
 
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CCAP_CHROMIUM", "/usr/bin/chromium"))
@@ -70,15 +77,100 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
+def sign_in_on(page: Page, username: str, password: str) -> Page:
+    """Sign ``username`` in through the login form; leaves the page on where it lands."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
 @pytest.fixture
 def sign_in(page: Page, browser_world):
     """Sign ``username`` in through the login form; leaves the page on where it lands."""
 
     def sign_in(username: str, password: str | None = None) -> Page:
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password or browser_world.password)
-        page.get_by_role("button", name="Sign in").click()
-        return page
+        return sign_in_on(page, username, password or browser_world.password)
 
     return sign_in
+
+
+# --- An ASGI live server (HTTP and websockets) ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup) -> Iterator[str]:
+    """``config.asgi.application`` served by Daphne on a free port, in a thread of this process.
+
+    In-process, so the server sees the test database (even in-memory SQLite), the in-memory
+    channel layer carries its events from the views to the websockets, and mail sent by the
+    views (django-q2 runs tasks inline in tests) lands in ``django.core.mail.outbox``.
+    Twisted's reactor cannot be restarted, so there is one server per session, started on
+    first use and stopped (before the test database goes) at the end."""
+    # Importing daphne.server installs Twisted's asyncio reactor, on a loop of its own.
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from twisted.internet import reactor
+
+    from config.asgi import application
+
+    server = Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
+        signal_handlers=False,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=server.run, name="daphne", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.listening_addresses:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("Daphne did not start listening within 10 s.", pytrace=False)
+        time.sleep(0.02)
+    host, port = server.listening_addresses[0]
+    yield f"http://{host}:{port}"
+    reactor.callFromThread(reactor.stop)
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_live_server(asgi_server, transactional_db) -> Iterator[str]:
+    """The ASGI server's URL, with the test's data committed where its threads see it.
+
+    On in-memory SQLite, each thread would otherwise open its own connection to the shared
+    cache, where a reader and a writer fail at once with "database table is locked" instead of
+    waiting. So, like Django's LiveServerThread, every thread shares the test's connection
+    while the test runs. PostgreSQL (and file SQLite) need nothing: committed is visible."""
+    connection = connections["default"]
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield asgi_server
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        connection.inc_thread_sharing()
+        mp.setattr(connections, "_connections", SimpleNamespace(default=connection))
+        try:
+            yield asgi_server
+        finally:
+            connection.dec_thread_sharing()
+
+
+@pytest.fixture
+def open_browser(browser: Browser, asgi_live_server, browser_world) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a new context (its own cookies: one person's browser) on the ASGI
+    server, signed in as ``username`` when given. All are closed after the test, before the
+    database is flushed."""
+    contexts: list[BrowserContext] = []
+
+    def open_browser(username: str | None = None) -> Page:
+        context = browser.new_context(base_url=asgi_live_server, locale="en-US")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        if username is not None:
+            sign_in_on(page, username, browser_world.password)
+        return page
+
+    yield open_browser
+    for context in contexts:
+        context.close()
