@@ -53,10 +53,21 @@ def can_use_admin(user) -> bool:
 
 def is_designated_expert_of(user, office_id: int) -> bool:
     """A designated local expert (primary or alternate) of that office, holding the role."""
+    return office_id in designated_office_ids(user)
+
+
+def designated_office_ids(user) -> frozenset[int]:
+    """The offices ``user`` is local expert for, read once per request (cached on the user)."""
+    cached = getattr(user, "_ccap_expert_offices", None)
+    if cached is not None:
+        return cached
     me = person_of(user)
-    if me is None or not me.active or not has_role(user, Role.LOCAL_EXPERT):
-        return False
-    return me.designations.filter(office_id=office_id).exists()
+    offices: frozenset[int] = frozenset()
+    if me is not None and me.active and has_role(user, Role.LOCAL_EXPERT):
+        offices = frozenset(me.designations.values_list("office_id", flat=True))
+    if getattr(user, "is_authenticated", False):
+        user._ccap_expert_offices = offices
+    return offices
 
 
 def tickets_visible_to(user):

@@ -35,5 +35,6 @@ def has_role(user, *roles: str) -> bool:
 
 def forget_roles(user) -> None:
     """Drop the per-request cache after a role change."""
-    if hasattr(user, "_ccap_roles"):
-        del user._ccap_roles
+    for cached in ("_ccap_roles", "_ccap_expert_offices"):
+        if hasattr(user, cached):
+            delattr(user, cached)
