@@ -9,9 +9,10 @@
   var delay = 1000;
 
   function busy() {
+    // Typed by the user: differs from what the server rendered (some fields come pre-filled).
     var fields = region.querySelectorAll("textarea, input[type=text], input[type=file]");
     for (var i = 0; i < fields.length; i++) {
-      if (fields[i].value) return true;
+      if (fields[i].value !== fields[i].defaultValue) return true;
     }
     return false;
   }

@@ -156,7 +156,9 @@ def asgi_live_server(asgi_server, transactional_db) -> Iterator[str]:
 
 
 @pytest.fixture
-def open_browser(browser: Browser, asgi_live_server, browser_world) -> Iterator[Callable[..., Page]]:
+def open_browser(
+    browser: Browser, asgi_live_server, browser_world
+) -> Iterator[Callable[..., Page]]:
     """Opens a page in a new context (its own cookies: one person's browser) on the ASGI
     server, signed in as ``username`` when given. All are closed after the test, before the
     database is flushed."""
