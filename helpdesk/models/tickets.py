@@ -142,9 +142,11 @@ class Ticket(EscalationWorkflow):
             models.Index(fields=["state", "priority", "created_at"]),
             models.Index(fields=["office", "state"]),
             models.Index(fields=["assignee", "state"]),
-            models.Index(fields=["response_due_at"], name="ticket_response_due"),
+            # The sweep and the overdue filter look for due clocks within a state.
+            models.Index(fields=["state", "response_due_at"], name="ticket_state_response_due"),
+            models.Index(fields=["state", "resolution_due_at"], name="ticket_state_resolution_due"),
+            models.Index(fields=["state", "mis_update_due_at"], name="ticket_state_mis_update_due"),
             models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
-            models.Index(fields=["mis_update_due_at"], name="ticket_mis_update_due"),
             models.Index(fields=["state", "auto_close_at"], name="ticket_auto_close"),
             models.Index(fields=["sweep_token"], name="ticket_sweep_token"),
         ]

@@ -1,6 +1,8 @@
 """Ticket pages: thin views that load through permission-checked getters, validate with a
 form and call one service."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -144,6 +146,10 @@ QUEUES = {
 
 def _queue_tickets(user, name: str):
     tickets = tickets_visible_to(user)
+    if name == "help_desk":
+        return tickets.exclude(
+            state__in=[TicketState.WITH_LOCAL_EXPERT, TicketState.RESOLVED_LOCALLY]
+        )
     me = person_of(user)
     if name == "mis":
         return tickets.filter(mis_escalated_at__isnull=False)
@@ -162,16 +168,24 @@ def _queue_tickets(user, name: str):
     )
 
 
+TRACKING_NUMBER = re.compile(r"^CCAP-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def _searched(tickets, term: str):
+    if TRACKING_NUMBER.match(term):
+        # The commonest search: an exact number, answered from the unique index.
+        return tickets.filter(tracking_number=term.upper())
+    return tickets.filter(
+        Q(summary__icontains=term)
+        | Q(description__icontains=term)
+        | Q(office__agency__name__icontains=term)
+        | Q(mis_reference__iexact=term)
+    )
+
+
 def _filtered(tickets, data: dict):
     if data.get("q"):
-        term = data["q"].strip()
-        tickets = tickets.filter(
-            Q(tracking_number__iexact=term)
-            | Q(summary__icontains=term)
-            | Q(description__icontains=term)
-            | Q(office__agency__name__icontains=term)
-            | Q(mis_reference__iexact=term)
-        )
+        tickets = _searched(tickets, data["q"].strip())
     for field in ("state", "system", "priority"):
         if data.get(field):
             tickets = tickets.filter(**{field: data[field]})
