@@ -6,7 +6,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from escalation.workflow import Action, TicketState
 from helpdesk import ticket_forms as tf
 from helpdesk.models import Office, Ticket
+from helpdesk.pagination import IdsFirstPaginator
 from helpdesk.permissions import (
     is_designated_expert_of,
     person_of,
@@ -215,7 +215,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         tickets = _filtered(tickets, form.cleaned_data)
     else:
         tickets = tickets.order_by("-created_at", "-id")
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("partial", None)

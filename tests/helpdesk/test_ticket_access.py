@@ -269,3 +269,16 @@ def test_the_help_desk_queue_filters_sorts_and_searches(client, world):
     assert listed(q=other.tracking_number) == [other.pk]
     assert listed(assignee="none", sort="oldest") == [ccms.pk, other.pk]
     assert listed(overdue="on") == []
+
+
+@pytest.mark.django_db
+def test_queue_pages_keep_their_order_and_cover_every_ticket_once(client, world):
+    made = [th.submitted(world).pk for _ in range(30)]
+    client.force_login(world.hannah)
+    url = reverse("queue", args=["help_desk"])
+    first = [t.pk for t in client.get(url, {"sort": "oldest"}).context["page"].object_list]
+    second = [
+        t.pk for t in client.get(url, {"sort": "oldest", "page": 2}).context["page"].object_list
+    ]
+    assert first + second == made
+    assert client.get(url, {"page": 2}).context["page"].object_list[0].office.agency.name
