@@ -109,7 +109,11 @@ def _transition(
     expected_version: int | None = None,
     before_save: Callable[[Ticket], None] | None = None,
     internal_note: bool = False,
+    fields: dict | None = None,
+    notify: tuple[str, ...] = (),
 ) -> Ticket:
+    """Take ``action`` on the ticket: set ``fields`` with it, and send the ``notify`` emails
+    after the commit."""
     locked = _locked(ticket, expected_version)
     method = getattr(locked, action.value)
     if not can_proceed(method):
@@ -121,6 +125,8 @@ def _transition(
         raise PermissionDenied(f"You may not {action.label.lower()} this ticket.")
     source = locked.state
     method()
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
     if before_save is not None:
         before_save(locked)  # first: it may set what the clocks depend on (the priority)
     sla.on_transition(locked, source, locked.state, timezone.now())
@@ -143,6 +149,8 @@ def _transition(
         after={"state": locked.state},
         note=note or action.label,
     )
+    for kind in notify:
+        notify_on_commit(kind, locked)
     return locked
 
 
@@ -177,19 +185,15 @@ def report_to_local_expert(
 
 
 def resolve_locally(ticket: Ticket, *, by, resolution: str, expected_version=None) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.resolution = resolution
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.RESOLVE_LOCALLY,
         by=by,
         note=resolution,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"resolution": resolution},
+        notify=("resolved_locally",),
     )
-    notify_on_commit("resolved_locally", done)
-    return done
 
 
 @transaction.atomic
@@ -250,16 +254,13 @@ def submit_problem_report(
 
 
 def withdraw(ticket: Ticket, *, by, reason: str, expected_version=None) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.rejection_reason = f"Withdrawn: {reason}"
-
     return _transition(
         ticket,
         Action.WITHDRAW,
         by=by,
         note=reason,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"rejection_reason": f"Withdrawn: {reason}"},
     )
 
 
@@ -270,72 +271,54 @@ def assign(ticket: Ticket, *, by, assignee, expected_version=None) -> Ticket:
     if not has_role(assignee, Role.HELP_DESK):
         raise ValidationError("Tickets are assigned to help desk staff.")
 
-    def keep(t: Ticket) -> None:
-        t.assignee = assignee
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.ASSIGN,
         by=by,
         note=f"Assigned to {assignee.get_full_name() or assignee}.",
         expected_version=expected_version,
-        before_save=keep,
         internal_note=True,
+        fields={"assignee": assignee},
+        notify=() if assignee == by else ("assigned",),  # no email to oneself
     )
-    if assignee != by:
-        notify_on_commit("assigned", done)
-    return done
 
 
 def escalate_to_mis(
     ticket: Ticket, *, by, note: str, mis_reference: str = "", expected_version=None
 ) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.mis_reference = mis_reference or t.mis_reference
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.ESCALATE_TO_MIS,
         by=by,
         note=note,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"mis_reference": mis_reference} if mis_reference else {},
+        notify=("escalated_to_mis", "escalated_notice"),
     )
-    notify_on_commit("escalated_to_mis", done)
-    notify_on_commit("escalated_notice", done)
-    return done
 
 
 def resolve(ticket: Ticket, *, by, resolution: str, expected_version=None) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.resolution = resolution
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.RESOLVE,
         by=by,
         note=resolution,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"resolution": resolution},
+        notify=("resolved",),
     )
-    notify_on_commit("resolved", done)
-    return done
 
 
 def reject(ticket: Ticket, *, by, reason: str, expected_version=None) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.rejection_reason = reason
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.REJECT,
         by=by,
         note=reason,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"rejection_reason": reason},
+        notify=("rejected",),
     )
-    notify_on_commit("rejected", done)
-    return done
 
 
 def close(ticket: Ticket, *, by, note: str = "", expected_version=None) -> Ticket:
@@ -345,9 +328,14 @@ def close(ticket: Ticket, *, by, note: str = "", expected_version=None) -> Ticke
 
 
 def reopen(ticket: Ticket, *, by, note: str, expected_version=None) -> Ticket:
-    done = _transition(ticket, Action.REOPEN, by=by, note=note, expected_version=expected_version)
-    notify_on_commit("reopened", done)
-    return done
+    return _transition(
+        ticket,
+        Action.REOPEN,
+        by=by,
+        note=note,
+        expected_version=expected_version,
+        notify=("reopened",),
+    )
 
 
 # --- Tier 3 or 4: information ----------------------------------------------------------------
@@ -387,19 +375,15 @@ def provide_info(
 
 
 def report_mis_resolution(ticket: Ticket, *, by, resolution: str, expected_version=None) -> Ticket:
-    def keep(t: Ticket) -> None:
-        t.mis_resolution = resolution
-
-    done = _transition(
+    return _transition(
         ticket,
         Action.REPORT_MIS_RESOLUTION,
         by=by,
         note=resolution,
         expected_version=expected_version,
-        before_save=keep,
+        fields={"mis_resolution": resolution},
+        notify=("mis_resolved",),
     )
-    notify_on_commit("mis_resolved", done)
-    return done
 
 
 # --- Changes that are not transitions ------------------------------------------------------------
