@@ -4,8 +4,8 @@ permission checks the pages use; what it receives is "ticket N changed" and noth
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
-from helpdesk.permissions import person_of, tickets_visible_to
-from helpdesk.roles import Role, has_role
+from helpdesk import queues
+from helpdesk.permissions import tickets_visible_to
 from helpdesk.services.live import ticket_group
 
 NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
@@ -47,14 +47,4 @@ class TicketConsumer(_LiveConsumer):
 
 class QueueConsumer(_LiveConsumer):
     def group_for(self, user) -> str | None:
-        name = self.scope["url_route"]["kwargs"]["name"]
-        me = person_of(user)
-        if name == "help_desk" and has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
-            return "queue.help_desk"
-        if name == "mis" and has_role(user, Role.MIS):
-            return "queue.mis"
-        if name in ("agency", "incoming") and me and has_role(user, Role.LOCAL_EXPERT):
-            return f"queue.agency.{me.office.agency_id}"
-        if name == "mine" and me and has_role(user, Role.AGENCY_USER):
-            return f"queue.reporter.{me.pk}"
-        return None
+        return queues.live_group(user, self.scope["url_route"]["kwargs"]["name"])

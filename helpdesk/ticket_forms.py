@@ -3,17 +3,10 @@
 from django import forms
 
 from escalation.workflow import Action, Priority, TicketState
+from helpdesk import queues
 from helpdesk.forms import DateTimeLocalInput
 from helpdesk.models import Agency, System, Ticket, User, WhoAffected
 from helpdesk.roles import Role
-
-SORTS = {
-    "newest": "-created_at",
-    "oldest": "created_at",
-    "priority": "priority",
-    "due": "resolution_due_at",
-    "updated": "-updated_at",
-}
 
 
 class ReportForm(forms.Form):
@@ -197,7 +190,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     overdue = forms.BooleanField(required=False, label="Overdue only")
     sort = forms.ChoiceField(
-        choices=[(k, k.title()) for k in SORTS], required=False, initial="newest"
+        choices=[(k, k.title()) for k in queues.SORTS], required=False, initial="newest"
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -1,18 +1,16 @@
 """Ticket pages: thin views that load through permission-checked getters, validate with a
 form and call one service."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
+from helpdesk import queues
 from helpdesk import ticket_forms as tf
 from helpdesk.models import Office, Ticket
 from helpdesk.pagination import IdsFirstPaginator
@@ -134,85 +132,17 @@ def _report_from(form: tf.ProblemReportForm) -> svc.ProblemReport:
 
 # --- Queues ---------------------------------------------------------------------------------------
 
-QUEUES = {
-    # name: (title, who may open it, live group)
-    "help_desk": ("Help desk queue", (Role.HELP_DESK, Role.ADMINISTRATOR)),
-    "mis": ("Escalated to MIS", (Role.MIS,)),
-    "agency": ("My agency's tickets", (Role.LOCAL_EXPERT,)),
-    "incoming": ("Incoming reports for my offices", (Role.LOCAL_EXPERT,)),
-    "mine": ("My reports", (Role.AGENCY_USER,)),
-}
-
-
-def _queue_tickets(user, name: str):
-    tickets = tickets_visible_to(user)
-    if name == "help_desk":
-        return tickets.exclude(
-            state__in=[TicketState.WITH_LOCAL_EXPERT, TicketState.RESOLVED_LOCALLY]
-        )
-    me = person_of(user)
-    if name == "mis":
-        return tickets.filter(mis_escalated_at__isnull=False)
-    if name == "agency":
-        return tickets.exclude(
-            state=TicketState.WITH_LOCAL_EXPERT, reported_by__isnull=False
-        ).filter(office__agency_id=me.office.agency_id)
-    if name == "incoming":
-        return tickets.filter(
-            state=TicketState.WITH_LOCAL_EXPERT, office__designations__person=me
-        ).distinct()
-    if name == "mine":
-        return tickets.filter(reported_by=me)
-    return tickets.exclude(state=TicketState.WITH_LOCAL_EXPERT).exclude(
-        state=TicketState.RESOLVED_LOCALLY
-    )
-
-
-TRACKING_NUMBER = re.compile(r"^CCAP-\d{4}-\d{6}$", re.IGNORECASE)
-
-
-def _searched(tickets, term: str):
-    if TRACKING_NUMBER.match(term):
-        # The commonest search: an exact number, answered from the unique index.
-        return tickets.filter(tracking_number=term.upper())
-    return tickets.filter(
-        Q(summary__icontains=term)
-        | Q(description__icontains=term)
-        | Q(office__agency__name__icontains=term)
-        | Q(mis_reference__iexact=term)
-    )
-
-
-def _filtered(tickets, data: dict):
-    if data.get("q"):
-        tickets = _searched(tickets, data["q"].strip())
-    for field in ("state", "system", "priority"):
-        if data.get(field):
-            tickets = tickets.filter(**{field: data[field]})
-    if data.get("agency"):
-        tickets = tickets.filter(office__agency=data["agency"])
-    if data.get("assignee") == "none":
-        tickets = tickets.filter(assignee__isnull=True)
-    elif data.get("assignee"):
-        tickets = tickets.filter(assignee_id=data["assignee"])
-    if data.get("overdue"):
-        tickets = tickets.overdue()
-    return tickets.order_by(tf.SORTS.get(data.get("sort") or "newest"), "-id")
-
 
 @login_required
 def queue(request: HttpRequest, name: str) -> HttpResponse:
-    if name not in QUEUES:
+    if name not in queues.QUEUES:
         raise Http404
-    title, roles = QUEUES[name]
-    if not has_role(request.user, *roles) or (
-        name != "help_desk" and name != "mis" and person_of(request.user) is None
-    ):
+    if not queues.may_open(request.user, name):
         raise PermissionDenied("This queue is not for your role.")
     form = tf.QueueFilterForm(request.GET or None)
-    tickets = _queue_tickets(request.user, name).select_related("office__agency", "assignee")
+    tickets = queues.tickets_in(request.user, name).select_related("office__agency", "assignee")
     if form.is_valid():
-        tickets = _filtered(tickets, form.cleaned_data)
+        tickets = queues.filtered(tickets, form.cleaned_data)
     else:
         tickets = tickets.order_by("-created_at", "-id")
     page = IdsFirstPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -220,12 +150,12 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("partial", None)
     context = {
-        "title": title,
+        "title": queues.QUEUES[name].title,
         "name": name,
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "show_filters": name in ("help_desk", "mis", "agency"),
+        "show_filters": queues.QUEUES[name].filters,
     }
     template = "tickets/_queue_table.html" if request.GET.get("partial") else "tickets/queue.html"
     return render(request, template, context)
