@@ -28,7 +28,7 @@ def record(
     """Write one audit event. ``actor`` is a user, or None when the system acted."""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label or _label(actor),
+        actor_label=actor_label or label_of(actor),
         kind=kind,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=str(target.pk),
@@ -75,7 +75,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _label(actor) -> str:
+def label_of(actor) -> str:
+    """How an actor is named in the audit trail and timelines: the username, or "system"."""
     if actor is None or not getattr(actor, "pk", None):
         return SYSTEM_LABEL
     return actor.get_username()

@@ -12,6 +12,7 @@ from django_q.tasks import async_task
 
 from helpdesk.models import EventKind, OutboundEmail, Ticket, TicketEvent, TicketMessage, User
 from helpdesk.roles import Role
+from helpdesk.services.audit import SYSTEM_LABEL
 
 
 def notify_on_commit(kind: str, ticket: Ticket, **extra) -> None:
@@ -87,7 +88,7 @@ def send_ticket_email(kind: str, ticket_id: int, **extra) -> int:
     outbound.save(update_fields=["sent_at"])
     TicketEvent.objects.create(
         ticket=ticket,
-        actor_label="system",
+        actor_label=SYSTEM_LABEL,
         kind=EventKind.NOTIFIED,
         note=f"{subject} to {', '.join(recipients)}",
         internal=True,

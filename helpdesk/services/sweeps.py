@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 
 from escalation import sla
 from helpdesk.models import EventKind, Ticket, TicketEvent
+from helpdesk.services.audit import SYSTEM_LABEL
 from helpdesk.services.tickets import TicketConflictError, close
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
             TicketEvent(
                 ticket_id=pk,
                 at=now,
-                actor_label="system",
+                actor_label=SYSTEM_LABEL,
                 kind=EventKind.SLA_BREACH,
                 note=f"{clock.label} target missed.",
                 data={"clock": clock.value},

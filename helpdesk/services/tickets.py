@@ -24,16 +24,14 @@ from helpdesk.models import (
     TicketEvent,
     TicketMessage,
 )
-from helpdesk.permissions import is_designated_expert_of, person_of
+from helpdesk.permissions import is_designated_expert_of, person_of, sees_internal_notes
 from helpdesk.roles import Role, has_role
 from helpdesk.selectors import acting_local_expert
 from helpdesk.services.attachments import attach
-from helpdesk.services.audit import record
+from helpdesk.services.audit import SYSTEM_LABEL, label_of, record
 from helpdesk.services.live import push_ticket_changed_on_commit
 from helpdesk.services.notifications import notify_on_commit
 from helpdesk.services.tracking import next_tracking_number
-
-SYSTEM = "system"
 
 
 class TicketConflictError(Exception):
@@ -63,15 +61,11 @@ class ProblemReport:
     expected_result: str = ""
 
 
-def _label(user) -> str:
-    return user.get_username() if user is not None else SYSTEM
-
-
 def _event(ticket, *, by, kind, note="", internal=False, action="", source="", target="", **data):
     return TicketEvent.objects.create(
         ticket=ticket,
         actor=by,
-        actor_label=_label(by),
+        actor_label=label_of(by),
         kind=kind,
         action=action,
         from_state=source,
@@ -393,7 +387,7 @@ def _message(ticket, *, by, body: str, internal: bool, source: str = Source.WEB)
     return TicketMessage.objects.create(
         ticket=ticket,
         author=by,
-        author_label=(by.get_full_name() or by.get_username()) if by else SYSTEM,
+        author_label=(by.get_full_name() or by.get_username()) if by else SYSTEM_LABEL,
         body=body,
         internal=internal,
         source=source,
@@ -406,8 +400,6 @@ def add_message(
 ) -> TicketMessage:
     """A reply or an internal note. A local expert's reply to a ticket waiting on them is the
     information asked for; to a resolved ticket, it reopens it."""
-    from helpdesk.permissions import sees_internal_notes
-
     if internal and not sees_internal_notes(by):
         raise PermissionDenied("Only help desk and MIS staff write internal notes.")
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
