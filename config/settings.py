@@ -282,3 +282,17 @@ LOGGING = {
 }
 
 ADMINS = [("CCAP Help Desk administrators", a) for a in env_list("ADMIN_EMAILS")]
+
+# --- Mail intake ----------------------------------------------------------------------------------
+# Authentication-Results headers are believed only from these servers (their authserv-id); any
+# other such header could have been written by the sender (RFC 8601). Empty: DMARC is not read.
+MAIL_TRUSTED_AUTHSERV_IDS = env_list("MAIL_TRUSTED_AUTHSERV_IDS", [])
+# Automatic replies (acknowledgements, "please go through your local expert") per sender per day.
+MAIL_AUTO_REPLIES_PER_DAY = env_int("MAIL_AUTO_REPLIES_PER_DAY", 5)
+# A reply to a ticket closed longer ago than this (business days) opens a new, linked ticket.
+MAIL_REOPEN_WINDOW_DAYS = env_int("MAIL_REOPEN_WINDOW_DAYS", 10)
+# Mail older than this when first fetched is imported without automatic replies.
+MAIL_QUIET_AFTER_DAYS = env_int("MAIL_QUIET_AFTER_DAYS", 3)
+# Where the IMAP poller moves a message once stored (empty: it flags it and leaves it in place).
+IMAP["processed_folder"] = env_str("IMAP_PROCESSED_FOLDER")
+IMAP["batch_size"] = env_int("IMAP_BATCH_SIZE", 25)

@@ -10,6 +10,14 @@ from helpdesk.models.directory import (
     PersonEmail,
     Region,
 )
+from helpdesk.models.inbound import (
+    InboundMessage,
+    InboundSource,
+    InboundStatus,
+    MailboxState,
+    Outcome,
+    QuarantineReason,
+)
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     EventKind,
@@ -26,6 +34,12 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import User
 
 __all__ = [
+    "InboundMessage",
+    "InboundSource",
+    "InboundStatus",
+    "MailboxState",
+    "Outcome",
+    "QuarantineReason",
     "PRIORITY_FOR_AFFECTED",
     "EventKind",
     "OutboundEmail",

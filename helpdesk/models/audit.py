@@ -16,6 +16,9 @@ class AuditKind(models.TextChoices):
     ABSENCE_CANCELLED = "absence_cancelled", "Absence cancelled"
     ROLES_CHANGED = "roles_changed", "Roles changed"
     TRANSITION = "transition", "State changed"
+    MAIL_RELEASED = "mail_released", "Inbound message released from quarantine"
+    MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"
+    MAIL_REPROCESSED = "mail_reprocessed", "Inbound message reprocessed"
 
 
 class AuditEventQuerySet(models.QuerySet):

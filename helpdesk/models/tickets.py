@@ -232,6 +232,7 @@ class EventKind(models.TextChoices):
     LINKED = "linked", "Linked to a ticket"
     SLA_BREACH = "sla_breach", "SLA target missed"
     NOTIFIED = "notified", "Email sent"
+    EMAIL_RECEIVED = "email_received", "Email received"
 
 
 class TicketEvent(models.Model):
@@ -260,7 +261,8 @@ class TicketEvent(models.Model):
 
 
 class OutboundEmail(models.Model):
-    """Every email the system sent about a ticket, with the Message-ID replies will quote."""
+    """Every email the system sent (about a ticket, or in answer to an inbound message), with the
+    Message-ID replies will quote."""
 
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
@@ -269,6 +271,9 @@ class OutboundEmail(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=255)
+    # Set when the email answered an inbound message automatically (RFC 3834): the address it
+    # went to, lower-cased, so the per-sender daily limit is one indexed count.
+    auto_reply_to = models.CharField(max_length=254, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -50,12 +50,18 @@ def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
     return _unique(by_kind[kind])
 
 
-def send_ticket_email(kind: str, ticket_id: int, **extra) -> int:
-    """Render, record and send one kind of email about a ticket; returns how many were sent."""
+def send_ticket_email(
+    kind: str, ticket_id: int, *, auto_reply_to: str = "", in_reply_to: str = "", **extra
+) -> int:
+    """Render, record and send one kind of email about a ticket; returns how many were sent.
+    ``auto_reply_to``: the email answers an inbound message from that address automatically
+    (the acknowledgement of an emailed report), threaded under ``in_reply_to``."""
     ticket = Ticket.objects.select_related("office__agency", "assignee", "local_expert").get(
         pk=ticket_id
     )
     recipients = recipients_for(kind, ticket, **extra)
+    if auto_reply_to and auto_reply_to.lower() not in {r.lower() for r in recipients}:
+        recipients.append(auto_reply_to)
     if not recipients:
         return 0
     context = {
@@ -67,21 +73,24 @@ def send_ticket_email(kind: str, ticket_id: int, **extra) -> int:
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
     subject = f"[{ticket.reference}] {subject}" if ticket.tracking_number else subject
     body = render_to_string(f"emails/{kind}-body.txt", context)
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
-    message_id = make_msgid(idstring=f"ticket{ticket.pk}", domain=domain)
+    message_id = new_message_id(f"ticket{ticket.pk}")
     thread_root = ticket.emails.exclude(sent_at=None).order_by("created_at").first()
     headers = {
         "Message-ID": message_id,
-        "Reply-To": settings.HELPDESK_MAILBOX,
-        # RFC 3834: an automatic message, so auto-responders must not answer it.
-        "Auto-Submitted": "auto-generated",
+        **automatic_headers(replied=bool(auto_reply_to)),
         "X-CCAP-Ticket": ticket.reference,
     }
-    if thread_root is not None:
-        headers["In-Reply-To"] = thread_root.message_id
-        headers["References"] = thread_root.message_id
+    parent = in_reply_to or (thread_root.message_id if thread_root is not None else "")
+    if parent:
+        headers["In-Reply-To"] = parent
+        headers["References"] = parent
     outbound = OutboundEmail.objects.create(
-        ticket=ticket, kind=kind, message_id=message_id, recipients=recipients, subject=subject
+        ticket=ticket,
+        kind=kind,
+        message_id=message_id,
+        recipients=recipients,
+        subject=subject,
+        auto_reply_to=auto_reply_to.lower(),
     )
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, headers=headers).send()
     outbound.sent_at = timezone.now()
@@ -95,6 +104,53 @@ def send_ticket_email(kind: str, ticket_id: int, **extra) -> int:
         data={"kind": kind, "message_id": message_id},
     )
     return len(recipients)
+
+
+def new_message_id(idstring: str) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    return make_msgid(idstring=idstring, domain=domain)
+
+
+def automatic_headers(*, replied: bool) -> dict[str, str]:
+    """Every email we send is automatic (RFC 3834), so auto-responders must not answer it, and
+    carries our X-Loop so that our own mail coming back is never taken for a person's."""
+    return {
+        "Reply-To": settings.HELPDESK_MAILBOX,
+        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
+        "X-Loop": settings.HELPDESK_MAILBOX,
+    }
+
+
+def send_inbound_reply(kind: str, inbound_id: int, **context) -> int:
+    """An automatic answer to an inbound message that made no ticket (a report from someone who
+    is not a local expert): rendered from ``emails/<kind>-*.txt``, threaded under the message it
+    answers, and counted against the sender's daily limit."""
+    from helpdesk.models import InboundMessage
+
+    inbound = InboundMessage.objects.without_raw().get(pk=inbound_id)
+    if not inbound.from_address:
+        return 0
+    context = {"inbound": inbound, "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
+    body = render_to_string(f"emails/{kind}-body.txt", context)
+    message_id = new_message_id(f"inbound{inbound.pk}")
+    headers = {"Message-ID": message_id, **automatic_headers(replied=True)}
+    if inbound.message_id:
+        headers["In-Reply-To"] = inbound.message_id
+        headers["References"] = inbound.message_id
+    outbound = OutboundEmail.objects.create(
+        kind=kind,
+        message_id=message_id,
+        recipients=[inbound.from_address],
+        subject=subject,
+        auto_reply_to=inbound.from_address.lower(),
+    )
+    EmailMessage(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [inbound.from_address], headers=headers
+    ).send()
+    outbound.sent_at = timezone.now()
+    outbound.save(update_fields=["sent_at"])
+    return 1
 
 
 def _message(message_id: int | None) -> TicketMessage | None:

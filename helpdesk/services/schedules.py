@@ -5,6 +5,8 @@ from django_q.models import Schedule
 SCHEDULES = {
     # name: (task, every N minutes)
     "SLA sweep": ("helpdesk.tasks.sla_sweep", 5),
+    # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
+    "Mail intake": ("helpdesk.tasks.poll_mail", 1),
 }
 
 

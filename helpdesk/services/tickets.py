@@ -105,9 +105,11 @@ def _transition(
     internal_note: bool = False,
     fields: dict | None = None,
     notify: tuple[str, ...] = (),
+    authorised: bool = False,
 ) -> Ticket:
     """Take ``action`` on the ticket: set ``fields`` with it, and send the ``notify`` emails
-    after the commit."""
+    after the commit. ``authorised`` means the caller has checked a rule of its own instead of
+    the workflow's (help desk staff releasing a quarantined email report)."""
     locked = _locked(ticket, expected_version)
     method = getattr(locked, action.value)
     if not can_proceed(method):
@@ -115,7 +117,7 @@ def _transition(
             f"{locked.reference} is {locked.get_state_display().lower()} now, so it cannot "
             f"be {action.label.lower()}d from here. Someone may have acted on it already."
         )
-    if not has_transition_perm(method, by):
+    if not authorised and not has_transition_perm(method, by):
         raise PermissionDenied(f"You may not {action.label.lower()} this ticket.")
     source = locked.state
     method()
@@ -200,12 +202,24 @@ def submit_problem_report(
     source: str = Source.WEB,
     expected_version: int | None = None,
     incomplete_fields: list[str] | None = None,
+    acknowledge: bool = True,
+    acknowledgement: dict | None = None,
+    released: bool = False,
+    on_behalf_of=None,
 ) -> Ticket:
     """A local expert escalates a problem to the help desk with the Problem Report Form:
     a new ticket, or the agency user's report (``from_ticket``) completed. The help desk logs
-    it at once: tracking number, clocks, acknowledgement."""
+    it at once: tracking number, clocks, acknowledgement (``acknowledge=False`` when the mail
+    intake must not answer automatically; ``acknowledgement`` carries its threading headers).
+
+    ``released``: help desk staff release a quarantined email report into a ticket, the one case
+    where ``by`` is not the office's local expert; ``on_behalf_of`` is the expert when known.
+    """
+    releasing = released
+    if releasing and not has_role(by, Role.HELP_DESK):
+        raise PermissionDenied("Only help desk staff release a report from quarantine.")
     if from_ticket is None:
-        if not is_designated_expert_of(by, office.pk):
+        if not releasing and not is_designated_expert_of(by, office.pk):
             raise PermissionDenied("Only a local expert of this office may escalate its problems.")
         ticket = Ticket.objects.create(
             office=office,
@@ -230,7 +244,9 @@ def submit_problem_report(
         for field, value in vars(report).items():
             setattr(t, field, value)
         t.priority = PRIORITY_FOR_AFFECTED[report.who_affected]
-        t.local_expert = person_of(by)
+        t.local_expert = (
+            (on_behalf_of or acting_local_expert(t.office)) if releasing else person_of(by)
+        )
         t.source = source
         t.incomplete_fields = incomplete_fields or []
         t.tracking_number = next_tracking_number()
@@ -239,11 +255,13 @@ def submit_problem_report(
         ticket,
         Action.ESCALATE_TO_HELP_DESK,
         by=by,
-        note="Escalated to the help desk.",
+        note="Released from the mail quarantine." if releasing else "Escalated to the help desk.",
         expected_version=expected_version,
         before_save=fill,
+        authorised=releasing,
     )
-    notify_on_commit("acknowledgement", submitted)
+    if acknowledge:
+        notify_on_commit("acknowledgement", submitted, **(acknowledgement or {}))
     return submitted
 
 
@@ -383,11 +401,14 @@ def report_mis_resolution(ticket: Ticket, *, by, resolution: str, expected_versi
 # --- Changes that are not transitions ------------------------------------------------------------
 
 
-def _message(ticket, *, by, body: str, internal: bool, source: str = Source.WEB) -> TicketMessage:
+def _message(
+    ticket, *, by, body: str, internal: bool, source: str = Source.WEB, author_label: str = ""
+) -> TicketMessage:
     return TicketMessage.objects.create(
         ticket=ticket,
         author=by,
-        author_label=(by.get_full_name() or by.get_username()) if by else SYSTEM_LABEL,
+        author_label=author_label
+        or ((by.get_full_name() or by.get_username()) if by else SYSTEM_LABEL),
         body=body,
         internal=internal,
         source=source,
@@ -396,10 +417,18 @@ def _message(ticket, *, by, body: str, internal: bool, source: str = Source.WEB)
 
 @transaction.atomic
 def add_message(
-    ticket: Ticket, *, by, body: str, internal: bool = False, source: str = Source.WEB
+    ticket: Ticket,
+    *,
+    by,
+    body: str,
+    internal: bool = False,
+    source: str = Source.WEB,
+    author_label: str = "",
 ) -> TicketMessage:
     """A reply or an internal note. A local expert's reply to a ticket waiting on them is the
-    information asked for; to a resolved ticket, it reopens it."""
+    information asked for; to a resolved ticket, it reopens it. ``by`` is None for someone
+    without a sign-in who may still write (a ticket's secondary contact, by email), named by
+    ``author_label``."""
     if internal and not sees_internal_notes(by):
         raise PermissionDenied("Only help desk and MIS staff write internal notes.")
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -409,7 +438,9 @@ def add_message(
         return locked.messages.latest("created_at")
     if not internal and expert and locked.state == TicketState.RESOLVED:
         locked = reopen(locked, by=by, note="The local expert replied.")
-    message = _message(locked, by=by, body=body, internal=internal, source=source)
+    message = _message(
+        locked, by=by, body=body, internal=internal, source=source, author_label=author_label
+    )
     now = timezone.now()
     if has_role(by, Role.MIS):
         sla.on_mis_update(locked, now)
@@ -483,6 +514,15 @@ def set_mis_reference(ticket: Ticket, *, by, mis_reference: str) -> Ticket:
 def link_tickets(ticket: Ticket, other: Ticket, *, by) -> None:
     if not has_role(by, Role.HELP_DESK):
         raise PermissionDenied("Only help desk staff link tickets.")
+    _link(ticket, other, by=by)
+
+
+def link_follow_on(new: Ticket, old: Ticket, *, by) -> None:
+    """A new ticket opened by a reply to one closed long ago is linked to it (the mail intake)."""
+    _link(new, old, by=by)
+
+
+def _link(ticket: Ticket, other: Ticket, *, by) -> None:
     if ticket.pk == other.pk:
         raise ValidationError("A ticket cannot be linked to itself.")
     ticket.related.add(other)
