@@ -20,6 +20,7 @@ def navigation(request) -> dict:
         links.append(("Agency tickets", reverse("queue", args=["agency"])))
     if Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:
         links.append(("Queue", reverse("queue", args=["help_desk"])))
+        links.append(("Inbound mail", reverse("inbound_list")))
     if Role.MIS in roles:
         links.append(("MIS queue", reverse("queue", args=["mis"])))
     if roles:

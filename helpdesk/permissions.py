@@ -44,6 +44,11 @@ def can_manage_absences_of(user, person: Person) -> bool:
     return me is not None and me.pk == person.pk and has_role(user, Role.LOCAL_EXPERT)
 
 
+def may_review_mail(user) -> bool:
+    """The inbound mail pages (raw messages, quarantine) are for help desk staff."""
+    return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
+
+
 def can_use_admin(user) -> bool:
     return bool(getattr(user, "is_active", False)) and has_role(user, Role.ADMINISTRATOR)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home, tickets
+from helpdesk.views import absences, directory, home, mail, tickets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -18,6 +18,12 @@ urlpatterns = [
     path("tickets/<int:pk>/act/<slug:action>/", tickets.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/messages/", tickets.ticket_message, name="ticket_message"),
     path("tickets/<int:pk>/update/<slug:what>/", tickets.ticket_update, name="ticket_update"),
+    path("mail/", mail.inbound_list, name="inbound_list"),
+    path("mail/<int:pk>/", mail.inbound_detail, name="inbound_detail"),
+    path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),
+    path("mail/<int:pk>/release/", mail.inbound_release, name="inbound_release"),
+    path("mail/<int:pk>/discard/", mail.inbound_discard, name="inbound_discard"),
+    path("mail/<int:pk>/reprocess/", mail.inbound_reprocess, name="inbound_reprocess"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         tickets.attachment_download,

@@ -300,7 +300,7 @@ def identify(address: str, name: str = "") -> Sender:
         Person.objects.active().with_email(address).select_related("user", "office__agency").first()
     )
     user = person.user if person is not None and person.user_id else None
-    if user is None:
+    if person is None:  # staff with a sign-in but no directory entry
         user = User.objects.filter(email__iexact=address, is_active=True).first()
     offices = (
         [d.office for d in person.designations.select_related("office__agency").order_by("role")]
@@ -387,7 +387,7 @@ def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _
         by=by,
         body=body,
         source=Source.EMAIL,
-        author_label="" if by else f"{sender.label} (by email)",
+        author_label="" if by else sender.label,
     )
     skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     _email_event(ticket, inbound, skipped)
@@ -608,7 +608,7 @@ def release(inbound: InboundMessage, *, by, office: Office | None = None, note: 
             by=None,
             body=trim_quoted(parsed.text) or "(The email had no text.)",
             source=Source.EMAIL,
-            author_label=f"{sender.label} (by email, released by {by.get_username()})",
+            author_label=f"{sender.label} (released by {by.get_username()})",
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     else:
