@@ -47,7 +47,7 @@ $(VENV)/.python:
 
 $(VENV)/.installed: $(VENV)/.python pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e .
-	@mkdir -p var
+	@mkdir -p var var/maildrop
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
