@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from helpdesk.demo_mail import seed_demo_mail
 from helpdesk.demo_tickets import seed_demo_tickets
 from helpdesk.models import (
     Absence,
@@ -343,6 +344,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         _maybe_away(seeder, office_number, primary, alternate)
     _state_units(seeder)
     seeder.created += seed_demo_tickets()
+    seeder.created += seed_demo_mail()
     return SeedReport(created=seeder.created, logins=seeder.logins)
 
 
