@@ -92,4 +92,14 @@ def test_the_demo_has_a_ticket_in_every_state():
     _seed()
     states = set(Ticket.objects.values_list("state", flat=True))
     assert states == set(TicketState.values)
-    assert Ticket.objects.exclude(tracking_number=None).count() == 7
+    # 7 demo tickets reached the help desk on the web, 2 more came through the mail intake.
+    assert Ticket.objects.exclude(tracking_number=None).filter(source="web").count() == 7
+    assert Ticket.objects.filter(source="email").count() == 2
+
+
+def test_the_demo_mail_shows_each_intake_outcome():
+    from helpdesk.models import InboundMessage
+
+    _seed()
+    outcomes = sorted(InboundMessage.objects.values_list("outcome", flat=True))
+    assert outcomes == ["auto_reply_ignored", "quarantined", "ticket_created", "ticket_created"]
