@@ -233,6 +233,7 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "SLA target missed"
     NOTIFIED = "notified", "Email sent"
     EMAIL_RECEIVED = "email_received", "Email received"
+    FORM_COMPLETED = "form_completed", "Missing form fields received"
 
 
 class TicketEvent(models.Model):

@@ -391,7 +391,15 @@ def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _
     )
     skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     _email_event(ticket, inbound, skipped)
-    return _Decision(Outcome.FOLLOWUP_ADDED, f"Added to {ticket.reference}.", ticket=ticket)
+    detail = f"Added to {ticket.reference}."
+    if expert and ticket.incomplete_fields:
+        # Asked for what the form was missing, the expert answers in the reply (quote trimmed:
+        # our acknowledgement's own "System: ..." lines must not be read as the answer).
+        values = read_form(body, sent_at=parsed.date).values
+        filled = ticket_services.complete_report(ticket, by=by, values=values)
+        if filled:
+            detail += f" Form completed: {', '.join(filled)}."
+    return _Decision(Outcome.FOLLOWUP_ADDED, detail, ticket=ticket)
 
 
 def _closed_long_ago(ticket: Ticket) -> bool:

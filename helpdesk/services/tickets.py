@@ -23,6 +23,7 @@ from helpdesk.models import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    WhoAffected,
 )
 from helpdesk.permissions import is_designated_expert_of, person_of, sees_internal_notes
 from helpdesk.roles import Role, has_role
@@ -467,6 +468,44 @@ def post_message(
     for name, data in files:
         attach(ticket, by=by, name=name, data=data, message=message, internal=internal)
     return message
+
+
+@transaction.atomic
+def complete_report(ticket: Ticket, *, by, values: dict) -> list[str]:
+    """The local expert sends fields the form was missing (the mail intake reads them from their
+    reply): only fields still marked missing are set. Returns the labels filled."""
+    if not is_designated_expert_of(by, ticket.office_id):
+        raise PermissionDenied("Only the office's local expert completes its report.")
+    locked = _locked(ticket, None)
+    by_label = {str(Ticket._meta.get_field(name).verbose_name): name for name in values}
+    filled = {
+        by_label[label]: values[by_label[label]]
+        for label in locked.incomplete_fields
+        if label in by_label
+    }
+    if not filled:
+        return []
+    before = {name: str(getattr(locked, name)) for name in filled}
+    for name, value in filled.items():
+        setattr(locked, name, value)
+    default_priority = PRIORITY_FOR_AFFECTED[WhoAffected.JUST_ME]
+    if "who_affected" in filled and locked.priority == default_priority:
+        # The priority followed a guess; now it follows the answer (unless staff changed it).
+        locked.priority = PRIORITY_FOR_AFFECTED[filled["who_affected"]]
+        sla.on_priority_change(locked, timezone.now())
+    labels = [label for label in locked.incomplete_fields if by_label.get(label) in filled]
+    locked.incomplete_fields = [f for f in locked.incomplete_fields if f not in labels]
+    _save(locked)
+    _event(locked, by=by, kind=EventKind.FORM_COMPLETED, note=", ".join(labels))
+    record(
+        AuditKind.CHANGED,
+        actor=by,
+        target=locked,
+        before=before,
+        after={name: str(getattr(locked, name)) for name in filled},
+        note="Missing form fields received.",
+    )
+    return labels
 
 
 @transaction.atomic

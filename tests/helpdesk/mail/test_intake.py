@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from escalation.workflow import Priority
 from escalation.workflow import TicketState as S
 from helpdesk.mail import handlers
 from helpdesk.models import (
@@ -573,3 +574,32 @@ def test_messages_keep_the_form_text_for_staff(world, ingest):
 
     assert not TicketMessage.objects.filter(ticket=ticket).exists()
     assert ticket.events.filter(kind="email_received").exists()
+
+
+def test_the_experts_reply_with_the_missing_fields_completes_the_report(world, ingest):
+    ticket = ingest(email_bytes(body="CCTS is down.\n\nSystem: CCTS\n", subject="CCTS down")).ticket
+    assert ticket.priority == Priority.LOW  # "who is affected" unknown: the default guess
+    answer = (
+        "Here you go.\n\nDate & Time the problem occurred: 11/20/2026 9:00 AM\n"
+        "Can you duplicate the problem? No\n"
+        "Who is experiencing the problem? My entire CCR&R/Site\n"
+    )
+
+    result = ingest(_reply(ticket, body=answer))
+
+    ticket.refresh_from_db()
+    assert ticket.incomplete_fields == []
+    assert ticket.can_duplicate is False
+    assert ticket.who_affected == "entire_agency"
+    assert ticket.priority == Priority.CRITICAL
+    assert "Form completed" in result.inbound.detail
+    assert ticket.events.filter(kind="form_completed").exists()
+
+
+def test_a_reply_does_not_overwrite_fields_that_were_not_missing(world, ingest):
+    ticket = ingest(email_bytes()).ticket
+
+    ingest(_reply(ticket, body="Who is experiencing the problem? Just me\nSystem: IVR"))
+
+    ticket.refresh_from_db()
+    assert (ticket.who_affected, ticket.system) == ("some_coworkers", "ccms")
