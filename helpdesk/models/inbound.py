@@ -67,6 +67,9 @@ class InboundMessage(models.Model):
     uid = models.BigIntegerField(null=True, blank=True)
     # Imported as backlog (first poll of a mailbox, or very old): no automatic replies.
     quiet = models.BooleanField(default=False)
+    # The intake answered it automatically (counted for the per-sender daily limit at decision
+    # time, so a burst is limited before the worker has sent anything).
+    auto_replied = models.BooleanField(default=False)
 
     # What the intake made of it.
     status = models.CharField(
@@ -80,7 +83,7 @@ class InboundMessage(models.Model):
     error = models.TextField(blank=True, help_text="The last processing error, for a failure.")
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
-    from_address = models.CharField(max_length=254, blank=True)
+    from_address = models.CharField(max_length=254, blank=True, db_index=True)
     from_name = models.CharField(max_length=150, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header.")

@@ -439,6 +439,7 @@ def _report_ticket(
 ) -> Ticket:
     report, missing = report_from_mail(parsed, sender)
     answer = may_reply_automatically(inbound, sender.address)
+    inbound.auto_replied = answer
     ticket = ticket_services.submit_problem_report(
         report,
         by=sender.user,
@@ -566,13 +567,16 @@ def may_reply_automatically(inbound: InboundMessage, address: str) -> bool:
     if inbound.quiet or not address:
         return False
     since = timezone.now() - timedelta(days=1)
-    sent = OutboundEmail.objects.filter(auto_reply_to=address.lower(), created_at__gte=since)
-    return sent.count() < settings.MAIL_AUTO_REPLIES_PER_DAY
+    answered = InboundMessage.objects.filter(
+        from_address=address.lower(), auto_replied=True, processed_at__gte=since
+    ).exclude(pk=inbound.pk)
+    return answered.count() < settings.MAIL_AUTO_REPLIES_PER_DAY
 
 
 def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
     if not may_reply_automatically(inbound, sender.address):
         return
+    inbound.auto_replied = True
     experts = []
     if sender.person is not None:  # known to the directory: name their office's local experts
         office = sender.person.office
