@@ -264,6 +264,7 @@ PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+SECURITY_FORM_MAX_BYTES = env_int("SECURITY_FORM_MAX_MB", 10) * 1024 * 1024
 
 # --- Logging: to stderr, never a secret ------------------------------------------------------
 LOGGING = {

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SecurityFormsConfig(AppConfig):
     name = "forms_4052_4055"
     verbose_name = "Security forms"
+
+    def ready(self) -> None:
+        from forms_4052_4055.mail import signed_form_handler
+        from helpdesk.mail import handlers
+        from helpdesk.services import schedules
+
+        handlers.register("security forms", signed_form_handler)
+        schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)

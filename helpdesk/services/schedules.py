@@ -1,4 +1,5 @@
-"""The django-q2 schedules the worker runs; created or corrected after every migrate."""
+"""The django-q2 schedules the worker runs; created or corrected after every migrate.
+Higher apps add theirs with ``register`` from ``AppConfig.ready`` (DESIGN.md layering)."""
 
 from django_q.models import Schedule
 
@@ -8,6 +9,10 @@ SCHEDULES = {
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
     "Mail intake": ("helpdesk.tasks.poll_mail", 1),
 }
+
+
+def register(name: str, func: str, minutes: int) -> None:
+    SCHEDULES[name] = (func, minutes)
 
 
 def ensure_schedules(using: str = "default") -> None:

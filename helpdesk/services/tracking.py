@@ -1,11 +1,12 @@
-"""Tracking numbers: CCAP-<year>-<6 digits>, given when a report reaches the help desk.
+"""Yearly reference numbers: tracking numbers CCAP-<year>-<6 digits>, given when a report
+reaches the help desk, and any other yearly sequence (security forms' SF-<year>-<5 digits>).
 
-The sequence restarts each year and is never reused. One row per year is locked and
-incremented inside the caller's transaction, so concurrent escalations get distinct numbers
-and a rolled-back escalation gives its number back.
+A sequence restarts each year and is never reused. One row per year is locked and incremented
+inside the caller's transaction, so concurrent callers get distinct numbers and a rolled-back
+transaction gives its number back.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from helpdesk.models import TrackingSequence
@@ -20,18 +21,23 @@ def format_tracking_number(year: int, value: int) -> str:
 def next_tracking_number(year: int | None = None) -> str:
     """Take the next number of ``year`` (this year, Central time, by default)."""
     year = year or timezone.localdate().year
-    _ensure_year(year)
-    sequence = TrackingSequence.objects.select_for_update().get(year=year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return format_tracking_number(year, sequence.last_value)
+    return format_tracking_number(year, take_next(TrackingSequence, year))
 
 
-def _ensure_year(year: int) -> None:
-    if TrackingSequence.objects.filter(year=year).exists():
+def take_next(sequence: type[models.Model], year: int) -> int:
+    """The next value of a yearly sequence model (fields ``year`` and ``last_value``)."""
+    _ensure_year(sequence, year)
+    row = sequence.objects.select_for_update().get(year=year)
+    row.last_value += 1
+    row.save(update_fields=["last_value"])
+    return row.last_value
+
+
+def _ensure_year(sequence: type[models.Model], year: int) -> None:
+    if sequence.objects.filter(year=year).exists():
         return
     try:
         with transaction.atomic():  # a savepoint: losing the race to create is fine
-            TrackingSequence.objects.create(year=year, last_value=0)
+            sequence.objects.create(year=year, last_value=0)
     except IntegrityError:
         pass

@@ -1,0 +1,38 @@
+"""Signed forms by email: the mail intake offers every message here first (registered from
+``AppConfig.ready``; helpdesk never imports this app). A message naming a form's reference in
+its subject or an attachment's file name, with a PDF or image attached, is filed on that form
+as its signed copy."""
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from forms_4052_4055.models import FormState, SecurityForm
+from forms_4052_4055.services import FormConflictError, check_document, receive
+from helpdesk.mail.handlers import Handled
+
+REFERENCE = re.compile(r"\bSF-\d{4}-\d{5}\b", re.IGNORECASE)
+OPEN_TO_COPIES = [FormState.ISSUED, FormState.RETURNED, FormState.RECEIVED]
+
+
+def signed_form_handler(parsed, inbound, sender) -> Handled | None:
+    references = REFERENCE.findall(parsed.subject)
+    references += [r for a in parsed.attachments for r in REFERENCE.findall(a.name)]
+    if not references:
+        return None
+    form = SecurityForm.objects.filter(reference__in={r.upper() for r in references}).first()
+    if form is None:
+        return None  # not one of ours: let the intake read it as usual
+    if form.state not in OPEN_TO_COPIES:
+        return Handled(f"{form.reference} is {form.get_state_display().lower()}; nothing filed.")
+    filed = []
+    for part in parsed.attachments:
+        try:
+            check_document(part.name, part.data)
+            receive(form, by=None, name=part.name, data=part.data, source="email")
+        except (ValidationError, PermissionDenied, FormConflictError):
+            continue
+        filed.append(part.name)
+    if not filed:
+        return Handled(f"{form.reference}: no PDF or image attached; nothing filed.")
+    return Handled(f"signed copy of {form.reference} received: {', '.join(filed)}.")

@@ -1,0 +1,323 @@
+"""Security form use cases: issue, receive, verify (or return), file, void, the reminder and
+expiry sweep, and ``forms_on_file``, the gate the access app asks before requesting access.
+Every step is a transition on the form's machine, audited; emails leave after the commit."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+from django_q.tasks import async_task
+
+from forms_4052_4055.models import (
+    DEFAULT_CCMS_ROLE,
+    OUTSTANDING,
+    FormReferenceSequence,
+    FormState,
+    FormType,
+    SecurityForm,
+    SignedDocument,
+)
+from forms_4052_4055.pdf import render_form_pdf
+from forms_4052_4055.permissions import may_issue_for
+from helpdesk.models import AuditKind, Person
+from helpdesk.services.attachments import safe_name
+from helpdesk.services.audit import record
+from helpdesk.services.tracking import take_next
+
+# Signed copies: PDF and common image types only, whatever the file is called.
+ACCEPTED = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"GIF87a": ("image/gif", "gif"),
+    b"GIF89a": ("image/gif", "gif"),
+    b"II*\x00": ("image/tiff", "tif"),
+    b"MM\x00*": ("image/tiff", "tif"),
+}
+REMINDER_DAYS_BEFORE_DUE = (7, 1)
+
+
+class FormConflictError(Exception):
+    """The form is not in a state where this can be done (someone acted on it first)."""
+
+
+def next_reference(year: int | None = None) -> str:
+    year = year or timezone.localdate().year
+    return f"SF-{year}-{take_next(FormReferenceSequence, year):05d}"
+
+
+def required_form_types(systems: list[str]) -> list[FormType]:
+    wanted = set(systems)
+    return [t for t in FormType.objects.filter(active=True) if wanted & set(t.systems)]
+
+
+# --- Issue ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class IssueResult:
+    issued: list[SecurityForm] = field(default_factory=list)
+    already: list[SecurityForm] = field(default_factory=list)  # outstanding or valid on file
+
+
+@transaction.atomic
+def issue_forms(person: Person, systems: list[str], *, by, ccms_role: str = "") -> IssueResult:
+    """Issue the forms ``systems`` require, except those the person already has outstanding or
+    filed and valid. Each gets a reference and a pre-filled PDF, emailed to the person and the
+    office's local expert after the commit."""
+    if not may_issue_for(by, person):
+        raise PermissionDenied("You may issue forms only for people of your own agency.")
+    if not systems:
+        raise ValidationError("Choose the systems the person needs.")
+    if not person.active:
+        raise ValidationError("Forms are not issued to someone who has left.")
+    result = IssueResult()
+    now = timezone.now()
+    for form_type in required_form_types(systems):
+        mine = SecurityForm.objects.filter(person=person, form_type=form_type)
+        current = (
+            mine.filter(state__in=OUTSTANDING).first() or mine.valid_on(now).order_by().first()
+        )
+        if current is not None:
+            result.already.append(current)
+            continue
+        covered = [s for s in systems if form_type.covers(s)]
+        form = SecurityForm.objects.create(
+            reference=next_reference(),
+            form_type=form_type,
+            person=person,
+            systems=covered,
+            ccms_role=(ccms_role.strip() or DEFAULT_CCMS_ROLE)
+            if form_type.carries_ccms_role
+            else "",
+            issued_by=by,
+            issued_at=now,
+            due_at=now + timedelta(days=form_type.return_days),
+        )
+        form.blank_pdf.save(f"{form.reference}.pdf", ContentFile(render_form_pdf(form)))
+        record(
+            AuditKind.CREATED,
+            actor=by,
+            target=form,
+            after={"state": form.state, "systems": covered, "ccms_role": form.ccms_role},
+            note=f"Form {form_type.code} issued.",
+        )
+        _email_on_commit("issued", form)
+        result.issued.append(form)
+    return result
+
+
+# --- Receive --------------------------------------------------------------------------------------
+
+
+def check_document(name: str, data: bytes) -> tuple[str, str]:
+    """The content type and extension of a signed copy, or a ValidationError saying why not."""
+    limit = settings.SECURITY_FORM_MAX_BYTES
+    if not data:
+        raise ValidationError(f"{name} is empty.")
+    if len(data) > limit:
+        raise ValidationError(f"{name} is larger than the {limit // (1024 * 1024)} MB limit.")
+    for magic, kind in ACCEPTED.items():
+        if data.startswith(magic):
+            return kind
+    raise ValidationError(f"{name} is not a PDF or an image (PNG, JPEG, GIF, TIFF).")
+
+
+@transaction.atomic
+def receive(
+    form: SecurityForm, *, by, name: str, data: bytes, source: str = "web"
+) -> SignedDocument:
+    """A signed copy came back. The first one moves the form to ``received``; another one on a
+    received form (a better scan) is kept beside it."""
+    content_type, extension = check_document(name, data)
+    locked = _locked(form)
+    if locked.state != FormState.RECEIVED:
+        _transition(locked, "receive", by=by, note=f"Signed copy received ({source}).")
+    elif not locked.user_may(by, "receive"):
+        raise PermissionDenied("You may not add a signed copy to this form.")
+    document = SignedDocument(
+        form=locked,
+        original_name=safe_name(name, extension),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source=source,
+        uploaded_by=by if getattr(by, "pk", None) else None,
+    )
+    document.file.save("signed", ContentFile(data), save=False)
+    document.save()
+    record(
+        AuditKind.CHANGED,
+        actor=by,
+        target=locked,
+        after={"document": document.original_name, "sha256": document.sha256},
+        note=f"Signed copy received by {source}.",
+    )
+    return document
+
+
+# --- Verify, return, file, void ------------------------------------------------------------------
+
+
+@transaction.atomic
+def verify(form: SecurityForm, *, by, results: dict[str, bool], note: str = "") -> SecurityForm:
+    """Check the form against its type's checklist. Every item passed: verified. Any failed:
+    returned to the sender with the reasons."""
+    locked = _locked(form)
+    checklist = list(locked.form_type.checklist)
+    unanswered = [item for item in checklist if item not in results]
+    if unanswered:
+        raise ValidationError(f"Check every item: {', '.join(unanswered)}.")
+    locked.checklist_results = {item: bool(results[item]) for item in checklist}
+    failed = [item for item in checklist if not results[item]]
+    if failed:
+        reasons = failed + ([note.strip()] if note.strip() else [])
+        locked.returned_reasons = reasons
+        _transition(locked, "return_for_correction", by=by, note="; ".join(reasons))
+        _email_on_commit("returned", locked)
+        return locked
+    locked.verified_by = by
+    _transition(locked, "verify", by=by, note=note or "Every item checked.")
+    return locked
+
+
+@transaction.atomic
+def file_form(form: SecurityForm, *, by) -> SecurityForm:
+    """File a verified form; an older filed form of the same type for the person is superseded."""
+    locked = _locked(form)
+    locked.filed_by = by
+    _transition(locked, "file", by=by, note="Filed.")
+    older = (
+        SecurityForm.objects.select_for_update()
+        .filter(person=locked.person, form_type=locked.form_type, state=FormState.FILED)
+        .exclude(pk=locked.pk)
+    )
+    for previous in older:
+        previous.superseded_by = locked
+        _transition(previous, "supersede", by=by, note=f"Superseded by {locked.reference}.")
+    return locked
+
+
+@transaction.atomic
+def void_form(form: SecurityForm, *, by, reason: str) -> SecurityForm:
+    if not reason.strip():
+        raise ValidationError("Say why the form is void.")
+    locked = _locked(form)
+    locked.void_reason = reason.strip()
+    _transition(locked, "void", by=by, note=reason.strip())
+    return locked
+
+
+def _locked(form: SecurityForm) -> SecurityForm:
+    return (
+        SecurityForm.objects.select_for_update()
+        .select_related("form_type", "person__office__agency")
+        .get(pk=form.pk)
+    )
+
+
+def _transition(form: SecurityForm, action: str, *, by, note: str) -> None:
+    method = getattr(form, action)
+    if not can_proceed(method):
+        raise FormConflictError(
+            f"{form.reference} is {form.get_state_display().lower()}: this cannot be done now."
+        )
+    if not has_transition_perm(method, by):
+        raise PermissionDenied("You may not do that with this form.")
+    before = form.state
+    method()
+    form.save()
+    record(
+        AuditKind.TRANSITION,
+        actor=by,
+        target=form,
+        before={"state": before},
+        after={"state": form.state},
+        note=note,
+    )
+
+
+# --- Reminders and expiry ------------------------------------------------------------------------
+
+
+def forms_sweep(now=None) -> dict[str, int]:
+    """Remind people whose forms are due soon (7 days and 1 day before), and expire forms not
+    returned in time. Run by the worker's schedule; each form is handled in its own
+    transaction, so one failure does not stop the rest."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "expired": 0}
+    waiting = SecurityForm.objects.filter(state__in=[FormState.ISSUED, FormState.RETURNED])
+    for form_id in waiting.filter(due_at__lt=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            form = _locked(SecurityForm(pk=form_id))
+            if form.state in (FormState.ISSUED, FormState.RETURNED) and form.due_at < now:
+                _transition(form, "expire", by=None, note="Not returned in time.")
+                _email_on_commit("expired", form)
+                counts["expired"] += 1
+    soon = waiting.filter(
+        due_at__gte=now, due_at__lt=now + timedelta(days=max(REMINDER_DAYS_BEFORE_DUE))
+    )
+    for form_id in soon.values_list("pk", flat=True):
+        with transaction.atomic():
+            form = _locked(SecurityForm(pk=form_id))
+            if _reminder_due(form, now):
+                form.reminders_sent += 1
+                form.last_reminded_at = now
+                form.save(update_fields=["reminders_sent", "last_reminded_at", "updated_at"])
+                _email_on_commit("reminder", form)
+                counts["reminded"] += 1
+    return counts
+
+
+def _reminder_due(form: SecurityForm, now) -> bool:
+    """One reminder as each threshold (7 days, 1 day before the due date) is crossed."""
+    left = form.due_at - now
+    crossed = sum(1 for days in REMINDER_DAYS_BEFORE_DUE if left <= timedelta(days=days))
+    return form.state in (FormState.ISSUED, FormState.RETURNED) and form.reminders_sent < crossed
+
+
+# --- The gate for access requests ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormsOnFile:
+    system: str
+    filed: list[SecurityForm]
+    missing: list[FormType]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def forms_on_file(person: Person, system: str, when=None) -> FormsOnFile:
+    """Which forms ``system`` requires that the person has filed and valid now, and which are
+    missing (never issued, outstanding, expired, superseded without a newer one, void)."""
+    when = when or timezone.now()
+    required = [t for t in FormType.objects.filter(active=True) if t.covers(system)]
+    valid = {
+        f.form_type_id: f
+        for f in SecurityForm.objects.valid_on(when)
+        .filter(person=person, form_type__in=required)
+        .select_related("form_type")
+        .order_by("filed_at")
+    }
+    return FormsOnFile(
+        system=system,
+        filed=[valid[t.pk] for t in required if t.pk in valid],
+        missing=[t for t in required if t.pk not in valid],
+    )
+
+
+# --- Email --------------------------------------------------------------------------------------
+
+
+def _email_on_commit(kind: str, form: SecurityForm) -> None:
+    pk = form.pk
+    transaction.on_commit(lambda: async_task("forms_4052_4055.tasks.send_form_email", kind, pk))
