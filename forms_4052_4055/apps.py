@@ -7,8 +7,15 @@ class SecurityFormsConfig(AppConfig):
 
     def ready(self) -> None:
         from forms_4052_4055.mail import signed_form_handler
+        from helpdesk.context_processors import register_link
         from helpdesk.mail import handlers
+        from helpdesk.roles import Role
         from helpdesk.services import schedules
 
         handlers.register("security forms", signed_form_handler)
         schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
+        register_link(
+            "Security forms",
+            "forms_tracking",
+            {Role.LOCAL_EXPERT, Role.HELP_DESK, Role.ADMINISTRATOR},
+        )

@@ -3,6 +3,14 @@ from django.urls import reverse
 from helpdesk.permissions import can_use_admin
 from helpdesk.roles import Role, roles_of
 
+# Links of higher apps, registered from their AppConfig.ready: (label, url name, roles).
+EXTRA_LINKS: list[tuple[str, str, frozenset[str]]] = []
+
+
+def register_link(label: str, url_name: str, roles: set[str]) -> None:
+    if all(link[1] != url_name for link in EXTRA_LINKS):
+        EXTRA_LINKS.append((label, url_name, frozenset(roles)))
+
 
 def navigation(request) -> dict:
     """The navigation links the signed-in user's roles open; nothing for anonymous visitors."""
@@ -23,6 +31,7 @@ def navigation(request) -> dict:
         links.append(("Inbound mail", reverse("inbound_list")))
     if Role.MIS in roles:
         links.append(("MIS queue", reverse("queue", args=["mis"])))
+    links += [(label, reverse(name)) for label, name, allowed in EXTRA_LINKS if allowed & roles]
     if roles:
         links.append(("Directory", reverse("directory")))
     if Role.LOCAL_EXPERT in roles or Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:

@@ -19,6 +19,7 @@ class AuditKind(models.TextChoices):
     MAIL_RELEASED = "mail_released", "Inbound message released from quarantine"
     MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"
     MAIL_REPROCESSED = "mail_reprocessed", "Inbound message reprocessed"
+    DOWNLOADED = "downloaded", "Downloaded"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,0 +1,76 @@
+"""Web forms of the security forms pages."""
+
+from django import forms
+
+from forms_4052_4055.models import OUTSTANDING, FormState, FormType
+from helpdesk.models import Agency, Office, Person
+
+SYSTEM_CHOICES = [("ccts", "CCTS"), ("ccms", "CCMS"), ("infoview", "InfoView")]
+
+
+class IssueForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.none(), label="Staff member")
+    systems = forms.MultipleChoiceField(
+        choices=SYSTEM_CHOICES, widget=forms.CheckboxSelectMultiple, label="Systems needed"
+    )
+    ccms_role = forms.CharField(
+        max_length=100,
+        required=False,
+        label="CCMS security role requested",
+        help_text='Left blank, it is "CCAP caseworker".',
+    )
+
+    def __init__(self, *args, people=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people if people is not None else Person.objects.none()
+
+
+class UploadForm(forms.Form):
+    document = forms.FileField(
+        label="Signed copy (PDF or image)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}),
+    )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def verify_form_for(form_type: FormType, data=None) -> forms.Form:
+    """One yes/no per checklist item of the form's type, and a note for the sender."""
+    fields = {
+        f"item_{index}": forms.TypedChoiceField(
+            label=item,
+            choices=[("yes", "Yes"), ("no", "No")],
+            coerce=lambda value: value == "yes",
+            widget=forms.RadioSelect,
+        )
+        for index, item in enumerate(form_type.checklist)
+    }
+    fields["note"] = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note for the sender (when returning it)",
+    )
+    return type("VerifyForm", (forms.Form,), fields)(data)
+
+
+class TrackingFilterForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.active(), required=False, empty_label="Any agency"
+    )
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.select_related("agency"), required=False, empty_label="Any office"
+    )
+    form_type = forms.ModelChoiceField(
+        queryset=FormType.objects.all(), required=False, empty_label="Any form", label="Form"
+    )
+    state = forms.ChoiceField(
+        choices=[("", "Outstanding"), *[(s.value, s.label) for s in FormState]],
+        required=False,
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def outstanding_states(self) -> list[str]:
+        return [s.value for s in OUTSTANDING]
