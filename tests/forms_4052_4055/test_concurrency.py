@@ -1,0 +1,40 @@
+"""Form references stay unique when many forms are issued at once. Real threads, real
+connections, on PostgreSQL (.ci/run; a skip there is a failure)."""
+
+import pytest
+from django.db import transaction
+
+from forms_4052_4055 import services as fs
+from forms_4052_4055.models import SecurityForm
+from tests.factories import PersonFactory
+from tests.helpdesk.test_concurrency import _race
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row-level concurrency needs PostgreSQL (DATABASE_URL=postgres://...)",
+    ),
+]
+
+
+def test_references_are_unique_under_concurrency(world):
+    people = [PersonFactory(office=world.office) for _ in range(6)]
+
+    def issue(person):
+        with transaction.atomic():
+            return fs.issue_forms(person, ["ccms"], by=world.hannah).issued
+
+    results = _race(*[lambda p=p: issue(p) for p in people])
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    references = list(SecurityForm.objects.values_list("reference", flat=True))
+    assert len(references) == 12
+    assert len(set(references)) == 12
+
+
+def test_references_follow_each_other_and_restart_each_year(world):
+    with transaction.atomic():
+        references = [fs.next_reference(2026) for _ in range(3)] + [fs.next_reference(2027)]
+
+    assert references == ["SF-2026-00001", "SF-2026-00002", "SF-2026-00003", "SF-2027-00001"]
