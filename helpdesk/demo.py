@@ -6,6 +6,7 @@ Everything is keyed on stable natural keys and only created when missing, so see
 changes nothing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -301,6 +302,15 @@ def _office_staff(seeder: _Seeder, office: Office, users: int) -> tuple[Person, 
     return primary, alternate
 
 
+# Demo data of higher apps (security forms, accounts), registered from their AppConfig.ready;
+# each is a callable returning how many records it created, and must be idempotent.
+EXTRA_SEEDERS: dict[str, Callable[[], int]] = {}
+
+
+def register_seeder(name: str, seeder: Callable[[], int]) -> None:
+    EXTRA_SEEDERS[name] = seeder
+
+
 @transaction.atomic
 def seed_demo(password: str | None = None) -> SeedReport:
     password = password or settings.DEMO_PASSWORD
@@ -345,6 +355,8 @@ def seed_demo(password: str | None = None) -> SeedReport:
     _state_units(seeder)
     seeder.created += seed_demo_tickets()
     seeder.created += seed_demo_mail()
+    for extra in EXTRA_SEEDERS.values():
+        seeder.created += extra()
     return SeedReport(created=seeder.created, logins=seeder.logins)
 
 

@@ -103,3 +103,12 @@ def test_the_demo_mail_shows_each_intake_outcome():
     _seed()
     outcomes = sorted(InboundMessage.objects.values_list("outcome", flat=True))
     assert outcomes == ["auto_reply_ignored", "quarantined", "ticket_created", "ticket_created"]
+
+
+def test_the_demo_has_security_forms_in_several_states():
+    from forms_4052_4055.models import SecurityForm
+
+    _seed()
+    states = set(SecurityForm.objects.values_list("state", flat=True))
+    assert states == {"issued", "received", "returned", "filed"}
+    assert SecurityForm.objects.overdue().count() == 2
