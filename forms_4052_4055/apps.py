@@ -6,6 +6,7 @@ class SecurityFormsConfig(AppConfig):
     verbose_name = "Security forms"
 
     def ready(self) -> None:
+        from forms_4052_4055 import panels
         from forms_4052_4055.demo import seed_demo_forms
         from forms_4052_4055.mail import signed_form_handler
         from helpdesk.context_processors import register_link
@@ -17,6 +18,7 @@ class SecurityFormsConfig(AppConfig):
         handlers.register("security forms", signed_form_handler)
         schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
         register_seeder("security forms", seed_demo_forms)
+        panels.register()
         register_link(
             "Security forms",
             "forms_tracking",
