@@ -96,3 +96,28 @@ register_panel(
         order=12,
     )
 )
+
+
+def inbound_mail(user) -> dict | None:
+    """Mail that needs a person: the quarantine, failures, and anything still waiting."""
+    from django.db.models import Count, Q
+
+    from helpdesk.models import InboundMessage, InboundStatus, Outcome
+
+    return InboundMessage.objects.aggregate(
+        quarantined=Count("pk", filter=Q(outcome=Outcome.QUARANTINED)),
+        failed=Count("pk", filter=Q(status=InboundStatus.FAILED)),
+        waiting=Count("pk", filter=Q(status=InboundStatus.RECEIVED)),
+    )
+
+
+register_panel(
+    Panel(
+        "inbound_mail",
+        "Inbound mail",
+        frozenset({Role.HELP_DESK}),
+        "tickets/panels/inbound_mail.html",
+        inbound_mail,
+        order=20,
+    )
+)

@@ -159,3 +159,11 @@ def test_help_desk_navigation_has_inbound_mail(client, world):
     _login(client, world, "hannah")
 
     assert reverse("inbound_list") in client.get(reverse("home")).content.decode()
+
+
+def test_the_help_desk_home_shows_the_quarantine(client, world, quarantined):
+    _login(client, world, "hannah")
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "1 message in quarantine" in page
