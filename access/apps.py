@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = "Access management"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from forms_4052_4055.models import SecurityForm
+        from helpdesk.context_processors import register_link
+        from helpdesk.roles import Role
+        from helpdesk.services import schedules
+
+        schedules.register("Access sweep", "access.tasks.access_schedule", 15)
+        post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
+        register_link(
+            "Revocations", "revocations", {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}
+        )
+
+
+def _form_saved(sender, instance, **kwargs) -> None:
+    """A security form filed may let requests waiting for it go on (after the commit)."""
+    from django.db import transaction
+
+    from access.services import recheck_forms_of
+
+    if instance.state == "filed":
+        person = instance.person
+        transaction.on_commit(lambda: recheck_forms_of(person))

@@ -297,3 +297,14 @@ MAIL_QUIET_AFTER_DAYS = env_int("MAIL_QUIET_AFTER_DAYS", 3)
 # Where the IMAP poller moves a message once stored (empty: it flags it and leaves it in place).
 IMAP["processed_folder"] = env_str("IMAP_PROCESSED_FOLDER")
 IMAP["batch_size"] = env_int("IMAP_BATCH_SIZE", 25)
+
+# --- Access provisioning ----------------------------------------------------------------------------
+# The directory the help desk provisions accounts in, for systems configured with a base DN.
+ACCESS_LDAP = {
+    "uri": env_str("ACCESS_LDAP_URI"),
+    "bind_dn": env_str("ACCESS_LDAP_BIND_DN"),
+    "bind_password": env_str("ACCESS_LDAP_BIND_PASSWORD"),
+    "timeout": env_int("ACCESS_LDAP_TIMEOUT", 10),
+}
+# Where requests Central Management Services fulfils (CCMS and InfoView IDs) are emailed.
+ACCESS_CMS_EMAIL = env_str("ACCESS_CMS_EMAIL", "cms-access@localhost")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("forms/", include("forms_4052_4055.urls")),
+    path("access/", include("access.urls")),
     path("", include("helpdesk.urls")),
 ]

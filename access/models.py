@@ -1,0 +1,272 @@
+"""Access management: the systems (data, not code), people's accounts on them, access
+requests and their life as a django-fsm machine, departures with their 2-working-day deadline,
+and the yearly access reviews."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from helpdesk.models import Person
+
+
+class Fulfiller(models.TextChoices):
+    HELP_DESK = "help_desk", "CCAP Help Desk"
+    CMS = "cms", "Central Management Services (CMS)"
+    MIS = "mis", "IDHS/MIS"
+
+
+class CredentialGroup(models.Model):
+    """One ID and password shared by several systems (CCMS and InfoView share one)."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    id_label = models.CharField(max_length=100, help_text='e.g. "RACF ID", "Illinois.gov ID"')
+    id_hint = models.CharField(max_length=200, blank=True, help_text="How the ID looks.")
+    id_pattern = models.CharField(
+        max_length=200, blank=True, help_text="A regular expression every ID must match."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TargetSystem(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    credential_group = models.ForeignKey(
+        CredentialGroup, on_delete=models.PROTECT, related_name="systems"
+    )
+    description = models.TextField(blank=True)
+    fulfils_new = models.CharField(max_length=10, choices=Fulfiller.choices)
+    fulfils_reset = models.CharField(max_length=10, choices=Fulfiller.choices)
+    fulfils_revoke = models.CharField(max_length=10, choices=Fulfiller.choices)
+    forms_system = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The system code security forms are issued for (blank: no forms needed).",
+    )
+    reset_route = models.TextField(
+        blank=True, help_text="For resets done by others: the portal and phone to give the user."
+    )
+    fulfiller_email = models.EmailField(
+        blank=True, help_text="Where requests fulfilled by CMS or MIS are sent."
+    )
+    directory_base_dn = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Provisioned through LDAP under this base DN (blank: not provisioned).",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def fulfiller_for(self, kind: str) -> str:
+        return {
+            RequestKind.NEW: self.fulfils_new,
+            RequestKind.MODIFY: self.fulfils_new,
+            RequestKind.RESET: self.fulfils_reset,
+            RequestKind.REVOKE: self.fulfils_revoke,
+        }[kind]
+
+
+class AccountState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+
+
+class Account(models.Model):
+    """A person's ID on a credential group. Its history is the audit trail."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accounts")
+    credential_group = models.ForeignKey(
+        CredentialGroup, on_delete=models.PROTECT, related_name="accounts"
+    )
+    identifier = models.CharField(max_length=100, blank=True)
+    state = models.CharField(
+        max_length=10, choices=AccountState.choices, default=AccountState.REQUESTED
+    )
+    ccms_role = models.CharField("CCMS security role", max_length=100, blank=True)
+    organisation = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "credential_group"]
+        constraints = [
+            # One live account per person per credential group; revoked ones are history.
+            models.UniqueConstraint(
+                fields=["person", "credential_group"],
+                condition=~Q(state="revoked"),
+                name="one_live_account_per_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier or '(no ID yet)'} on {self.credential_group} for {self.person}"
+
+
+class RequestKind(models.TextChoices):
+    NEW = "new", "New access"
+    RESET = "reset", "Password reset"
+    MODIFY = "modify", "Change of access"
+    REVOKE = "revoke", "Revoke access"
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_FORMS = "awaiting_forms", "Waiting for security forms"
+    READY = "ready", "Ready to submit"
+    SUBMITTED = "submitted", "Submitted to the fulfiller"
+    COMPLETED = "completed", "Completed"
+    DENIED = "denied", "Denied"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_REQUEST_STATES = [
+    RequestState.DRAFT,
+    RequestState.AWAITING_FORMS,
+    RequestState.READY,
+    RequestState.SUBMITTED,
+]
+
+
+class Departure(models.Model):
+    """Someone left, or changed job function: all their access is revoked within 2 working
+    days of the help desk being told."""
+
+    class Kind(models.TextChoices):
+        LEFT = "left", "Left the agency"
+        CHANGED_FUNCTION = "changed_function", "Changed job function"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="departures")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    effective_on = models.DateField()
+    note = models.TextField(blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_kind_display().lower()}, {self.effective_on})"
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def open(self) -> "AccessRequestQuerySet":
+        return self.filter(state__in=OPEN_REQUEST_STATES)
+
+    def overdue_revocations(self, now=None) -> "AccessRequestQuerySet":
+        now = now or timezone.now()
+        return self.open().filter(kind=RequestKind.REVOKE, deadline__lt=now)
+
+
+class AccessRequest(ConcurrentTransitionMixin, models.Model):
+    kind = models.CharField(max_length=10, choices=RequestKind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_requests")
+    system = models.ForeignKey(TargetSystem, on_delete=models.PROTECT, related_name="requests")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    state = FSMField(default=RequestState.DRAFT, choices=RequestState.choices, protected=True)
+    fulfiller = models.CharField(max_length=10, choices=Fulfiller.choices)
+    ccms_role = models.CharField("CCMS security role", max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    departure = models.ForeignKey(
+        Departure, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    deadline = models.DateTimeField(null=True, blank=True, help_text="Revocations: 2 working days.")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # Provisioning through LDAP: the last attempt's error, shown and retried; never "done".
+    provisioning_error = models.TextField(blank=True)
+    provisioning_attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "kind", "deadline"], name="accessreq_state_deadline"),
+            models.Index(fields=["person", "state"], name="accessreq_person_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.system} for {self.person}"
+
+    def user_may(self, user, action: str) -> bool:
+        from access.permissions import user_may_act
+
+        return user_may_act(user, self, action)
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.deadline is not None
+            and self.state in OPEN_REQUEST_STATES
+            and self.deadline < timezone.now()
+        )
+
+    @transition(
+        state, source=RequestState.DRAFT, target=RequestState.AWAITING_FORMS,
+        permission=lambda r, user: r.user_may(user, "prepare"),
+    )  # fmt: skip
+    def wait_for_forms(self) -> None:
+        pass
+
+    @transition(
+        state, source=[RequestState.DRAFT, RequestState.AWAITING_FORMS], target=RequestState.READY,
+        permission=lambda r, user: r.user_may(user, "prepare"),
+    )  # fmt: skip
+    def make_ready(self) -> None:
+        pass
+
+    @transition(
+        state, source=RequestState.READY, target=RequestState.SUBMITTED,
+        permission=lambda r, user: r.user_may(user, "submit"),
+    )  # fmt: skip
+    def submit(self) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(
+        state, source=RequestState.SUBMITTED, target=RequestState.COMPLETED,
+        permission=lambda r, user: r.user_may(user, "complete"),
+    )  # fmt: skip
+    def complete(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        state, source=[RequestState.READY, RequestState.SUBMITTED], target=RequestState.DENIED,
+        permission=lambda r, user: r.user_may(user, "deny"),
+    )  # fmt: skip
+    def deny(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        state, source=OPEN_REQUEST_STATES, target=RequestState.CANCELLED,
+        permission=lambda r, user: r.user_may(user, "cancel"),
+    )  # fmt: skip
+    def cancel(self) -> None:
+        self.closed_at = timezone.now()

@@ -1,0 +1,413 @@
+"""Access use cases: open a request (through the security forms gate), submit it to its
+fulfiller, complete, deny or cancel it, reset a password (a temporary one shown once, never
+stored), report a departure (every account revoked within 2 working days), and the sweep that
+escalates overdue revocations and retries provisioning. Every change is audited."""
+
+import secrets
+import string
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+from django_q.tasks import async_task
+
+from access.models import (
+    OPEN_REQUEST_STATES,
+    AccessRequest,
+    Account,
+    AccountState,
+    Departure,
+    Fulfiller,
+    RequestKind,
+    RequestState,
+    TargetSystem,
+)
+from access.permissions import may_request_for
+from escalation.calendar import add_working_days
+from forms_4052_4055.services import forms_on_file
+from helpdesk.models import AuditKind, Person
+from helpdesk.services.audit import record
+
+LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
+DEPARTURE_WORKING_DAYS = 2
+# Easy to read aloud over the phone: no 0/O, 1/l/I.
+_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+
+
+class RequestConflictError(Exception):
+    """The request is not in a state where this can be done (someone acted on it first)."""
+
+
+# --- Opening a request ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_request(
+    person: Person,
+    system: TargetSystem,
+    kind: str,
+    *,
+    by,
+    ccms_role: str = "",
+    reason: str = "",
+) -> AccessRequest:
+    """A new, reset, modify or revoke request. New and modify requests wait for the security
+    forms the system needs; a reset of a system CMS resets (CCMS, InfoView) is answered at once
+    with CMS's route and recorded, never queued for the help desk."""
+    if by is not None and not may_request_for(by, person):
+        raise PermissionDenied("You may request access only for people of your own agency.")
+    if kind in (RequestKind.NEW, RequestKind.MODIFY) and not person.active:
+        raise ValidationError("Access is not requested for someone who has left.")
+    account = _live_account(person, system)
+    if kind in (RequestKind.RESET, RequestKind.MODIFY, RequestKind.REVOKE) and account is None:
+        raise ValidationError(f"{person} has no {system.credential_group.id_label} to change.")
+    if kind == RequestKind.NEW and account is not None:
+        raise ValidationError(f"{person} already has {account.identifier or 'an ID requested'}.")
+    request = AccessRequest.objects.create(
+        kind=kind,
+        person=person,
+        system=system,
+        account=account,
+        fulfiller=system.fulfiller_for(kind),
+        ccms_role=ccms_role.strip(),
+        reason=reason.strip(),
+        requested_by=by,
+    )
+    record(
+        AuditKind.CREATED,
+        actor=by,
+        target=request,
+        after={"kind": kind, "system": system.code, "person": person.pk},
+        note=reason,
+    )
+    if kind == RequestKind.RESET and request.fulfiller == Fulfiller.CMS:
+        return _route_to_cms(request, by=by)
+    if kind == RequestKind.NEW:
+        Account.objects.create(
+            person=person, credential_group=system.credential_group, ccms_role=ccms_role
+        )
+        request.account = _live_account(person, system)
+        request.save(update_fields=["account"])
+    advance_past_forms(request, by=by)
+    return request
+
+
+def _route_to_cms(request: AccessRequest, *, by) -> AccessRequest:
+    """CMS resets CCMS and InfoView passwords itself: the answer is its portal and phone."""
+    request.outcome_note = request.system.reset_route
+    for action in ("make_ready", "submit", "complete"):
+        _transition(request, action, by=None, note="Routed to CMS." if action == "complete" else "")
+    return request
+
+
+def _live_account(person: Person, system: TargetSystem) -> Account | None:
+    return Account.objects.filter(
+        person=person, credential_group=system.credential_group, state__in=LIVE_ACCOUNT_STATES
+    ).first()
+
+
+def missing_forms(request: AccessRequest) -> list[str]:
+    """The security forms a new or modify request still waits for (codes)."""
+    if request.kind not in (RequestKind.NEW, RequestKind.MODIFY) or not request.system.forms_system:
+        return []
+    return [t.code for t in forms_on_file(request.person, request.system.forms_system).missing]
+
+
+def advance_past_forms(request: AccessRequest, *, by=None) -> AccessRequest:
+    """Move a draft or waiting request on: ``ready`` once its forms are on file."""
+    missing = missing_forms(request)
+    if missing and request.state == RequestState.DRAFT:
+        _transition(request, "wait_for_forms", by=by, note=f"Waiting for {', '.join(missing)}.")
+    elif not missing and request.state in (RequestState.DRAFT, RequestState.AWAITING_FORMS):
+        _transition(
+            request,
+            "make_ready",
+            by=by,
+            note="Forms on file." if request.kind in (RequestKind.NEW, RequestKind.MODIFY) else "",
+        )
+    return request
+
+
+def recheck_forms_of(person: Person) -> int:
+    """A form was filed: requests of this person waiting for forms may be ready now."""
+    moved = 0
+    for request in AccessRequest.objects.filter(
+        person=person, state=RequestState.AWAITING_FORMS
+    ).select_related("system"):
+        with transaction.atomic():
+            locked = _locked(request)
+            if locked.state == RequestState.AWAITING_FORMS and not missing_forms(locked):
+                _transition(locked, "make_ready", by=None, note="Forms on file.")
+                moved += 1
+    return moved
+
+
+# --- Submitting, completing -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequest:
+    """Hand the request to its fulfiller: the help desk's own task list, or an email to CMS or
+    MIS with what they need; a system provisioned through LDAP gets a task after the commit."""
+    locked = _locked(request)
+    missing = missing_forms(locked)
+    if missing:
+        raise ValidationError(f"Security forms missing: {', '.join(missing)}.")
+    _transition(locked, "submit", by=by, note=f"To {locked.get_fulfiller_display()}.")
+    pk = locked.pk
+    if locked.fulfiller in (Fulfiller.CMS, Fulfiller.MIS):
+        transaction.on_commit(lambda: async_task("access.tasks.send_fulfiller_email", pk))
+    elif locked.system.directory_base_dn:
+        transaction.on_commit(
+            lambda: async_task("access.tasks.provision", pk, password_hash=password_hash)
+        )
+    return locked
+
+
+@transaction.atomic
+def complete(request: AccessRequest, *, by, identifier: str = "", note: str = "") -> AccessRequest:
+    """The fulfiller confirmed it (help desk staff record CMS's or MIS's confirmation; the
+    provisioning task records its own). The account follows."""
+    locked = _locked(request)
+    account = locked.account
+    if locked.kind == RequestKind.NEW:
+        identifier = (identifier or (account.identifier if account else "")).strip()
+        _check_identifier(locked.system, identifier)
+    locked.outcome_note = note.strip()
+    _transition(locked, "complete", by=by, note=note or "Confirmed by the fulfiller.")
+    if account is not None:
+        before = {"state": account.state, "identifier": account.identifier}
+        if locked.kind == RequestKind.NEW:
+            account.identifier, account.state = identifier, AccountState.ACTIVE
+        elif locked.kind == RequestKind.MODIFY and locked.ccms_role:
+            account.ccms_role = locked.ccms_role
+        elif locked.kind == RequestKind.REVOKE:
+            account.state = AccountState.REVOKED
+        account.save()
+        record(
+            AuditKind.CHANGED,
+            actor=by,
+            target=account,
+            before=before,
+            after={"state": account.state, "identifier": account.identifier},
+            note=f"{locked.get_kind_display()} completed.",
+        )
+    return locked
+
+
+def _check_identifier(system: TargetSystem, identifier: str) -> None:
+    import re
+
+    group = system.credential_group
+    if not identifier:
+        raise ValidationError(f"Enter the {group.id_label} that was created.")
+    if group.id_pattern and not re.fullmatch(group.id_pattern, identifier):
+        raise ValidationError(f"{identifier} is not a valid {group.id_label} ({group.id_hint}).")
+
+
+@transaction.atomic
+def deny(request: AccessRequest, *, by, reason: str) -> AccessRequest:
+    if not reason.strip():
+        raise ValidationError("Say why the request is denied.")
+    locked = _locked(request)
+    locked.outcome_note = reason.strip()
+    _transition(locked, "deny", by=by, note=reason.strip())
+    _drop_requested_account(locked, by)
+    return locked
+
+
+@transaction.atomic
+def cancel(request: AccessRequest, *, by, reason: str) -> AccessRequest:
+    locked = _locked(request)
+    locked.outcome_note = reason.strip()
+    _transition(locked, "cancel", by=by, note=reason.strip() or "Cancelled.")
+    _drop_requested_account(locked, by)
+    return locked
+
+
+def _drop_requested_account(request: AccessRequest, by) -> None:
+    """A new request that will not happen leaves no account behind."""
+    account = request.account
+    if request.kind == RequestKind.NEW and account and account.state == AccountState.REQUESTED:
+        account.state = AccountState.REVOKED
+        account.save(update_fields=["state", "updated_at"])
+        record(AuditKind.CHANGED, actor=by, target=account, after={"state": account.state})
+
+
+# --- Temporary passwords --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """Shown once to the staff member who reset it, for phone delivery; never stored."""
+
+    value: str
+
+    def __repr__(self) -> str:  # never in a log or a traceback
+        return "TemporaryPassword(<hidden>)"
+
+    __str__ = __repr__
+
+
+def generate_temporary_password(length: int = 12) -> TemporaryPassword:
+    while True:
+        value = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in value) and any(c.isupper() for c in value):
+            return TemporaryPassword(value)
+
+
+def ldap_password_hash(password: TemporaryPassword) -> str:
+    """A salted SHA-1 ({SSHA}, RFC 2307) for the directory: the task that sets it receives
+    only this, so the clear password never reaches the task queue or the database."""
+    import base64
+    import hashlib
+
+    salt = secrets.token_bytes(8)
+    digest = hashlib.sha1(password.value.encode() + salt).digest()  # noqa: S324 - LDAP's format
+    return "{SSHA}" + base64.b64encode(digest + salt).decode()
+
+
+@transaction.atomic
+def reset_password(request: AccessRequest, *, by) -> TemporaryPassword:
+    """The help desk resets a password it owns (CCTS): a temporary one, returned to be shown
+    once. With a directory, the task sets its hash after the commit."""
+    locked = _locked(request)
+    if locked.kind != RequestKind.RESET or locked.fulfiller != Fulfiller.HELP_DESK:
+        raise ValidationError("Only a password reset the help desk does itself.")
+    password = generate_temporary_password()
+    if locked.state == RequestState.READY:
+        submit(locked, by=by, password_hash=ldap_password_hash(password))
+        locked.refresh_from_db()
+    if not locked.system.directory_base_dn:
+        complete(locked, by=by, note="Temporary password given by phone.")
+    record(
+        AuditKind.CHANGED,
+        actor=by,
+        target=locked.account,
+        note="Password reset to a temporary one (shown once, not stored).",
+    )
+    return password
+
+
+# --- Departures -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_departure(person: Person, *, by, kind: str, effective_on, note: str = "") -> Departure:
+    """Someone left or changed job function: one revoke request per live account, submitted at
+    once, each due 2 working days after this report; their pending requests are cancelled."""
+    if by is not None and not may_request_for(by, person):
+        raise PermissionDenied("You may report departures only for people of your own agency.")
+    now = timezone.now()
+    departure = Departure.objects.create(
+        person=person,
+        kind=kind,
+        effective_on=effective_on,
+        note=note.strip(),
+        reported_by=by,
+        reported_at=now,
+        deadline=add_working_days(now, DEPARTURE_WORKING_DAYS),
+    )
+    record(
+        AuditKind.CREATED,
+        actor=by,
+        target=departure,
+        after={"person": person.pk, "kind": kind, "deadline": departure.deadline.isoformat()},
+        note=note,
+    )
+    pending = AccessRequest.objects.filter(person=person, state__in=OPEN_REQUEST_STATES).exclude(
+        kind=RequestKind.REVOKE
+    )
+    for request in pending:
+        cancel(request, by=None, reason=f"{person} {departure.get_kind_display().lower()}.")
+    accounts = Account.objects.filter(person=person, state__in=LIVE_ACCOUNT_STATES).select_related(
+        "credential_group"
+    )
+    for account in accounts:
+        system = account.credential_group.systems.filter(active=True).order_by("pk").first()
+        if system is None:
+            continue
+        revoke = AccessRequest.objects.create(
+            kind=RequestKind.REVOKE,
+            person=person,
+            system=system,
+            account=account,
+            fulfiller=system.fulfils_revoke,
+            reason=f"Departure: {departure.get_kind_display().lower()}.",
+            requested_by=by,
+            departure=departure,
+            deadline=departure.deadline,
+        )
+        record(AuditKind.CREATED, actor=by, target=revoke, after={"kind": "revoke"})
+        _transition(revoke, "make_ready", by=None, note="Departure reported.")
+        submit(revoke, by=None)
+    if kind == Departure.Kind.LEFT and person.active:
+        person.active = False
+        person.left_on = effective_on
+        person.save(update_fields=["active", "left_on", "updated_at"])
+        record(AuditKind.CHANGED, actor=by, target=person, after={"active": False})
+    return departure
+
+
+# --- The sweep ------------------------------------------------------------------------------------
+
+
+def access_sweep(now=None) -> dict[str, int]:
+    """Escalate overdue revocations once to the help desk supervisors and the agency's local
+    expert; retry provisioning that failed (a directory that was down)."""
+    now = now or timezone.now()
+    counts = {"escalated": 0, "retried": 0}
+    overdue = AccessRequest.objects.overdue_revocations(now).filter(escalated_at__isnull=True)
+    for pk in overdue.values_list("pk", flat=True):
+        updated = AccessRequest.objects.filter(pk=pk, escalated_at__isnull=True).update(
+            escalated_at=now
+        )
+        if updated:  # claimed: two sweeps never escalate one request twice
+            async_task("access.tasks.send_overdue_revocation_email", pk)
+            counts["escalated"] += 1
+    failed = AccessRequest.objects.filter(state=RequestState.SUBMITTED).exclude(
+        provisioning_error=""
+    )
+    for pk in failed.values_list("pk", flat=True):
+        async_task("access.tasks.provision", pk)
+        counts["retried"] += 1
+    return counts
+
+
+# --- The machine ----------------------------------------------------------------------------------
+
+
+def _locked(request: AccessRequest) -> AccessRequest:
+    return (
+        AccessRequest.objects.select_for_update()
+        .select_related("system__credential_group", "person__office__agency", "account")
+        .get(pk=request.pk)
+    )
+
+
+def _transition(request: AccessRequest, action: str, *, by, note: str = "") -> None:
+    method = getattr(request, action)
+    if not can_proceed(method):
+        raise RequestConflictError(
+            f"This request is {request.get_state_display().lower()}: that cannot be done now."
+        )
+    if not has_transition_perm(method, by):
+        raise PermissionDenied("You may not do that with this request.")
+    before = request.state
+    method()
+    request.save()
+    record(
+        AuditKind.TRANSITION,
+        actor=by,
+        target=request,
+        before={"state": before},
+        after={"state": request.state},
+        note=note,
+    )
+
+
+def supervisors() -> list[str]:
+    return list(settings.HELP_DESK_SUPERVISORS)

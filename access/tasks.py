@@ -1,0 +1,127 @@
+"""django-q2 tasks of access management: thin, they load by id and call a service."""
+
+import ldap
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from access import provisioning, services
+from access.models import AccessRequest, RequestKind, RequestState
+from forms_4052_4055.services import forms_on_file
+from helpdesk.models import OutboundEmail
+from helpdesk.services.notifications import _role_addresses, automatic_headers, new_message_id
+
+
+def provision(request_id: int, password_hash: str = "") -> str:
+    """Carry a submitted request out in the directory, then complete it. A directory that is
+    down leaves it submitted with the error shown, for the sweep to retry."""
+    request = AccessRequest.objects.select_related("system", "account", "person").get(pk=request_id)
+    if request.state != RequestState.SUBMITTED or not request.system.directory_base_dn:
+        return "nothing to do"
+    account = request.account
+    entry = provisioning.Entry(
+        base_dn=request.system.directory_base_dn,
+        uid=account.identifier if account and account.identifier else _uid_for(request),
+        first_name=request.person.first_name,
+        last_name=request.person.last_name,
+        email=request.person.primary_email,
+    )
+    try:
+        connection = provisioning.connect()
+        try:
+            _carry_out(connection, request, entry, password_hash)
+        finally:
+            connection.unbind_s()
+    except (provisioning.DirectoryUnavailableError, ldap.LDAPError) as error:
+        AccessRequest.objects.filter(pk=request.pk).update(
+            provisioning_error=str(error)[:500] or type(error).__name__,
+            provisioning_attempts=request.provisioning_attempts + 1,
+        )
+        return "failed"
+    AccessRequest.objects.filter(pk=request.pk).update(provisioning_error="")
+    services.complete(
+        request, by=None, identifier=entry.uid, note="Done in the directory by the help desk."
+    )
+    return "done"
+
+
+def _carry_out(connection, request, entry, password_hash: str) -> None:
+    if request.kind == RequestKind.NEW:
+        provisioning.create(connection, entry)
+    elif request.kind == RequestKind.RESET:
+        provisioning.create(connection, entry)  # missing in the directory: recreate first
+        if password_hash:
+            provisioning.set_password_hash(connection, entry, password_hash)
+    elif request.kind == RequestKind.REVOKE:
+        provisioning.disable(connection, entry)
+        provisioning.delete(connection, entry)
+
+
+def _uid_for(request: AccessRequest) -> str:
+    return f"{request.person.first_name}.{request.person.last_name}".replace(" ", "")
+
+
+def send_fulfiller_email(request_id: int) -> int:
+    """Everything CMS or MIS needs to do the request; never a password."""
+    request = AccessRequest.objects.select_related(
+        "system", "account", "person__office__agency"
+    ).get(pk=request_id)
+    to = [request.system.fulfiller_email] if request.system.fulfiller_email else []
+    if not to and request.fulfiller == "mis":
+        to = _role_addresses("mis")
+    elif not to:
+        to = [settings.ACCESS_CMS_EMAIL] if settings.ACCESS_CMS_EMAIL else []
+    if not to:
+        return 0
+    gate = (
+        forms_on_file(request.person, request.system.forms_system)
+        if request.system.forms_system
+        else None
+    )
+    context = {"request": request, "forms": gate, "site_url": settings.SITE_URL}
+    return _send("access_request", request, to, context)
+
+
+def send_overdue_revocation_email(request_id: int) -> int:
+    """A revocation past its 2-working-day deadline: to the help desk supervisors and the
+    agency's local experts."""
+    request = AccessRequest.objects.select_related("system", "person__office__agency").get(
+        pk=request_id
+    )
+    experts = [
+        d.person.primary_email
+        for d in request.person.office.designations.select_related("person")
+        if d.person.primary_email
+    ]
+    recipients = list(dict.fromkeys([*settings.HELP_DESK_SUPERVISORS, *experts]))
+    return _send(
+        "revocation_overdue", request, recipients, {"request": request, "now": timezone.now()}
+    )
+
+
+def _send(kind: str, request: AccessRequest, recipients: list[str], context: dict) -> int:
+    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
+    body = render_to_string(f"emails/{kind}-body.txt", context)
+    message_id = new_message_id(f"access{request.pk}")
+    with transaction.atomic():
+        OutboundEmail.objects.create(
+            kind=kind, message_id=message_id, recipients=recipients, subject=subject
+        )
+    EmailMessage(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+        headers={"Message-ID": message_id, **automatic_headers(replied=False)},
+    ).send()
+    OutboundEmail.objects.filter(message_id=message_id).update(sent_at=timezone.now())
+    return len(recipients)
+
+
+def access_schedule() -> dict:
+    return services.access_sweep()
+
+
+__all__ = ["access_schedule", "provision", "send_fulfiller_email", "send_overdue_revocation_email"]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from access import views
+
+urlpatterns = [
+    path("revocations/", views.revocations, name="revocations"),
+    path("people/<int:pk>/", views.person_access, name="person_access"),
+    path("requests/<int:pk>/", views.request_detail, name="access_request"),
+    path("requests/<int:pk>/reset/", views.reset_password, name="access_reset_password"),
+    path("requests/<int:pk>/<slug:action>/", views.request_action, name="access_request_action"),
+]
