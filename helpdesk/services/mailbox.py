@@ -7,27 +7,34 @@ folder). A poller killed at any point leaves every message either stored or stil
 server, never neither; on the next pass a stored-but-unflagged message meets the database's
 unique (mailbox, UIDVALIDITY, UID) and is only flagged, and one stored-but-unprocessed is
 processed. Two pollers at once race on the same unique row, so a message is imported once.
-If the database is down nothing is flagged, and the pass stops with the mail left in place.
+If the database is down nothing is flagged, and the pass stops with the mail left in place; a
+single message the database refuses is left on the server (and reported) while the rest go on.
+
+Mail that was already in the mailbox when it was first polled is backlog, imported without
+automatic replies: everything the first pass finds, and anything whose INTERNALDATE is before
+that first pass (so a first pass killed half way, or a second poller racing it, stays quiet).
 """
 
 import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.utils import timezone
 
-from helpdesk.models import InboundMessage, InboundSource, MailboxState
+from helpdesk.models import InboundSource, MailboxState
 from helpdesk.services import intake
 
 logger = logging.getLogger(__name__)
 
 IMPORTED_FLAG = "$CcapImported"
 _CLAIM_STALE_SECONDS = 600
+# The database cannot be reached (as opposed to refusing one message): stop, leave the mail.
+_DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -56,8 +63,12 @@ def imap_configured() -> bool:
 def poll() -> PassReport:
     """One intake pass through whichever door is configured, then anything left pending."""
     report = poll_imap() if imap_configured() else poll_drop_folder()
-    for result in intake.process_pending():
-        report.count(result)
+    try:
+        for result in intake.process_pending():
+            report.count(result)
+    except DatabaseError as error:
+        logger.error("Mail intake: pending messages not processed (%s)", error)
+        report.errors.append(f"processing pending messages: {type(error).__name__}")
     return report
 
 
@@ -71,76 +82,121 @@ def poll_imap(config: dict | None = None) -> PassReport:
     report = PassReport()
     mailbox = f"{config['username']}@{config['host']}/{config['folder']}"
     with IMAPClient(config["host"], port=config["port"], ssl=config["ssl"], timeout=60) as client:
+        client.normalise_times = False  # INTERNALDATE with the server's offset, never naive
         client.login(config["username"], config["password"])
         selected = client.select_folder(config["folder"])
         uidvalidity = int(selected[b"UIDVALIDITY"])
-        first_poll = _first_poll(mailbox, uidvalidity)
+        try:
+            first_poll, backlog_before = _first_poll(mailbox, uidvalidity)
+        except DatabaseError as error:
+            return _database_down(report, "before fetching", error)
+        processed_folder = config.get("processed_folder")
+        if processed_folder:
+            _ensure_folder(client, processed_folder)
         uids = client.search(["NOT", "KEYWORD", IMPORTED_FLAG])
         batch_size = max(1, int(config.get("batch_size") or 25))
         for start in range(0, len(uids), batch_size):
             batch = uids[start : start + batch_size]
             fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
             for uid in batch:
-                data = fetched.get(uid)
-                if data is None or b"BODY[]" not in data:
-                    continue  # expunged meanwhile by someone else
-                raw = data[b"BODY[]"]
-                quiet = first_poll or _old(data.get(b"INTERNALDATE"))
-                stored = _store_imap(raw, mailbox, uidvalidity, uid, quiet, report)
-                if stored is None and report.errors:
-                    return report  # the database is unreachable: leave the rest on the server
+                data = fetched.get(uid) or {}
+                if data.get(b"BODY[]") is None:
+                    # Expunged meanwhile (moved by another poller, say): Dovecot answers NIL
+                    # for a message this session has not yet been told is gone.
+                    continue
+                internal_date = data.get(b"INTERNALDATE")
+                quiet = first_poll or _backlog(internal_date, backlog_before)
+                try:
+                    stored = intake.store(
+                        data[b"BODY[]"],
+                        source=InboundSource.IMAP,
+                        mailbox=mailbox,
+                        uidvalidity=uidvalidity,
+                        uid=uid,
+                        quiet=quiet,
+                    )
+                except IntegrityError:
+                    # Stored by an earlier pass that died before flagging, or by another
+                    # poller: the row is committed, so the message only needs its flag.
+                    report.already_stored += 1
+                    _mark_imported(client, uid, config)
+                    continue
+                except _DATABASE_DOWN as error:
+                    return _database_down(report, f"UID {uid}", error)
+                except Exception as error:  # noqa: BLE001 - one bad message never blocks the rest
+                    # The database refused this message (a DataError, say): it stays on the
+                    # server, unflagged, reported on every pass until someone looks at it.
+                    logger.exception("Mail intake: could not store UID %s; left on the server", uid)
+                    report.errors.append(f"UID {uid}: {type(error).__name__}")
+                    continue
+                report.stored += 1
                 _mark_imported(client, uid, config)
-                if stored is not None:
-                    report.count(intake.process(stored))
-        MailboxState.objects.filter(mailbox=mailbox).update(last_polled_at=timezone.now())
+                report.count(intake.process(stored))
+        try:
+            MailboxState.objects.filter(mailbox=mailbox).update(last_polled_at=timezone.now())
+        except DatabaseError as error:
+            report.errors.append(f"mailbox state: {type(error).__name__}")
     return report
 
 
-def _first_poll(mailbox: str, uidvalidity: int) -> bool:
-    """True the first time this mailbox (at this UIDVALIDITY) is polled: what is in it then is
-    a backlog, imported without automatic replies to anyone."""
+def _ensure_folder(client, folder: str) -> None:
+    """The processed folder must exist, or every MOVE fails, for ever."""
+    if client.folder_exists(folder):
+        return
+    try:
+        client.create_folder(folder)
+    except client.Error:
+        if not client.folder_exists(folder):  # else another poller created it just now
+            raise
+
+
+def _database_down(report: PassReport, where: str, error: Exception) -> PassReport:
+    logger.error("Mail intake: database unreachable %s (%s); mail left on the server", where, error)
+    report.errors.append(f"{where}: {type(error).__name__}")
+    return report
+
+
+def _first_poll(mailbox: str, uidvalidity: int) -> tuple[bool, datetime]:
+    """Whether this is the first pass over this mailbox (at this UIDVALIDITY), and when that
+    first pass began: what was in the mailbox then is a backlog, imported without automatic
+    replies to anyone."""
     state, created = MailboxState.objects.get_or_create(
         mailbox=mailbox, defaults={"uidvalidity": uidvalidity}
     )
-    if created:
-        return True
-    if state.uidvalidity != uidvalidity:  # the mailbox was recreated: UIDs start again
+    if not created and state.uidvalidity != uidvalidity:
+        # The mailbox was recreated: UIDs start again, and what is in it now is a backlog.
         state.uidvalidity = uidvalidity
-        state.save(update_fields=["uidvalidity"])
-        return True
-    return False
+        state.first_polled_at = timezone.now()
+        state.save(update_fields=["uidvalidity", "first_polled_at"])
+        created = True
+    # INTERNALDATE has whole seconds: mail from the first pass's own second is not backlog.
+    return created, state.first_polled_at.replace(microsecond=0)
 
 
-def _old(internal_date) -> bool:
+def _backlog(internal_date, backlog_before: datetime) -> bool:
     if internal_date is None:
         return False
     if timezone.is_naive(internal_date):
         internal_date = timezone.make_aware(internal_date)
+    if internal_date < backlog_before:
+        return True
     return internal_date < timezone.now() - timedelta(days=settings.MAIL_QUIET_AFTER_DAYS)
 
 
-def _store_imap(raw, mailbox, uidvalidity, uid, quiet, report) -> InboundMessage | None:
-    try:
-        stored = intake.store(
-            raw,
-            source=InboundSource.IMAP,
-            mailbox=mailbox,
-            uidvalidity=uidvalidity,
-            uid=uid,
-            quiet=quiet,
-        )
-    except IntegrityError:
-        report.already_stored += 1  # stored by an earlier pass that died, or another poller
-        return None
-    except DatabaseError as error:
-        logger.error("Mail intake: could not store UID %s (%s); left on the server", uid, error)
-        report.errors.append(f"UID {uid}: {type(error).__name__}")
-        return None
-    report.stored += 1
-    return stored
-
-
 def _mark_imported(client, uid: int, config: dict) -> None:
+    try:
+        _flag_or_move(client, uid, config)
+    except client.Error as error:
+        # Gone meanwhile: another poller stored it too and moved it first (or a person deleted
+        # it). It is stored, so there is nothing left to mark; anything else is a real error.
+        if "EXPUNGEISSUED" in str(error).upper():
+            return
+        client.noop()
+        if client.search(["UID", str(uid)]):
+            raise
+
+
+def _flag_or_move(client, uid: int, config: dict) -> None:
     folder = config.get("processed_folder")
     if folder:
         if client.has_capability("MOVE"):
@@ -174,10 +230,15 @@ def poll_drop_folder(folder: Path | None = None) -> PassReport:
             continue  # another worker claimed it first
         try:
             stored = intake.store(claimed.read_bytes(), source=InboundSource.DROP)
-        except DatabaseError as error:
+        except _DATABASE_DOWN as error:
             claimed.rename(path)  # give it back: it is tried again on the next pass
+            return _database_down(report, path.name, error)
+        except DatabaseError as error:
+            # This one file the database refuses (a DataError, say): give it back, go on.
+            logger.exception("Mail intake: could not store %s; left in the folder", path.name)
+            claimed.rename(path)
             report.errors.append(f"{path.name}: {type(error).__name__}")
-            return report
+            continue
         report.stored += 1
         claimed.rename(done / f"{stored.pk:08d}-{path.name.split('.eml')[0]}.eml")
         report.count(intake.process(stored))
