@@ -15,6 +15,8 @@ from dataclasses import dataclass
 class Handled:
     detail: str
     ticket: object = None  # a Ticket, when the handler attached the message to one
+    # The handler recognised the message but could not act on it: hold it for a person.
+    needs_review: bool = False
 
 
 MailHandler = Callable[..., Handled | None]

@@ -39,6 +39,7 @@ class QuarantineReason(models.TextChoices):
     NO_SENDER = "no_sender", "No usable sender address"
     UNREADABLE = "unreadable", "Could not be read"
     MESSAGE_ID_CONFLICT = "message_id_conflict", "Same Message-ID as another, different content"
+    NEEDS_REVIEW = "needs_review", "Recognised, but a person must act on it"
 
 
 class InboundMessageQuerySet(models.QuerySet):

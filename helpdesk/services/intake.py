@@ -243,6 +243,8 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
     sender = identify(parsed.from_address, parsed.from_name)
     for name, handler in handlers.registered():
         handled = handler(parsed, inbound, sender)
+        if handled is not None and handled.needs_review:
+            return _quarantine(QuarantineReason.NEEDS_REVIEW, f"{name}: {handled.detail}")
         if handled is not None:
             return _Decision(Outcome.HANDLED, f"{name}: {handled.detail}", ticket=handled.ticket)
     ticket = _thread_ticket(parsed)

@@ -1,0 +1,56 @@
+"""Departures reported by email through the mail intake."""
+
+import pytest
+
+from access.models import Account, AccountState, TargetSystem
+from helpdesk.models import Outcome, QuarantineReason
+from helpdesk.services import intake
+from tests.helpdesk.mail.messages import email_bytes
+
+
+@pytest.fixture
+def alice_has_ccts(world):
+    return Account.objects.create(
+        person=world.alice,
+        credential_group=TargetSystem.objects.get(code="ccts").credential_group,
+        identifier="DHSAL01",
+        state=AccountState.ACTIVE,
+    )
+
+
+def _departure(sender="pat@example.org", body="Alice (alice@example.org) left on Friday."):
+    return email_bytes(sender=sender, subject="Departure: Alice Agency", body=body)
+
+
+def test_a_local_experts_email_opens_the_revocations(world, alice_has_ccts):
+    result = intake.ingest(_departure(), source="pipe")
+
+    assert result.outcome == Outcome.HANDLED
+    assert "1 revocation" in result.inbound.detail
+    assert world.alice.access_requests.get().kind == "revoke"
+
+
+def test_a_change_of_function_keeps_the_person_active(world, alice_has_ccts):
+    body = "alice@example.org changed job function to billing; remove her CCTS access."
+
+    intake.ingest(_departure(body=body), source="pipe")
+
+    world.alice.refresh_from_db()
+    assert world.alice.active
+    assert world.alice.departures.get().kind == "changed_function"
+
+
+@pytest.mark.parametrize(
+    ("sender", "body"),
+    [
+        ("otto@example.org", "alice@example.org left."),  # another agency's expert
+        ("pat@example.org", "Someone left yesterday."),  # nobody named
+        ("stranger@elsewhere.example", "alice@example.org left."),  # no sign-in
+    ],
+)
+def test_what_cannot_be_acted_on_is_held_for_review(world, alice_has_ccts, sender, body):
+    result = intake.ingest(_departure(sender=sender, body=body), source="pipe")
+
+    assert result.outcome == Outcome.QUARANTINED
+    assert result.inbound.quarantine_reason == QuarantineReason.NEEDS_REVIEW
+    assert not world.alice.access_requests.exists()
