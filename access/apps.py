@@ -21,6 +21,11 @@ class AccessConfig(AppConfig):
         register_link(
             "Revocations", "revocations", {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}
         )
+        register_link(
+            "Access reviews",
+            "review_campaigns",
+            {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT},
+        )
 
 
 def _form_saved(sender, instance, **kwargs) -> None:

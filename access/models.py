@@ -270,3 +270,60 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
     )  # fmt: skip
     def cancel(self) -> None:
         self.closed_at = timezone.now()
+
+
+class ReviewCampaign(models.Model):
+    """A yearly access review (midPoint's certification campaign): each agency's local expert
+    confirms, or marks for removal, every account of their people. The results are kept."""
+
+    name = models.CharField(max_length=150)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+class ReviewDecision(models.TextChoices):
+    PENDING = "pending", "Not reviewed yet"
+    KEEP = "keep", "Confirmed"
+    REMOVE = "remove", "Marked for removal"
+    NOT_REVIEWED = "not_reviewed", "Not reviewed by the deadline"
+
+
+class ReviewItem(models.Model):
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE, related_name="items")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="review_items")
+    agency_id_snapshot = models.PositiveIntegerField(db_index=True)
+    decision = models.CharField(
+        max_length=15, choices=ReviewDecision.choices, default=ReviewDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    revoke_request = models.ForeignKey(
+        AccessRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["account__person__last_name", "account__person__first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "account"], name="one_item_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} in {self.campaign}"

@@ -101,7 +101,7 @@ def send_overdue_revocation_email(request_id: int) -> int:
     )
 
 
-def _send(kind: str, request: AccessRequest, recipients: list[str], context: dict) -> int:
+def _send(kind: str, request, recipients: list[str], context: dict) -> int:
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
     body = render_to_string(f"emails/{kind}-body.txt", context)
     message_id = new_message_id(f"access{request.pk}")
@@ -120,8 +120,42 @@ def _send(kind: str, request: AccessRequest, recipients: list[str], context: dic
     return len(recipients)
 
 
+def send_review_emails(campaign_id: int, kind: str) -> int:
+    """Each agency with accounts to review: its local experts get the count and the link."""
+    from access.models import ReviewCampaign
+    from access.reviews import pending_by_agency
+    from helpdesk.models import LocalExpertDesignation
+
+    campaign = ReviewCampaign.objects.get(pk=campaign_id)
+    sent = 0
+    for agency_id, pending in pending_by_agency(campaign).items():
+        experts = LocalExpertDesignation.objects.filter(
+            office__agency_id=agency_id, person__active=True
+        ).select_related("person")
+        recipients = list(
+            dict.fromkeys(d.person.primary_email for d in experts if d.person.primary_email)
+        )
+        if recipients:
+            context = {
+                "campaign": campaign,
+                "pending": pending,
+                "kind": kind,
+                "site_url": settings.SITE_URL,
+            }
+            sent += _send("access_review", campaign, recipients, context)
+    return sent
+
+
 def access_schedule() -> dict:
-    return services.access_sweep()
+    from access.reviews import review_sweep
+
+    return {**services.access_sweep(), **review_sweep()}
 
 
-__all__ = ["access_schedule", "provision", "send_fulfiller_email", "send_overdue_revocation_email"]
+__all__ = [
+    "access_schedule",
+    "provision",
+    "send_fulfiller_email",
+    "send_overdue_revocation_email",
+    "send_review_emails",
+]
