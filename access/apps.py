@@ -8,15 +8,20 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from access import panels
+        from access.demo import seed_demo_access
         from access.mail import departure_handler
         from forms_4052_4055.models import SecurityForm
         from helpdesk.context_processors import register_link
+        from helpdesk.demo import register_seeder
         from helpdesk.mail import handlers
         from helpdesk.roles import Role
         from helpdesk.services import schedules
 
         schedules.register("Access sweep", "access.tasks.access_schedule", 15)
         handlers.register("departures", departure_handler)
+        panels.register()
+        register_seeder("access", seed_demo_access)
         post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
         register_link(
             "Revocations", "revocations", {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}

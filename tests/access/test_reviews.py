@@ -138,3 +138,16 @@ def test_review_pages(client, world, campaign, accounts):
     assert "Northern Lights CCR&amp;R" in page
     client.force_login(world.mike)
     assert client.get(reverse("review_campaigns")).status_code == 403
+
+
+def test_the_home_page_shows_revocations(client, world, accounts):
+    from datetime import date
+
+    from access.services import report_departure
+
+    report_departure(world.alice, by=world.pat.user, kind="left", effective_on=date.today())
+    for user in (world.hannah, world.pat.user):
+        client.force_login(user)
+        assert "1 open revocation" in client.get(reverse("home")).content.decode()
+    client.force_login(world.otto.user)
+    assert "0 open revocations" in client.get(reverse("home")).content.decode()

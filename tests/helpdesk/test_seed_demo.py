@@ -112,3 +112,11 @@ def test_the_demo_has_security_forms_in_several_states():
     states = set(SecurityForm.objects.values_list("state", flat=True))
     assert states == {"issued", "received", "returned", "filed"}
     assert SecurityForm.objects.overdue().count() == 2
+
+
+def test_the_demo_has_accounts_and_a_departure():
+    from access.models import AccessRequest, Account
+
+    _seed()
+    assert Account.objects.filter(state="active").count() == 24  # revoked once confirmed
+    assert AccessRequest.objects.filter(kind="revoke").open().count() == 2

@@ -1,0 +1,40 @@
+"""Home page panel of access management (registered from AppConfig.ready)."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from access.models import AccessRequest, RequestKind, RequestState
+from helpdesk.panels import Panel, register_panel
+from helpdesk.permissions import agency_id_of
+from helpdesk.roles import Role, has_role
+
+
+def access_attention(user) -> dict | None:
+    """Revocations due and overdue; requests waiting on the help desk or on forms."""
+    requests = AccessRequest.objects.open()
+    if not has_role(user, Role.HELP_DESK):
+        agency = agency_id_of(user)
+        if agency is None:
+            return None
+        requests = requests.filter(person__office__agency_id=agency)
+    now = timezone.now()
+    revoke = Q(kind=RequestKind.REVOKE)
+    return requests.aggregate(
+        revocations=Count("pk", filter=revoke),
+        overdue=Count("pk", filter=revoke & Q(deadline__lt=now)),
+        to_submit=Count("pk", filter=Q(state=RequestState.READY)),
+        awaiting_forms=Count("pk", filter=Q(state=RequestState.AWAITING_FORMS)),
+    )
+
+
+def register() -> None:
+    register_panel(
+        Panel(
+            "access",
+            "Access",
+            frozenset({Role.HELP_DESK, Role.LOCAL_EXPERT}),
+            "access/panels/attention.html",
+            access_attention,
+            order=25,
+        )
+    )
