@@ -2,6 +2,8 @@
 departure), and one request with its steps. A temporary password is rendered once in the
 response to the reset itself, never stored, never redirected through a session."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +25,7 @@ from access.models import (
 )
 from access.permissions import may_request_for, may_see_access_of
 from helpdesk.models import AuditEvent, Person
-from helpdesk.permissions import agency_id_of
+from helpdesk.permissions import person_of
 from helpdesk.roles import Role, has_role
 
 
@@ -52,31 +54,66 @@ class CompleteForm(forms.Form):
         max_length=500, required=False, label="Confirmation (who confirmed, their reference)"
     )
 
+    def __init__(self, *args, access_request: AccessRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        if access_request.kind == RequestKind.NEW:
+            group = access_request.system.credential_group
+            self.fields["identifier"].label = f"{group.id_label} created"
+            self.fields["identifier"].help_text = group.id_hint
+        else:  # only a new account gets an ID
+            del self.fields["identifier"]
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# Revocations closed this recently are still listed (below the open ones), so the help desk sees
+# what each fulfiller confirmed and whether it was on time.
+RECENTLY_CLOSED = timedelta(days=14)
+
+
 def _requests_visible_to(user):
+    """Help desk staff and administrators: all; a designated local expert: their agency's (the
+    same rule as ``is_local_expert_for``, which guards their person pages)."""
     requests = AccessRequest.objects.select_related("system", "person__office__agency", "account")
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return requests
-    if has_role(user, Role.LOCAL_EXPERT) and agency_id_of(user) is not None:
-        return requests.filter(person__office__agency_id=agency_id_of(user))
+    me = person_of(user)
+    if has_role(user, Role.LOCAL_EXPERT) and me is not None and me.designations.exists():
+        return requests.filter(person__office__agency_id=me.office.agency_id)
     return requests.none()
+
+
+def _errors(error: Exception) -> str:
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+def _is_help_desk_reset(access_request: AccessRequest) -> bool:
+    """A reset the help desk does itself: done with "Reset to a temporary password", which
+    submits it with the new password's hash, never with a bare "Submit"."""
+    return (
+        access_request.kind == RequestKind.RESET and access_request.fulfiller == Fulfiller.HELP_DESK
+    )
 
 
 @login_required
 def revocations(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT):
         raise PermissionDenied("Revocations are for local experts and help desk staff.")
-    rows = (
-        _requests_visible_to(request.user)
-        .open()
-        .filter(kind=RequestKind.REVOKE)
-        .order_by("deadline", "id")
+    revokes = _requests_visible_to(request.user).filter(kind=RequestKind.REVOKE)
+    now = timezone.now()
+    return render(
+        request,
+        "access/revocations.html",
+        {
+            "rows": revokes.open().order_by("deadline", "id"),
+            "closed": revokes.exclude(state__in=services.OPEN_REQUEST_STATES)
+            .filter(closed_at__gte=now - RECENTLY_CLOSED)
+            .order_by("-closed_at", "-id"),
+            "recent_days": RECENTLY_CLOSED.days,
+        },
     )
-    return render(request, "access/revocations.html", {"rows": rows, "now": timezone.now()})
 
 
 @login_required
@@ -85,8 +122,13 @@ def person_access(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_see_access_of(request.user, person):
         raise Http404
     may_request = may_request_for(request.user, person)
-    request_form = RequestForm(request.POST if "open_request" in request.POST else None)
-    departure_form = DepartureForm(request.POST if "report_departure" in request.POST else None)
+    # Two forms on one page, both with a "kind": their fields need ids of their own.
+    request_form = RequestForm(
+        request.POST if "open_request" in request.POST else None, auto_id="id_request_%s"
+    )
+    departure_form = DepartureForm(
+        request.POST if "report_departure" in request.POST else None, auto_id="id_departure_%s"
+    )
     if request.method == "POST":
         if not may_request:
             raise PermissionDenied("You may not request access for this person.")
@@ -161,6 +203,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request, access_request, password=None, status=200):
     help_desk = has_role(request.user, Role.HELP_DESK)
     state = access_request.state
+    help_desk_reset = _is_help_desk_reset(access_request)
     response = render(
         request,
         "access/request.html",
@@ -168,16 +211,17 @@ def _render_detail(request, access_request, password=None, status=200):
             "r": access_request,
             "missing": services.missing_forms(access_request),
             "help_desk": help_desk,
-            "may_submit": help_desk and state == RequestState.READY,
+            "may_submit": help_desk and state == RequestState.READY and not help_desk_reset,
             "may_complete": help_desk and state == RequestState.SUBMITTED,
             "may_reset": help_desk
-            and access_request.kind == RequestKind.RESET
-            and access_request.fulfiller == Fulfiller.HELP_DESK
+            and help_desk_reset
             and state in (RequestState.READY, RequestState.SUBMITTED),
             "may_cancel": state in services.OPEN_REQUEST_STATES
             and access_request.user_may(request.user, "cancel"),
-            "complete_form": CompleteForm(),
-            "reason_form": ReasonForm(),
+            "complete_form": CompleteForm(access_request=access_request),
+            # Two forms on one page: their fields need ids of their own.
+            "deny_form": ReasonForm(auto_id="id_deny_%s"),
+            "cancel_form": ReasonForm(auto_id="id_cancel_%s"),
             "password": password,
             "audit": AuditEvent.objects.for_object(access_request).select_related("actor"),
         },
@@ -190,12 +234,22 @@ def _render_detail(request, access_request, password=None, status=200):
 @require_POST
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     access_request = _get_request(request, pk)
+    if action not in ("submit", "complete", "deny", "cancel"):
+        raise Http404
+    if not access_request.user_may(request.user, action):  # before any check of the input
+        raise PermissionDenied("You may not do that with this request.")
     try:
         if action == "submit":
+            if _is_help_desk_reset(access_request):
+                raise ValidationError(
+                    "Use “Reset to a temporary password”: it submits the reset with the new "
+                    "password."
+                )
             services.submit(access_request, by=request.user)
         elif action == "complete":
-            form = CompleteForm(request.POST)
-            form.is_valid()
+            form = CompleteForm(request.POST, access_request=access_request)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.complete(access_request, by=request.user, **form.cleaned_data)
         elif action in ("deny", "cancel"):
             form = ReasonForm(request.POST)
@@ -204,12 +258,13 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             getattr(services, action)(
                 access_request, by=request.user, reason=form.cleaned_data["reason"]
             )
-        else:
-            raise Http404
     except (ValidationError, services.RequestConflictError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, _errors(error))
     else:
-        messages.success(request, "Done.")
+        access_request.refresh_from_db()
+        messages.success(
+            request, f"{access_request}: {access_request.get_state_display().lower()}."
+        )
     return redirect("access_request", pk)
 
 
@@ -220,10 +275,20 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """The one response that shows the temporary password: rendered here, not stored, not put
     in a session or a message, and not cached (never_cache)."""
     access_request = _get_request(request, pk)
+    if not has_role(request.user, Role.HELP_DESK):
+        raise PermissionDenied("Passwords are reset by help desk staff.")
     try:
         password = services.reset_password(access_request, by=request.user)
     except (ValidationError, services.RequestConflictError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, _errors(error))
         return redirect("access_request", pk)
     access_request.refresh_from_db()
+    if access_request.provisioning_error:
+        # The directory did not take it: a password that does not work is not given out.
+        messages.error(
+            request,
+            "The directory did not accept the new password, so it was not set: do not give "
+            "one out.",
+        )
+        return _render_detail(request, access_request)
     return _render_detail(request, access_request, password=password.value)
