@@ -6,7 +6,7 @@ class AccessConfig(AppConfig):
     verbose_name = "Access management"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from access import panels
         from access.demo import seed_demo_access
@@ -23,6 +23,7 @@ class AccessConfig(AppConfig):
         panels.register()
         register_seeder("access", seed_demo_access)
         post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
+        post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")
         register_link(
             "Revocations", "revocations", {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}
         )
@@ -42,3 +43,10 @@ def _form_saved(sender, instance, **kwargs) -> None:
     if instance.state == "filed":
         person = instance.person
         transaction.on_commit(lambda: recheck_forms_of(person))
+
+
+def _seed(sender, using="default", **kwargs) -> None:
+    from access.models import CredentialGroup, TargetSystem
+    from access.seed_data import seed_systems
+
+    seed_systems(CredentialGroup, TargetSystem, using)

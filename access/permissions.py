@@ -28,6 +28,7 @@ def user_may_act(user, request, action: str) -> bool:
         "submit": help_desk,
         "complete": help_desk,
         "deny": help_desk,
-        "cancel": requester,
+        # A departure's revocation is the help desk's to close: the agency cannot call it off.
+        "cancel": help_desk or (requester and request.departure_id is None),
     }
     return rules.get(action, False)

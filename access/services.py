@@ -29,6 +29,7 @@ from access.permissions import may_request_for
 from escalation.calendar import add_working_days
 from forms_4052_4055.services import forms_on_file
 from helpdesk.models import AuditKind, Person
+from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
 
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
@@ -172,6 +173,8 @@ def complete(request: AccessRequest, *, by, identifier: str = "", note: str = ""
     """The fulfiller confirmed it (help desk staff record CMS's or MIS's confirmation; the
     provisioning task records its own). The account follows."""
     locked = _locked(request)
+    if not locked.user_may(by, "complete"):
+        raise PermissionDenied("Only help desk staff record that a request was carried out.")
     account = locked.account
     if locked.kind == RequestKind.NEW:
         identifier = (identifier or (account.identifier if account else "")).strip()
@@ -274,13 +277,24 @@ def ldap_password_hash(password: TemporaryPassword) -> str:
 def reset_password(request: AccessRequest, *, by) -> TemporaryPassword:
     """The help desk resets a password it owns (CCTS): a temporary one, returned to be shown
     once. With a directory, the task sets its hash after the commit."""
+    if not has_role(by, Role.HELP_DESK):
+        raise PermissionDenied("Only help desk staff reset passwords.")
     locked = _locked(request)
     if locked.kind != RequestKind.RESET or locked.fulfiller != Fulfiller.HELP_DESK:
         raise ValidationError("Only a password reset the help desk does itself.")
     password = generate_temporary_password()
+    password_hash = ldap_password_hash(password)
     if locked.state == RequestState.READY:
-        submit(locked, by=by, password_hash=ldap_password_hash(password))
+        submit(locked, by=by, password_hash=password_hash)
         locked.refresh_from_db()
+    elif locked.state == RequestState.SUBMITTED and locked.system.directory_base_dn:
+        # Tried before and the directory was down: this new password goes with a new attempt.
+        pk = locked.pk
+        transaction.on_commit(
+            lambda: async_task("access.tasks.provision", pk, password_hash=password_hash)
+        )
+    else:
+        raise RequestConflictError("This reset is no longer waiting to be done.")
     if not locked.system.directory_base_dn:
         complete(locked, by=by, note="Temporary password given by phone.")
     record(
@@ -368,8 +382,12 @@ def access_sweep(now=None) -> dict[str, int]:
         if updated:  # claimed: two sweeps never escalate one request twice
             async_task("access.tasks.send_overdue_revocation_email", pk)
             counts["escalated"] += 1
-    failed = AccessRequest.objects.filter(state=RequestState.SUBMITTED).exclude(
-        provisioning_error=""
+    # A reset is not retried: its temporary password was shown once and is gone; staff reset
+    # it again from the request page, which sends a new one.
+    failed = (
+        AccessRequest.objects.filter(state=RequestState.SUBMITTED)
+        .exclude(provisioning_error="")
+        .exclude(kind=RequestKind.RESET)
     )
     for pk in failed.values_list("pk", flat=True):
         async_task("access.tasks.provision", pk)

@@ -20,6 +20,12 @@ def provision(request_id: int, password_hash: str = "") -> str:
     request = AccessRequest.objects.select_related("system", "account", "person").get(pk=request_id)
     if request.state != RequestState.SUBMITTED or not request.system.directory_base_dn:
         return "nothing to do"
+    if request.kind == RequestKind.RESET and not password_hash:
+        # Never complete a reset without setting the password the staff member read out.
+        AccessRequest.objects.filter(pk=request.pk).update(
+            provisioning_error="No temporary password to set: reset it again from this page."
+        )
+        return "needs a new reset"
     account = request.account
     entry = provisioning.Entry(
         base_dn=request.system.directory_base_dn,

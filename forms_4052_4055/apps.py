@@ -6,6 +6,9 @@ class SecurityFormsConfig(AppConfig):
     verbose_name = "Security forms"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_seed, sender=self, dispatch_uid="forms_seed_form_types")
         from forms_4052_4055 import panels
         from forms_4052_4055.demo import seed_demo_forms
         from forms_4052_4055.mail import signed_form_handler
@@ -24,3 +27,10 @@ class SecurityFormsConfig(AppConfig):
             "forms_tracking",
             {Role.LOCAL_EXPERT, Role.HELP_DESK, Role.ADMINISTRATOR},
         )
+
+
+def _seed(sender, using="default", **kwargs) -> None:
+    from forms_4052_4055.models import FormType
+    from forms_4052_4055.seed_data import seed_form_types
+
+    seed_form_types(FormType, using)

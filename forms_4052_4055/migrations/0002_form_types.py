@@ -1,83 +1,12 @@
-"""The form types the help desk started with (4052, 4055) and those the state replaced them
-with (IL 444-2022 and the two yearly training attestations), which an administrator switches
-on when the agency moves to them."""
+"""Seed the form types (the data lives in ``forms_4052_4055.seed_data``)."""
 
 from django.db import migrations
 
-SIGNED = [
-    "Signed by the user",
-    "Signed by the agency's authorising official",
-    "Signature dates filled in",
-    "Every required field completed",
-]
-TRAINING = [
-    "Signed by the user",
-    "Training completion date filled in",
-    "Training completed within the last year",
-]
-FORM_TYPES = [
-    (
-        "4052",
-        "User ID and password request (CCTS, CCMS, InfoView)",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        True,
-        None,
-        True,
-    ),
-    (
-        "4055",
-        "Security and confidentiality agreement",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        False,
-        None,
-        True,
-    ),
-    (
-        "IL 444-2022",
-        "Community Provider/External User I.D. and System Access Request",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        True,
-        None,
-        False,
-    ),
-    (
-        "HIPAA-TRAINING",
-        "HIPAA Privacy training attestation (yearly)",
-        ["ccts", "ccms", "infoview"],
-        TRAINING,
-        False,
-        365,
-        False,
-    ),
-    (
-        "SECURITY-TRAINING",
-        "Computer Security Awareness training attestation (yearly)",
-        ["ccts", "ccms", "infoview"],
-        TRAINING,
-        False,
-        365,
-        False,
-    ),
-]
+from forms_4052_4055.seed_data import seed_form_types
 
 
 def seed(apps, schema_editor):
-    FormType = apps.get_model("forms_4052_4055", "FormType")
-    for code, title, systems, checklist, role, valid_days, active in FORM_TYPES:
-        FormType.objects.get_or_create(
-            code=code,
-            defaults={
-                "title": title,
-                "systems": systems,
-                "checklist": checklist,
-                "carries_ccms_role": role,
-                "valid_days": valid_days,
-                "active": active,
-            },
-        )
+    seed_form_types(apps.get_model("forms_4052_4055", "FormType"), schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

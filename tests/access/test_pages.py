@@ -345,11 +345,6 @@ def test_a_local_expert_role_without_a_designation_sees_no_access(as_, world, de
     assert _refreshed(revoke).state == RequestState.SUBMITTED
 
 
-@pytest.mark.xfail(
-    reason="access/permissions.py: a departure's revocation may be cancelled by the agency's "
-    "local expert ('cancel' is allowed to any requester), leaving the leaver's account active",
-    strict=True,
-)
 def test_a_local_expert_cannot_cancel_a_departures_revocation(as_, departure):
     revoke = departure.requests.get(system__code="ccts")
 
@@ -776,13 +771,6 @@ def test_no_password_is_shown_when_the_directory_did_not_take_it(
 
 
 @pytest.mark.ldap
-@pytest.mark.xfail(
-    reason="access/services.py reset_password: a reset already submitted (the directory was "
-    "down) is not submitted again, so no task carries the new password's hash; and the sweep's "
-    "retry (access.tasks.provision without password_hash) completes the reset without setting "
-    "any password",
-    strict=True,
-)
 def test_a_reset_retried_once_the_directory_answers_sets_the_password_shown(
     as_, directory, settings, reset, tasks_at_once
 ):
