@@ -1,6 +1,8 @@
 """Web forms of the security forms pages."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from forms_4052_4055.models import OUTSTANDING, FormState, FormType
 from helpdesk.models import Agency, Office, Person
@@ -8,8 +10,14 @@ from helpdesk.models import Agency, Office, Person
 SYSTEM_CHOICES = [("ccts", "CCTS"), ("ccms", "CCMS"), ("infoview", "InfoView")]
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        # Namesakes are told apart by their office.
+        return f"{obj.full_name} ({obj.office})"
+
+
 class IssueForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=Person.objects.none(), label="Staff member")
+    person = PersonChoiceField(queryset=Person.objects.none(), label="Staff member")
     systems = forms.MultipleChoiceField(
         choices=SYSTEM_CHOICES, widget=forms.CheckboxSelectMultiple, label="Systems needed"
     )
@@ -29,7 +37,19 @@ class UploadForm(forms.Form):
     document = forms.FileField(
         label="Signed copy (PDF or image)",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}),
+        error_messages={"required": "Choose the signed copy to upload."},
     )
+
+    def clean_document(self):
+        """The size is checked before the file is read: an oversized upload is never loaded
+        into memory. Its content is checked by ``services.check_document``."""
+        document = self.cleaned_data["document"]
+        limit = settings.SECURITY_FORM_MAX_BYTES
+        if document.size > limit:
+            raise forms.ValidationError(
+                f"{document.name} is larger than the {filesizeformat(limit)} limit."
+            )
+        return document
 
 
 class VoidForm(forms.Form):
@@ -58,10 +78,10 @@ def verify_form_for(form_type: FormType, data=None) -> forms.Form:
 
 class TrackingFilterForm(forms.Form):
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.active(), required=False, empty_label="Any agency"
+        queryset=Agency.objects.none(), required=False, empty_label="Any agency"
     )
     office = forms.ModelChoiceField(
-        queryset=Office.objects.select_related("agency"), required=False, empty_label="Any office"
+        queryset=Office.objects.none(), required=False, empty_label="Any office"
     )
     form_type = forms.ModelChoiceField(
         queryset=FormType.objects.all(), required=False, empty_label="Any form", label="Form"
@@ -71,6 +91,15 @@ class TrackingFilterForm(forms.Form):
         required=False,
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def __init__(self, *args, offices=None, **kwargs) -> None:
+        """``offices``: those the user may filter by (a local expert: their agency's only)."""
+        super().__init__(*args, **kwargs)
+        offices = offices if offices is not None else Office.objects.none()
+        self.fields["office"].queryset = offices.select_related("agency")
+        self.fields["agency"].queryset = Agency.objects.active().filter(
+            pk__in=offices.values("agency_id")
+        )
 
     def outstanding_states(self) -> list[str]:
         return [s.value for s in OUTSTANDING]

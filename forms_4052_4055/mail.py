@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from forms_4052_4055.models import FormState, SecurityForm
+from forms_4052_4055.permissions import is_local_expert_for
 from forms_4052_4055.services import FormConflictError, check_document, receive
 from helpdesk.mail.handlers import Handled
 
@@ -23,6 +24,13 @@ def signed_form_handler(parsed, inbound, sender) -> Handled | None:
     form = SecurityForm.objects.filter(reference__in={r.upper() for r in references}).first()
     if form is None:
         return None  # not one of ours: let the intake read it as usual
+    if not _may_send_copies(sender, form):
+        # References are sequential: a stranger could guess one. Held for a person to look at.
+        return Handled(
+            f"a copy for {form.reference} from {sender.address}, who is neither the person, "
+            "their agency's local expert nor staff.",
+            needs_review=True,
+        )
     if form.state not in OPEN_TO_COPIES:
         return Handled(f"{form.reference} is {form.get_state_display().lower()}; nothing filed.")
     filed = []
@@ -36,3 +44,12 @@ def signed_form_handler(parsed, inbound, sender) -> Handled | None:
     if not filed:
         return Handled(f"{form.reference}: no PDF or image attached; nothing filed.")
     return Handled(f"signed copy of {form.reference} received: {', '.join(filed)}.")
+
+
+def _may_send_copies(sender, form: SecurityForm) -> bool:
+    """The person themself, their agency's local expert, or help desk staff."""
+    if sender.person is not None and sender.person.pk == form.person_id:
+        return True
+    return sender.user is not None and (
+        sender.staff or is_local_expert_for(sender.user, form.person)
+    )

@@ -4,8 +4,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forms_4052_4055.models import FormState, SecurityForm
+from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.panels import Panel, register_panel
-from helpdesk.permissions import agency_id_of
 from helpdesk.roles import Role, has_role
 
 
@@ -14,7 +14,7 @@ def forms_attention(user) -> dict | None:
     expert sees their agency's; help desk staff see all."""
     forms = SecurityForm.objects.all()
     if not has_role(user, Role.HELP_DESK):
-        agency = agency_id_of(user)
+        agency = expert_agency_id(user)
         if agency is None:
             return None
         forms = forms.filter(person__office__agency_id=agency)

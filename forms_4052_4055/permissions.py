@@ -1,19 +1,24 @@
 """Who may do what with security forms. Views, services and the machine's guards ask these."""
 
 from helpdesk.models import Person
-from helpdesk.permissions import person_of
+from helpdesk.permissions import designated_office_ids, person_of
 from helpdesk.roles import Role, has_role
 
 
 def is_local_expert_for(user, person: Person) -> bool:
-    """A local expert of the person's own agency (any of its offices)."""
+    """A designated, active local expert of the person's own agency (any of its offices)."""
     me = person_of(user)
     return (
         me is not None
-        and has_role(user, Role.LOCAL_EXPERT)
-        and me.designations.exists()
+        and bool(designated_office_ids(user))  # holds the role, is designated, has not left
         and me.office.agency_id == person.office.agency_id
     )
+
+
+def expert_agency_id(user) -> int | None:
+    """The agency a designated local expert works for (None for anyone else)."""
+    me = person_of(user)
+    return me.office.agency_id if me is not None and designated_office_ids(user) else None
 
 
 def may_issue_for(user, person: Person) -> bool:

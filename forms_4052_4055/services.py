@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 from django_q.tasks import async_task
@@ -122,7 +123,7 @@ def check_document(name: str, data: bytes) -> tuple[str, str]:
     if not data:
         raise ValidationError(f"{name} is empty.")
     if len(data) > limit:
-        raise ValidationError(f"{name} is larger than the {limit // (1024 * 1024)} MB limit.")
+        raise ValidationError(f"{name} is larger than the {filesizeformat(limit)} limit.")
     for magic, kind in ACCEPTED.items():
         if data.startswith(magic):
             return kind

@@ -19,11 +19,20 @@ from forms_4052_4055.permissions import (
 )
 from helpdesk.models import AuditEvent, AuditKind, Person
 from helpdesk.pagination import IdsFirstPaginator
-from helpdesk.permissions import agency_id_of, sees_all_agencies
+from helpdesk.permissions import designated_office_ids, offices_visible_to, person_of
 from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
 
 PAGE_SIZE = 50
+
+
+def _expert_agency_id(user) -> int | None:
+    """The agency of a designated local expert (as ``permissions.is_local_expert_for`` reads
+    it: the role and a designation), else None."""
+    me = person_of(user)
+    if me is None or not has_role(user, Role.LOCAL_EXPERT) or not designated_office_ids(user):
+        return None
+    return me.office.agency_id
 
 
 def _forms_visible_to(user):
@@ -31,18 +40,26 @@ def _forms_visible_to(user):
     forms = SecurityForm.objects.select_related("form_type", "person__office__agency")
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return forms
-    if has_role(user, Role.LOCAL_EXPERT) and agency_id_of(user) is not None:
-        return forms.filter(person__office__agency_id=agency_id_of(user))
+    agency_id = _expert_agency_id(user)
+    if agency_id is not None:
+        return forms.filter(person__office__agency_id=agency_id)
     return forms.none()
 
 
 def _people_for(user):
+    """Whom ``user`` may issue forms for: anyone active for the help desk, the active staff of
+    their own agency for a local expert, nobody for anyone else."""
     people = Person.objects.active().select_related("office__agency")
-    if sees_all_agencies(user) and has_role(user, Role.HELP_DESK):
+    if has_role(user, Role.HELP_DESK):
         return people
-    if has_role(user, Role.LOCAL_EXPERT) and agency_id_of(user) is not None:
-        return people.filter(office__agency_id=agency_id_of(user))
+    agency_id = _expert_agency_id(user)
+    if agency_id is not None:
+        return people.filter(office__agency_id=agency_id)
     return people.none()
+
+
+def _may_issue_any(user) -> bool:
+    return has_role(user, Role.HELP_DESK) or _expert_agency_id(user) is not None
 
 
 def _require_forms_user(user) -> None:
@@ -62,7 +79,7 @@ def _get_form(request: HttpRequest, pk: int) -> SecurityForm:
 @login_required
 def tracking(request: HttpRequest) -> HttpResponse:
     _require_forms_user(request.user)
-    filters = ff.TrackingFilterForm(request.GET or None)
+    filters = ff.TrackingFilterForm(request.GET or None, offices=_filter_offices(request.user))
     data = filters.cleaned_data if filters.is_valid() else {}
     forms = _forms_visible_to(request.user)
     forms = forms.filter(state=data["state"]) if data.get("state") else forms.outstanding()
@@ -82,13 +99,30 @@ def tracking(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forms_4052_4055/tracking.html",
-        {"filters": filters, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "may_issue": _may_issue_any(request.user),
+        },
     )
+
+
+def _filter_offices(user):
+    """The offices (and so agencies) a user may filter by: every one for help desk staff and
+    administrators, their own agency's for a local expert; never a list of the others."""
+    if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
+        return offices_visible_to(user)
+    agency_id = _expert_agency_id(user)
+    offices = offices_visible_to(user)
+    return offices.filter(agency_id=agency_id) if agency_id is not None else offices.none()
 
 
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
-    _require_forms_user(request.user)
+    if not _may_issue_any(request.user):
+        raise PermissionDenied("Forms are issued by help desk staff and local experts.")
     people = _people_for(request.user)
     initial = {"person": request.GET.get("person")} if request.GET.get("person") else None
     form = ff.IssueForm(request.POST or None, initial=initial, people=people)
@@ -131,7 +165,7 @@ def person_forms(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "forms": forms,
-            "may_issue": may_issue_for(request.user, person),
+            "may_issue": person.active and may_issue_for(request.user, person),
             "on_file": [
                 services.forms_on_file(person, system) for system, _label in ff.SYSTEM_CHOICES
             ],
@@ -169,7 +203,8 @@ def form_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     upload = ff.UploadForm(request.POST, request.FILES)
     if not upload.is_valid():
-        messages.error(request, "Choose the signed copy to upload.")
+        # Why: no file, an empty one, one over the size limit (checked before it is read).
+        messages.error(request, " ".join(upload.errors.get("document", ["Choose a file."])))
         return redirect("form_detail", pk)
     document = upload.cleaned_data["document"]
     try:

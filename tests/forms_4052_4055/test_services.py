@@ -408,3 +408,20 @@ def test_a_person_can_be_issued_forms_with_no_login(world, issue):
     forms = issue(newcomer, by=world.pat.user)
 
     assert len(forms) == 2
+
+
+def test_an_emailed_copy_from_a_stranger_is_held_for_review(world, issue):
+    form = _form(world, issue)
+    raw = email_bytes(
+        sender="stranger@elsewhere.example",
+        subject=f"Signed {form.reference}",
+        body="Here.",
+        attachments=[("scan.pdf", "application/pdf", PDF)],
+    )
+
+    result = intake.ingest(raw, source="pipe")
+
+    form.refresh_from_db()
+    assert result.outcome == "quarantined"
+    assert result.inbound.quarantine_reason == "needs_review"
+    assert form.state == FormState.ISSUED
