@@ -8,10 +8,12 @@ until the next label are its answer. It never raises; what it cannot read is sim
 """
 
 import re
+import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as dateparser
+from dateutil import tz
 from django.utils import timezone
 
 # Fields the reader knows, each with the label variants seen in real forms. The order matters
@@ -103,7 +105,8 @@ CHOICES = {"can_duplicate", "who_affected", "system"}
 # description label is a whole sentence ending "...cannot close case, etc):").
 RUNS_TO_COLON = {"description"}
 
-_BULLET = r"[\s>*\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\-|#]*"
+# Bullets, quote marks, table bars, heading marks and list numbers ("1)", "12.") before a label.
+_BULLET = r"(?:[\s>*_\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\-|#]|\d{1,2}[.)](?=\s))*"
 _SEPARATOR = r"[\s:?|=\-\u2013\u2014.)*]*"
 
 
@@ -121,17 +124,41 @@ def _variant_pattern(variant: str) -> str:
 
 def _label_regex(field_name: str, variants: list[str]) -> re.Pattern:
     alternatives = "|".join(_variant_pattern(v) for v in sorted(variants, key=len, reverse=True))
-    run_on = r"(?:[^:\n]{0,250}:)?" if field_name in RUNS_TO_COLON else ""
     # A label is followed by a separator (colon, question mark, table bar, dash) or ends the line:
-    # "System was slow" is a sentence, "System: CCMS" and "System" alone are labels.
+    # "System was slow" is a sentence, "System: CCMS" and "System" alone are labels. Bold marks
+    # may close in between ("**System**:"). A label that runs to a colon ends at that colon.
+    separator = r"[*_]*(?:\s*$|\s*[:?|=\t\u2013\u2014]|\s+-\s)"
+    if field_name in RUNS_TO_COLON:
+        separator = rf"(?:[^:\n]{{0,250}}:|{separator})"
     return re.compile(
-        rf"^{_BULLET}(?:{alternatives})\b{run_on}(?:\s*$|\s*[:?|=\t\u2013\u2014]|\s+-\s){_SEPARATOR}"
-        r"(?P<value>.*)$",
+        rf"^{_BULLET}(?:{alternatives})(?![^\W_]){separator}{_SEPARATOR}(?P<value>.*)$",
         re.IGNORECASE,
     )
 
 
 _LABEL_REGEXES = [(name, _label_regex(name, variants)) for name, variants in LABELS.items()]
+# The seed's description label is a whole sentence; a mail program that wraps plain text at 72
+# or 78 columns (Gmail, Outlook) breaks it over two or three lines, the last ending in ":".
+_WRAPPED_LABEL = re.compile(
+    rf"^{_BULLET}provide\s+a\s+complete\s+description\b[^:\n]{{0,250}}$", re.IGNORECASE
+)
+_TEMPLATE_LABEL = (
+    "provide a complete description of the problem encountered, including steps (actions) "
+    "performed prior to experiencing the problem and the expected result (i.e. unable to "
+    "remove sanction, incorrect co-pay, cannot close case, etc):"
+)
+
+
+def _label_goes_on(line: str) -> tuple[bool, str | None]:
+    """Whether a line carries on the wrapped template label, and, when it ends it (its colon),
+    the answer written after it on the same line."""
+    head, colon, rest = line.partition(":")
+    words = " ".join(head.lower().split())
+    if not words or words not in _TEMPLATE_LABEL:
+        return False, None
+    return True, (rest.strip() if colon else None)
+
+
 _FORWARD_MARK = re.compile(r"^\s*(?:>\s*)+")
 _SIGNATURE = re.compile(r"^(--|__+)\s*$")
 _CLOSING = re.compile(
@@ -156,7 +183,10 @@ def read_form(text: str, *, sent_at: datetime | None = None) -> FormReading:
     raw = _read_fields(text)
     reading = FormReading(labels_seen=raw.pop("_labels", 0), preamble=raw.pop("_preamble", ""))
     for name, value in raw.items():
-        typed = _typed(name, value, sent_at)
+        try:
+            typed = _typed(name, value, sent_at)
+        except Exception:  # noqa: BLE001 - an answer that cannot be read is a missing one
+            typed = None
         if typed not in (None, ""):
             reading.values[name] = typed
     if reading.values.get("system") == "other" and raw.get("system"):
@@ -172,6 +202,7 @@ def _read_fields(text: str) -> dict:
     current: str | None = None
     collected: list[str] = []
     section = "contact"
+    label_goes_on = False  # in a wrapped label ("...including steps\n(actions)...etc):")
 
     def finish() -> None:
         if current is None:
@@ -190,11 +221,21 @@ def _read_fields(text: str) -> dict:
 
     for line in text.replace("\r\n", "\n").split("\n"):
         clean = _FORWARD_MARK.sub("", line).rstrip()
+        if label_goes_on:
+            label_goes_on, answer = _label_goes_on(clean)
+            if label_goes_on:
+                if answer is not None:  # the label's last line: what follows is the answer
+                    label_goes_on = False
+                    collected = [answer] if answer else []
+                continue
         if _SIGNATURE.match(clean.strip()) and current in MULTILINE:
             finish()
             current, collected = None, []
             continue
         match = _match_label(clean)
+        if match is None and _WRAPPED_LABEL.match(clean):
+            match = ("description", "")
+            label_goes_on = True
         if match is None:
             if current is None:
                 preamble.append(clean)
@@ -219,13 +260,20 @@ def _read_fields(text: str) -> dict:
 
 
 def _match_label(line: str) -> tuple[str, str] | None:
-    if not line.strip() or len(line) > 400:
+    """The label a line starts with and the answer after it. Only the line's start is searched
+    (a label is never far in), but the answer runs to the line's end: Outlook's plain version
+    of a table puts the seed's long description label and the whole answer on one line."""
+    if not line.strip():
         return None
+    head, rest = line[:_LABEL_SPAN], line[_LABEL_SPAN:]
     for name, regex in _LABEL_REGEXES:
-        found = regex.match(line)
+        found = regex.match(head)
         if found:
-            return name, found.group("value").strip()
+            return name, (found.group("value") + rest).strip()
     return None
+
+
+_LABEL_SPAN = 400
 
 
 def _until_closing(lines: list[str]) -> list[str]:
@@ -277,30 +325,38 @@ def _email(value: str) -> str | None:
 _MARKED = r"(?:\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[☒☑✓✔]|\bx\b)\s*"
 
 
+def _mentioned(text: str, options: dict[str, list[str]]) -> list[str]:
+    """The options named in ``text`` (lowercase), in the order they appear."""
+    hits = []
+    for key, words in options.items():
+        positions = [p for w in words if (p := _find_word(text, w)) >= 0]
+        if positions:
+            hits.append((min(positions), key))
+    return [key for _, key in sorted(hits)]
+
+
+def _marked(text: str, options: dict[str, list[str]]) -> str | None:
+    for key, words in options.items():
+        for word in words:
+            if re.search(_MARKED + re.escape(word), text):
+                return key
+    return None
+
+
 def _choose(value: str, options: dict[str, list[str]]) -> str | None:
     """One option out of a template list: the only one mentioned, or the one marked (``[x]``,
     ``☒``, ``X``) when the whole list is there, or what follows the list."""
     lowered = value.lower()
-
-    def mentioned(text: str) -> list[str]:
-        hits = []
-        for key, words in options.items():
-            positions = [p for w in words if (p := _find_word(text, w)) >= 0]
-            if positions:
-                hits.append((min(positions), key))
-        return [key for _, key in sorted(hits)]
-
-    keys = mentioned(lowered)
+    keys = _mentioned(lowered, options)
     if len(keys) == 1:
         return keys[0]
-    for key, words in options.items():
-        for word in words:
-            if re.search(_MARKED + re.escape(word), lowered):
-                return key
+    marked = _marked(lowered, options)
+    if marked:
+        return marked
     if len(keys) > 1:
         # "Yes or No: No" / the whole list then the answer: read what comes after the list.
-        tail = re.split(r"[:\-\u2013=\n]\s*", lowered.strip())[-1]
-        tail_keys = mentioned(tail)
+        tail = re.split(r"[:\-\u2013=\n\t]\s*", lowered.strip())[-1]
+        tail_keys = _mentioned(tail, options)
         if len(tail_keys) == 1 and tail != lowered:
             return tail_keys[0]
     return None
@@ -346,28 +402,68 @@ SYSTEM_WORDS = {
 }
 
 
-def _system(value: str) -> str:
+SYSTEM_OPTIONS = {**SYSTEM_WORDS, "other": ["other"]}
+
+
+def _system(value: str) -> str | None:
+    """The system named; "other" when none is. The template's list of systems (three or more
+    named) is an answer only where one is marked or follows the list; left as it is, the
+    field is missing."""
     lowered = value.lower()
-    hits = sorted(
-        (pos, key)
-        for key, words in SYSTEM_WORDS.items()
-        for w in words
-        if (pos := _find_word(lowered, w)) >= 0
-    )
-    return hits[0][1] if hits else "other"
+    keys = _mentioned(lowered, SYSTEM_OPTIONS)
+    if len(keys) >= 3:
+        return _choose(value, SYSTEM_OPTIONS)
+    return _marked(lowered, SYSTEM_OPTIONS) or (keys[0] if keys else "other")
+
+
+# US time zone abbreviations people write after a time ("10:00am CST"); dateutil knows none.
+_CENTRAL = tz.gettz("America/Chicago")
+_TZINFOS = {
+    "CT": _CENTRAL,
+    "CST": -6 * 3600,
+    "CDT": -5 * 3600,
+    "ET": tz.gettz("America/New_York"),
+    "EST": -5 * 3600,
+    "EDT": -4 * 3600,
+    "MST": -7 * 3600,
+    "MDT": -6 * 3600,
+    "PST": -8 * 3600,
+    "PDT": -7 * 3600,
+}
 
 
 def _when(value: str, sent_at: datetime | None) -> datetime | None:
+    """A date and time as US mail writes it ("11/20/2026 9:30 AM", "Nov 20 at 2pm",
+    "yesterday around 3pm"), in the help desk's time zone when no zone is given. Without a
+    year, the most recent such day. Nothing in the future, nothing before 2000 (a phone
+    number read as a date is one or the other)."""
     if not re.search(r"\d", value):
         return None
-    base = timezone.localtime(sent_at) if sent_at else timezone.localtime()
-    default = base.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
-        when = dateparser.parse(value, default=default, fuzzy=True)
-    except (ValueError, OverflowError, TypeError):
+        base = timezone.localtime(sent_at) if sent_at else timezone.localtime()
+        day = base - timedelta(days=1) if re.search(r"\byesterday\b", value, re.I) else base
+        default = day.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        latest = base + timedelta(days=1)
+        when = _parse_when(value[:200], default)
+        if when is not None and when > latest:  # "11/20" read in January: last year's
+            earlier = _parse_when(value[:200], default.replace(year=default.year - 1, day=1))
+            if earlier is not None and earlier.year != when.year:
+                when = earlier
+        if when is None or when.year < 2000 or when > latest:
+            return None
+        when.astimezone(UTC)  # an offset no database can store raises here
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        return None
+    return when
+
+
+def _parse_when(value: str, default: datetime) -> datetime | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dateutil warns of time zone names it cannot read
+            when = dateparser.parse(value, default=default, fuzzy=True, tzinfos=_TZINFOS)
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
         return None
     if when.tzinfo is None:
         when = timezone.make_aware(when)
-    if when.year < 2000 or when > base + timedelta(days=1):
-        return None  # a phone number read as a date, or a time in the future
     return when

@@ -3,6 +3,7 @@ fallback for every step where real mail breaks it (lying or unknown charsets, br
 headers the policy cannot parse). ``parse_message`` never raises; what it cannot understand is
 reported in ``ParsedMail.unreadable``, and the raw bytes stay stored for a person to read."""
 
+import base64
 import codecs
 import contextlib
 import email
@@ -10,7 +11,7 @@ import email.header
 import email.utils
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 
@@ -22,7 +23,7 @@ _RAW_MESSAGE_ID = re.compile(
     rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
 )
 # Charsets mail says it uses when it means something else, and the order to try when lying.
-_FALLBACK_CHARSETS = ("utf-8", "windows-1252")
+_FALLBACK_CHARSETS = ("utf-8", "windows-1252", "latin-1")
 _MAX_DEPTH = 10  # message/rfc822 inside message/rfc822...: enough for any real forward chain
 
 
@@ -72,7 +73,10 @@ class ParsedMail:
         """Every value of a header, decoded (RFC 2047) where possible, raw where not."""
         if self.message is None:
             return []
-        return [_decode_header(value) for value in self.message.get_all(name, [])]
+        return [
+            _header_text(self.message, key, value)
+            for key, value in _raw_headers(self.message, name)
+        ]
 
     @property
     def thread_ids(self) -> list[str]:
@@ -96,8 +100,13 @@ def message_id_of_raw(raw: bytes) -> str:
     return normalise_message_id(found.group(1).decode("ascii", "replace"))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def normalise_message_id(value: str) -> str:
-    value = " ".join(value.split())
+    # No control characters: PostgreSQL refuses a NUL in text, and the raw message must be
+    # storable whatever its Message-ID holds (else the MTA would retry it for ever).
+    value = " ".join(_CONTROL.sub("", value).split())
     found = _MSGID.search(value)
     return (found.group(0) if found else value)[:255]
 
@@ -134,14 +143,21 @@ def _parse(raw: bytes) -> ParsedMail:
 
 
 def _read_sender(parsed: ParsedMail) -> None:
-    values = parsed.message.get_all("From", []) if parsed.message else []
+    raw_values = _raw_headers(parsed.message, "From") if parsed.message else []
     addresses = []
-    for value in values:
-        try:
-            addresses.extend((a.display_name, a.addr_spec) for a in value.addresses)
-        except Exception:  # noqa: BLE001 - a From the policy cannot parse: read it the old way
-            addresses.extend(email.utils.getaddresses([_decode_header(value)]))
-    addresses = [(name, addr.strip()) for name, addr in addresses if "@" in (addr or "")]
+    for key, value in raw_values:
+        found = [(n, a.strip()) for n, a in _addresses(parsed.message, key, value) if "@" in a]
+        if not all(_ADDR_SPEC.fullmatch(a) for _, a in found):
+            # An address list no parser reads ('"Pat <pat@example.org>', unbalanced): the
+            # addresses written in it, as a person reading the header would see them.
+            text = _header_text(parsed.message, key, value)
+            found = [("", a) for a in dict.fromkeys(_ADDR_IN_TEXT.findall(text))]
+        addresses.extend(found)
+    addresses = [
+        (clean_text(name or ""), clean_text(addr or "").strip())
+        for name, addr in addresses
+        if "@" in (addr or "")
+    ]
     parsed.from_count = len(addresses)
     if addresses:
         name, address = addresses[0]
@@ -149,26 +165,113 @@ def _read_sender(parsed: ParsedMail) -> None:
         parsed.from_address = address[:254]
 
 
+_ADDR_SPEC = re.compile(r"[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+@[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+")
+_ADDR_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _addresses(message: Message, key: str, value: str) -> list[tuple[str, str]]:
+    """(name, address) pairs of one address header: the policy's parse, or, where it fails or
+    leaves undecodable bytes, the old parser on the decoded text."""
+    if not _EIGHT_BIT.search(value):
+        try:
+            found = [
+                (a.display_name, a.addr_spec) for a in _policy_header(message, key, value).addresses
+            ]
+        except Exception:  # noqa: BLE001 - a From the policy cannot parse: read it the old way
+            found = None
+        if found is not None and not any("\ufffd" in n + a for n, a in found):
+            return found
+    try:
+        return email.utils.getaddresses([_header_text(message, key, value)])
+    except Exception:  # noqa: BLE001
+        return []
+
+
 def _date(value: str) -> datetime | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
+        if parsed is None or parsed.tzinfo is None:
+            return None  # "-0000": the time zone is unknown; better no date than a wrong one
+        parsed.astimezone(UTC)  # an offset or a year no database can store raises here
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed is not None and parsed.tzinfo is None:
-        return None  # "-0000": the time zone is unknown; better no date than a wrong one
+    if not 1970 <= parsed.year <= 2200:
+        return None
     return parsed
 
 
-def _decode_header(value) -> str:
-    """A header as text. The modern policy has decoded it already; a value it gave up on is
-    decoded the old way (RFC 2047 words), and undecodable bytes become replacement marks."""
+def _raw_headers(message: Message, name: str) -> list[tuple[str, str]]:
+    lowered = name.lower()
     try:
-        text = str(value)
+        return [(k, v) for k, v in message.raw_items() if str(k).lower() == lowered]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _policy_header(message: Message, key: str, value: str):
+    return message.policy.header_fetch_parse(key, value)
+
+
+def _header_text(message: Message, key: str, value) -> str:
+    """A header as text. The modern policy decodes it; a value it cannot parse, or one with raw
+    8-bit bytes (which it turns into replacement marks), is decoded here: the bytes as UTF-8 or
+    Windows-1252, RFC 2047 words with the charset they name or the usual suspects."""
+    if isinstance(value, str) and not _EIGHT_BIT.search(value):
+        try:
+            text = str(_policy_header(message, key, value))
+        except Exception:  # noqa: BLE001 - a header the policy cannot parse: read it here
+            text = None
+        if text is not None and "\ufffd" not in text:
+            return clean_text(text)
+    return _decode_header(value)
+
+
+def _decode_header(value) -> str:
+    """A header value as text, decoded the old way: RFC 2047 words in the charset they name
+    (or UTF-8, or Windows-1252 when that charset is unknown or lies), raw bytes likewise."""
+    try:
+        text = clean_text(str(value))
     except Exception:  # noqa: BLE001
         return ""
     if "=?" in text:
         with contextlib.suppress(Exception):  # a broken encoded word stays as it was
-            text = str(email.header.make_header(email.header.decode_header(text)))
+            text = _rfc2047(text)
+    return clean_text(text)
+
+
+def _rfc2047(text: str) -> str:
+    pieces = []
+    for data, charset in email.header.decode_header(text):
+        if isinstance(data, str):
+            pieces.append(data)
+        elif charset is None:  # the text between encoded words, as decode_header keeps it
+            pieces.append(data.decode("raw-unicode-escape", "replace"))
+        else:
+            pieces.append(decode_text(data, charset))
+    return "".join(pieces)
+
+
+_EIGHT_BIT = re.compile("[\udc80-\udcff]")  # bytes the email package could not decode
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _byte_as_text(found: re.Match) -> str:
+    byte = bytes([ord(found.group()) - 0xDC00])
+    try:
+        return byte.decode("windows-1252")
+    except UnicodeDecodeError:
+        return byte.decode("latin-1")
+
+
+def clean_text(text: str) -> str:
+    """Text any database can store: raw bytes the email package kept as surrogate escapes read
+    as UTF-8 (or Windows-1252), any other lone surrogate (UTF-7 and friends make them) and NUL
+    characters removed."""
+    if _LONE_SURROGATE.search(text):
+        text = re.sub("[\ud800-\udc7f\udd00-\udfff]", "\ufffd", text)
+        if _EIGHT_BIT.search(text):  # UTF-8 where the bytes are UTF-8, Windows-1252 elsewhere
+            data = text.encode("utf-8", "surrogateescape")
+            text = _EIGHT_BIT.sub(_byte_as_text, data.decode("utf-8", "surrogateescape"))
     return text.replace("\x00", "")
 
 
@@ -181,18 +284,62 @@ def _defects(message: Message) -> list:
 
 def decode_text(data: bytes, declared: str | None) -> str:
     """Bytes of a text part as text: the declared charset if it is real and the bytes fit it,
-    else UTF-8, else Windows-1252, which reads any byte (what most "lying" mail really is)."""
+    else UTF-8, else Windows-1252, else Latin-1 (which reads any byte). A declared ASCII or
+    Latin-1 is read as its superset Windows-1252 (what such mail really is), or as UTF-8 when
+    the bytes are valid UTF-8 (mail that says Latin-1 and sends UTF-8 is common)."""
     candidates = []
-    if declared:
-        with contextlib.suppress(LookupError):  # an unknown charset: try the usual suspects
-            candidates.append(codecs.lookup(declared.strip().strip('"')).name)
+    charset = _known_charset(declared)
+    if charset in _LATIN:
+        if not data.isascii():
+            candidates.append("utf-8")
+        candidates.append("windows-1252")
+    elif charset:
+        candidates.append(charset)
     candidates.extend(c for c in _FALLBACK_CHARSETS if c not in candidates)
-    for charset in candidates:
+    for name in candidates:
         try:
-            return data.decode(charset)
-        except (UnicodeDecodeError, LookupError):
+            return _LONE_SURROGATE.sub("\ufffd", data.decode(name))
+        except Exception:  # noqa: BLE001, S112 - UnicodeError, or a codec that is no charset
             continue
-    return data.decode("windows-1252", errors="replace")
+    return data.decode("latin-1")
+
+
+# Charsets mail names that Python knows by another name, or whose Windows superset is what
+# the sender's machine really wrote.
+_CHARSET_ALIASES = {
+    "x-sjis": "cp932",
+    "shift_jis": "cp932",
+    "ms_kanji": "cp932",
+    "x-mac-roman": "mac-roman",
+    "macintosh": "mac-roman",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc_kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "x-unknown": "",
+    "unknown-8bit": "",
+}
+_LATIN = {"ascii", "iso8859-1", "cp1252", "latin-1"}
+# Python codecs that are not charsets (or that accept anything and mean nothing in mail).
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "charmap"}
+
+
+def _known_charset(declared: str | None) -> str:
+    name = (declared or "").strip().strip("\"'").lower()[:40]
+    if not name:
+        return ""
+    name = _CHARSET_ALIASES.get(name, name)
+    if not name:
+        return ""
+    try:
+        found = codecs.lookup(name).name
+    except (LookupError, ValueError, TypeError):
+        return ""
+    found = _CHARSET_ALIASES.get(found, found)
+    return "" if found in _NOT_CHARSETS else found
 
 
 class _Body:
@@ -217,23 +364,38 @@ class _Body:
         content_type = _content_type(part)
         if content_type in ("message/rfc822", "message/global"):
             self._forwarded(part, depth)
-        elif content_type == "multipart/alternative":
+        elif content_type == "multipart/alternative" and _subparts(part):
             self._alternative(part, depth)
         elif part.is_multipart():
             for sub in _subparts(part):
                 self.collect(sub, depth + 1)
+        elif content_type.startswith("multipart/"):
+            # No boundary, or one that never appears: the parts cannot be told apart. Show it
+            # all as text rather than nothing; a person can still read the form in it.
+            self.plain.append(_text_of(part))
         else:
             self._leaf(part, content_type)
 
     def _alternative(self, part: Message, depth: int) -> None:
         # The richest version the sender wrote as text: plain first, HTML when plain is empty.
+        # Attachments of the versions not shown are still kept (Apple Mail puts inline images
+        # in the HTML version's multipart/related, next to a plain version without them).
         subs = _subparts(part)
-        plain = [s for s in subs if _content_type(s) == "text/plain"]
-        chosen = [s for s in plain if _text_of(s).strip()] or [
-            s for s in subs if _content_type(s) != "text/plain"
-        ]
-        for sub in chosen[:1] if chosen and not chosen[0].is_multipart() else chosen:
-            self.collect(sub, depth + 1)
+        plain = [s for s in subs if _content_type(s) == "text/plain" and _text_of(s).strip()]
+        rich = [s for s in subs if _content_type(s) != "text/plain"]
+        chosen = (
+            plain[:1]
+            or [s for s in rich if _content_type(s) == "text/html"][:1]
+            or [s for s in rich if s.is_multipart()][:1]
+            or rich[-1:]
+        )
+        for sub in subs:
+            if sub in chosen:
+                self.collect(sub, depth + 1)
+            else:
+                other = _Body()
+                other.collect(sub, depth + 1)
+                self.attachments.extend(other.attachments)
 
     def _leaf(self, part: Message, content_type: str) -> None:
         disposition = _safe(part.get_content_disposition) or ""
@@ -247,38 +409,60 @@ class _Body:
         data = _payload(part)
         if content_type == "application/ms-tnef" and not filename:
             filename = "winmail.dat"
-        content_id = (_decode_header(part.get("Content-ID", "")) or "").strip()
+        content_id = _first_header(part, "Content-ID").strip()
         self.attachments.append(
             MailAttachment(
                 name=filename or _default_name(content_type),
                 declared_type=content_type,
                 data=data,
                 inline=disposition == "inline" or bool(content_id),
-                content_id=content_id.strip("<>"),
+                content_id=content_id.strip("<>")[:255],
             )
         )
 
     def _forwarded(self, part: Message, depth: int) -> None:
-        inner = _subparts(part)
-        if not inner:
-            data = _payload(part)
-            if not data:
-                return
-            inner = [email.message_from_bytes(data, policy=policy.default)]
-        message = inner[0]
+        message = _inner_message(part)
+        if message is None:
+            return
         body = _Body()
         body.collect(message, depth + 1)
         text, _ = body.text()
         self.forwarded.append(
             ForwardedMessage(
-                from_line=f"From: {_decode_header(message.get('From', ''))}",
-                subject=f"Subject: {_decode_header(message.get('Subject', ''))}",
-                date=_decode_header(message.get("Date", "")),
+                from_line=f"From: {_first_header(message, 'From')}",
+                subject=f"Subject: {_first_header(message, 'Subject')}",
+                date=_first_header(message, "Date"),
                 text=text,
             )
         )
         self.forwarded.extend(body.forwarded)
         self.attachments.extend(body.attachments)
+
+
+def _inner_message(part: Message) -> Message | None:
+    """The message inside a message/rfc822 part. Some mailers base64-encode it (RFC 2046 says
+    they must not): the email package then sees the base64 text as a message without headers."""
+    inner = _subparts(part)
+    encoding = _first_header(part, "Content-Transfer-Encoding").strip().lower()
+    if inner and encoding != "base64":
+        return inner[0]
+    if inner:
+        encoded = _safe(inner[0].get_payload)
+        data = (
+            _safe(lambda: base64.b64decode(str(encoded).encode("ascii", "surrogateescape")))
+            if isinstance(encoded, str)
+            else None
+        )
+    else:
+        data = _payload(part)
+    if not data or not data.strip():
+        return inner[0] if inner else None
+    return email.message_from_bytes(data, policy=policy.default)
+
+
+def _first_header(message: Message, name: str) -> str:
+    raw = _raw_headers(message, name)
+    return _header_text(message, *raw[0]) if raw else ""
 
 
 def _content_type(part: Message) -> str:
@@ -292,7 +476,7 @@ def _subparts(part: Message) -> list[Message]:
 
 def _filename(part: Message) -> str:
     name = _safe(part.get_filename) or ""  # RFC 2231 and RFC 2047 names, decoded
-    return _decode_header(name).strip()[:200]
+    return _decode_header(name).strip()[:200] if isinstance(name, str) else ""
 
 
 def _payload(part: Message) -> bytes:
@@ -305,7 +489,43 @@ def _payload(part: Message) -> bytes:
 
 def _text_of(part: Message) -> str:
     charset = _safe(part.get_content_charset)
-    return decode_text(_payload(part), charset)
+    text = decode_text(_payload(part), charset)
+    if str(_safe(lambda: part.get_param("format")) or "").lower() == "flowed":
+        delsp = str(_safe(lambda: part.get_param("delsp")) or "").lower() == "yes"
+        text = _unflow(text, delsp=delsp)
+    return text
+
+
+def _unflow(text: str, *, delsp: bool) -> str:
+    """format=flowed (RFC 3676, Thunderbird's and Apple Mail's plain text): a line ending in a
+    space goes on in the next line. Joined back, so a wrapped form label is one line again."""
+    out: list[str] = []
+    pending: str | None = None
+    pending_depth = 0
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]  # space-stuffing (or the space after the quote marks)
+        flowed = content.endswith(" ") and content != "-- "
+        if flowed and delsp:
+            content = content[:-1]
+        if pending is not None and depth == pending_depth:
+            pending += content
+        else:
+            if pending is not None:
+                out.append(_quote_prefix(pending_depth) + pending)
+            pending, pending_depth = content, depth
+        if not flowed:
+            out.append(_quote_prefix(depth) + pending)
+            pending = None
+    if pending is not None:
+        out.append(_quote_prefix(pending_depth) + pending)
+    return "\n".join(out)
+
+
+def _quote_prefix(depth: int) -> str:
+    return ">" * depth + " " if depth else ""
 
 
 def _default_name(content_type: str) -> str:

@@ -18,16 +18,17 @@ _AUTOREPLY_SUBJECT = re.compile(
 def automatic_reason(parsed: ParsedMail) -> str:
     """Why this message is an automatic one (a bounce, an out-of-office, a list, our own mail
     come back), or "" when a person wrote it."""
-    auto = parsed.header("Auto-Submitted").split(";")[0].strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
+    auto = parsed.header("Auto-Submitted").strip().lower()
+    keyword = re.match(r"[a-z0-9-]*", auto).group(0)  # "auto-replied; owner=...", "no (a person)"
+    if auto and keyword != "no":
+        return f"Auto-Submitted: {keyword or auto[:40]}"
     precedence = parsed.header("Precedence").strip().lower()
     if precedence in {"bulk", "junk", "list", "auto_reply"}:
         return f"Precedence: {precedence}"
     if parsed.header("List-Id") or parsed.header("List-Unsubscribe"):
         return "a mailing list message (List-Id)"
     return_paths = [p.strip() for p in parsed.headers("Return-Path")]
-    if return_paths and return_paths[0] in ("<>", ""):
+    if return_paths and not return_paths[0].strip("<> \t"):
         return "empty Return-Path (a bounce)"
     local_part = parsed.from_address.split("@", 1)[0].lower()
     if local_part in _ROBOT_LOCAL_PARTS:
@@ -35,15 +36,23 @@ def automatic_reason(parsed: ParsedMail) -> str:
     loops = {value.strip().lower() for value in parsed.headers("X-Loop")}
     if settings.HELPDESK_MAILBOX.lower() in loops:
         return "our own message come back (X-Loop)"
-    if parsed.message is not None and parsed.message.get_content_type() == "multipart/report":
+    if _content_type(parsed) == "multipart/report":
         return "a delivery or read report"
     if parsed.header("X-Autoreply") or parsed.header("X-Autorespond"):
         return "an auto-responder (X-Autoreply)"
-    if "oof" in parsed.header("X-Auto-Response-Suppress").lower() and _AUTOREPLY_SUBJECT.match(
-        parsed.subject
-    ):
+    # Exchange marks its own automatic replies "X-Auto-Response-Suppress: All" (or a list with
+    # OOF, AutoReply) and says so in the subject; people's mail may carry the header too.
+    suppress = parsed.header("X-Auto-Response-Suppress").lower()
+    if re.search(r"\b(all|oof|autoreply)\b", suppress) and _AUTOREPLY_SUBJECT.match(parsed.subject):
         return "an out-of-office reply"
     return ""
+
+
+def _content_type(parsed: ParsedMail) -> str:
+    try:
+        return parsed.message.get_content_type() if parsed.message is not None else ""
+    except Exception:  # noqa: BLE001 - a Content-Type the email package cannot read
+        return ""
 
 
 def dmarc_failed(parsed: ParsedMail) -> bool:
@@ -54,7 +63,8 @@ def dmarc_failed(parsed: ParsedMail) -> bool:
     if not trusted:
         return False
     for value in parsed.headers("Authentication-Results"):
-        authserv_id = value.split(";", 1)[0].strip().split()[0].lower() if value.strip() else ""
+        words = value.split(";", 1)[0].split()
+        authserv_id = words[0].lower() if words else ""
         if authserv_id in trusted and re.search(r"\bdmarc\s*=\s*fail\b", value, re.IGNORECASE):
             return True
     return False

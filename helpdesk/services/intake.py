@@ -197,7 +197,7 @@ def _result_of(inbound: InboundMessage) -> IntakeResult:
 
 def _process_claimed(inbound: InboundMessage) -> IntakeResult:
     parsed = parse_message(inbound.raw_bytes)
-    inbound.from_address = parsed.from_address.lower()
+    inbound.from_address = parsed.from_address.lower()[:254]  # lowering can lengthen it
     inbound.from_name = parsed.from_name
     inbound.subject = parsed.subject
     inbound.sent_at = parsed.date

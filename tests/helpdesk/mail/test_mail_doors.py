@@ -183,3 +183,14 @@ def test_the_worker_polls_the_mailbox_every_minute(db):
     schedule = Schedule.objects.get(name="Mail intake")
     assert schedule.func == "helpdesk.tasks.poll_mail"
     assert schedule.minutes == 1
+
+
+def test_a_message_id_with_control_characters_is_still_stored(world):
+    raw = email_bytes(message_id=None, headers={"X-Test": "1"}).replace(
+        b"X-Test: 1", b"Message-ID: <nul\x00\x01byte@example.org>"
+    )
+
+    stored = intake.store(raw, source="pipe")
+
+    assert stored.message_id == "<nulbyte@example.org>"
+    assert InboundMessage.objects.get(pk=stored.pk).raw_bytes == raw
