@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0005_audit_downloaded'),
+        ("helpdesk", "0005_audit_downloaded"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inboundmessage',
-            name='quarantine_reason',
-            field=models.CharField(blank=True, choices=[('not_local_expert', 'Sender is not a designated local expert'), ('no_sign_in', 'Local expert has no sign-in'), ('not_participant', 'Reply from someone outside the ticket'), ('spoofed', 'DMARC failed: possibly spoofed'), ('no_sender', 'No usable sender address'), ('unreadable', 'Could not be read'), ('message_id_conflict', 'Same Message-ID as another, different content'), ('needs_review', 'Recognised, but a person must act on it')], max_length=24),
+            model_name="inboundmessage",
+            name="quarantine_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("not_local_expert", "Sender is not a designated local expert"),
+                    ("no_sign_in", "Local expert has no sign-in"),
+                    ("not_participant", "Reply from someone outside the ticket"),
+                    ("spoofed", "DMARC failed: possibly spoofed"),
+                    ("no_sender", "No usable sender address"),
+                    ("unreadable", "Could not be read"),
+                    ("message_id_conflict", "Same Message-ID as another, different content"),
+                    ("needs_review", "Recognised, but a person must act on it"),
+                ],
+                max_length=24,
+            ),
         ),
     ]
