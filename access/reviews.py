@@ -69,7 +69,7 @@ def may_review(user, item: ReviewItem) -> bool:
 def decide(item: ReviewItem, *, by, decision: str, note: str = "") -> ReviewItem:
     """Confirm an account, or mark it for removal: that opens a revoke request at once."""
     locked = (
-        ReviewItem.objects.select_for_update()
+        ReviewItem.objects.select_for_update(of=("self",))
         .select_related("campaign", "account__person__office", "account__credential_group")
         .get(pk=item.pk)
     )

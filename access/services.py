@@ -400,7 +400,7 @@ def access_sweep(now=None) -> dict[str, int]:
 
 def _locked(request: AccessRequest) -> AccessRequest:
     return (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))
         .select_related("system__credential_group", "person__office__agency", "account")
         .get(pk=request.pk)
     )

@@ -195,7 +195,7 @@ def file_form(form: SecurityForm, *, by) -> SecurityForm:
     locked.filed_by = by
     _transition(locked, "file", by=by, note="Filed.")
     older = (
-        SecurityForm.objects.select_for_update()
+        SecurityForm.objects.select_for_update(of=("self",))
         .filter(person=locked.person, form_type=locked.form_type, state=FormState.FILED)
         .exclude(pk=locked.pk)
     )
@@ -217,7 +217,7 @@ def void_form(form: SecurityForm, *, by, reason: str) -> SecurityForm:
 
 def _locked(form: SecurityForm) -> SecurityForm:
     return (
-        SecurityForm.objects.select_for_update()
+        SecurityForm.objects.select_for_update(of=("self",))
         .select_related("form_type", "person__office__agency")
         .get(pk=form.pk)
     )
