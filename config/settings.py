@@ -298,7 +298,7 @@ MAIL_QUIET_AFTER_DAYS = env_int("MAIL_QUIET_AFTER_DAYS", 3)
 IMAP["processed_folder"] = env_str("IMAP_PROCESSED_FOLDER")
 IMAP["batch_size"] = env_int("IMAP_BATCH_SIZE", 25)
 
-# --- Access provisioning ----------------------------------------------------------------------------
+# --- Access provisioning --------------------------------------------------------------------
 # The directory the help desk provisions accounts in, for systems configured with a base DN.
 ACCESS_LDAP = {
     "uri": env_str("ACCESS_LDAP_URI"),
