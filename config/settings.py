@@ -298,6 +298,10 @@ MAIL_QUIET_AFTER_DAYS = env_int("MAIL_QUIET_AFTER_DAYS", 3)
 IMAP["processed_folder"] = env_str("IMAP_PROCESSED_FOLDER")
 IMAP["batch_size"] = env_int("IMAP_BATCH_SIZE", 25)
 
+# --- Mail to the field ----------------------------------------------------------------------------
+# Notices and welcome packets go one message per person, this many per background task.
+BULK_EMAIL_BATCH_SIZE = env_int("BULK_EMAIL_BATCH_SIZE", 50)
+
 # --- Access provisioning --------------------------------------------------------------------
 # The directory the help desk provisions accounts in, for systems configured with a base DN.
 ACCESS_LDAP = {

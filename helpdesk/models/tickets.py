@@ -269,6 +269,9 @@ class OutboundEmail(models.Model):
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
     )
     kind = models.CharField(max_length=40)
+    # Mail to many people (helpdesk.services.bulk_mail): what this one message was, e.g.
+    # "notice:12:update:3:person:40", so a retried batch never sends it twice.
+    key = models.CharField(max_length=120, blank=True, db_index=True)
     message_id = models.CharField(max_length=255, unique=True)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=255)
