@@ -301,6 +301,10 @@ IMAP["batch_size"] = env_int("IMAP_BATCH_SIZE", 25)
 # --- Mail to the field ----------------------------------------------------------------------------
 # Notices and welcome packets go one message per person, this many per background task.
 BULK_EMAIL_BATCH_SIZE = env_int("BULK_EMAIL_BATCH_SIZE", 50)
+# "Possible outage": this many offices reporting the same system within this many minutes,
+# with no open notice about it, prompts the help desk queue to publish one.
+NOTICE_OUTAGE_OFFICES = env_int("NOTICE_OUTAGE_OFFICES", 3)
+NOTICE_OUTAGE_WINDOW_MINUTES = env_int("NOTICE_OUTAGE_WINDOW_MINUTES", 60)
 
 # --- Access provisioning --------------------------------------------------------------------
 # The directory the help desk provisions accounts in, for systems configured with a base DN.

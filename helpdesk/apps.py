@@ -7,7 +7,7 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Help desk and directory"
 
     def ready(self) -> None:
-        from helpdesk import home_panels, ticket_panels  # noqa: F401  (register home panels)
+        from helpdesk import home_panels, notice_panels, ticket_panels  # noqa: F401  (panels)
         from helpdesk.auth import ldap_roles  # noqa: F401  (connects the LDAP login receiver)
 
         # Groups and their permissions are synced after every migrate: permissions exist only

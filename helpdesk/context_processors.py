@@ -1,7 +1,9 @@
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from helpdesk.permissions import can_use_admin
 from helpdesk.roles import Role, roles_of
+from helpdesk.services.notices import banner_notices
 
 # Links of higher apps, registered from their AppConfig.ready: (label, url name, roles).
 EXTRA_LINKS: list[tuple[str, str, frozenset[str]]] = []
@@ -31,6 +33,8 @@ def navigation(request) -> dict:
         links.append(("Inbound mail", reverse("inbound_list")))
     if Role.MIS in roles:
         links.append(("MIS queue", reverse("queue", args=["mis"])))
+    if roles:
+        links.append(("Notices", reverse("notice_list")))
     links += [(label, reverse(name)) for label, name, allowed in EXTRA_LINKS if allowed & roles]
     if roles:
         links.append(("Directory", reverse("directory")))
@@ -38,7 +42,13 @@ def navigation(request) -> dict:
         links.append(("Absences", reverse("absence_list")))
     if can_use_admin(user):
         links.append(("Administration", reverse("admin:index")))
-    return {"nav_links": links, "user_roles": roles, "role_labels": _labels(roles)}
+    return {
+        "nav_links": links,
+        "user_roles": roles,
+        "role_labels": _labels(roles),
+        # Read only if the page shows it (one query), never for pages that do not.
+        "notice_banner": SimpleLazyObject(lambda: banner_notices(user)),
+    }
 
 
 def _labels(roles) -> list[str]:

@@ -5,7 +5,7 @@ from django import forms
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk import queues
 from helpdesk.forms import DateTimeLocalInput
-from helpdesk.models import Agency, System, Ticket, User, WhoAffected
+from helpdesk.models import Agency, Notice, System, Ticket, User, WhoAffected
 from helpdesk.roles import Role
 
 
@@ -63,8 +63,21 @@ class ProblemReportForm(forms.ModelForm):
             "expected_result": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, offices=None, **kwargs) -> None:
+    def __init__(self, *args, offices=None, notices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if notices:
+            # While a notice is open, a report of the same problem is offered to join it.
+            self.fields["notice"] = forms.ModelChoiceField(
+                queryset=Notice.objects.filter(pk__in=[n.pk for n in notices]),
+                required=False,
+                empty_label="No, this is a different problem",
+                widget=forms.RadioSelect,
+                label="Is this a known problem?",
+                help_text="The help desk has published a notice about these problems.",
+            )
+            self.fields["notice"].label_from_instance = lambda n: (
+                f"{n.title} ({', '.join(n.system_labels())})"
+            )
         for name in (
             "contact_name",
             "contact_phone",
@@ -81,6 +94,13 @@ class ProblemReportForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("system") == System.OTHER and not cleaned.get("system_other"):
             self.add_error("system_other", "Name the system.")
+        notice = cleaned.get("notice")
+        if notice is not None and cleaned.get("system") not in notice.systems:
+            self.add_error(
+                "notice",
+                f"That notice is about {', '.join(notice.system_labels())}: choose that system, "
+                "or “a different problem”.",
+            )
         return cleaned
 
 

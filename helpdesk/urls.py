@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home, mail, tickets
+from helpdesk.views import absences, directory, home, mail, notices, tickets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -24,6 +24,13 @@ urlpatterns = [
     path("mail/<int:pk>/release/", mail.inbound_release, name="inbound_release"),
     path("mail/<int:pk>/discard/", mail.inbound_discard, name="inbound_discard"),
     path("mail/<int:pk>/reprocess/", mail.inbound_reprocess, name="inbound_reprocess"),
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/new/", notices.notice_new, name="notice_new"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/update/", notices.notice_update, name="notice_update"),
+    path("notices/<int:pk>/resolve/", notices.notice_resolve, name="notice_resolve"),
+    path("notices/<int:pk>/link/", notices.notice_link_tickets, name="notice_link_tickets"),
+    path("tickets/<int:pk>/notice/", notices.ticket_notice, name="ticket_notice"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         tickets.attachment_download,

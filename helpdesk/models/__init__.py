@@ -18,6 +18,14 @@ from helpdesk.models.inbound import (
     Outcome,
     QuarantineReason,
 )
+from helpdesk.models.notices import (
+    SEVERITY_RANK,
+    Audience,
+    Notice,
+    NoticeUpdate,
+    Severity,
+    UpdateKind,
+)
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     EventKind,
@@ -34,6 +42,12 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import User
 
 __all__ = [
+    "SEVERITY_RANK",
+    "Audience",
+    "Notice",
+    "NoticeUpdate",
+    "Severity",
+    "UpdateKind",
     "InboundMessage",
     "InboundSource",
     "InboundStatus",

@@ -125,6 +125,14 @@ class Ticket(EscalationWorkflow):
     resolution = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    # The notice of a system problem this ticket is one report of (helpdesk.models.notices).
+    notice = models.ForeignKey(
+        "helpdesk.Notice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -234,6 +242,7 @@ class EventKind(models.TextChoices):
     NOTIFIED = "notified", "Email sent"
     EMAIL_RECEIVED = "email_received", "Email received"
     FORM_COMPLETED = "form_completed", "Missing form fields received"
+    NOTICE = "notice", "Linked to a notice"
 
 
 class TicketEvent(models.Model):

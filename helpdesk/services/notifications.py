@@ -68,6 +68,7 @@ def send_ticket_email(
         "ticket": ticket,
         "site_url": settings.SITE_URL,
         "message": _message(extra.get("message_id")),
+        "open_notices": _open_notices(kind, ticket),
         **{k: v for k, v in extra.items() if k != "message_id"},
     }
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
@@ -151,6 +152,16 @@ def send_inbound_reply(kind: str, inbound_id: int, **context) -> int:
     outbound.sent_at = timezone.now()
     outbound.save(update_fields=["sent_at"])
     return 1
+
+
+def _open_notices(kind: str, ticket: Ticket) -> list:
+    """An acknowledgement names the open notices about the same system (email and web intake
+    alike), so the expert learns at once that the problem is known."""
+    if kind != "acknowledgement":
+        return []
+    from helpdesk.services.notices import open_notices_about  # notices builds on tickets
+
+    return open_notices_about(ticket.system, ticket.office.agency)
 
 
 def _message(message_id: int | None) -> TicketMessage | None:

@@ -62,6 +62,16 @@ class ProblemReport:
     expected_result: str = ""
 
 
+def record_event(ticket: Ticket, *, by, kind: str, note: str = "", internal: bool = False):
+    """A timeline line written by another service (a notice linking the ticket)."""
+    return _event(ticket, by=by, kind=kind, note=note, internal=internal)
+
+
+def record_notified(ticket: Ticket, *, note: str) -> None:
+    """An email about the ticket sent by another service, on the ticket's timeline."""
+    _event(ticket, by=None, kind=EventKind.NOTIFIED, note=note, internal=True)
+
+
 def _event(ticket, *, by, kind, note="", internal=False, action="", source="", target="", **data):
     return TicketEvent.objects.create(
         ticket=ticket,
@@ -310,7 +320,11 @@ def escalate_to_mis(
     )
 
 
-def resolve(ticket: Ticket, *, by, resolution: str, expected_version=None) -> Ticket:
+def resolve(
+    ticket: Ticket, *, by, resolution: str, expected_version=None, notify: bool = True
+) -> Ticket:
+    """``notify=False``: the caller tells the local expert itself (a notice's resolution sends
+    each expert one message listing all their tickets)."""
     return _transition(
         ticket,
         Action.RESOLVE,
@@ -318,7 +332,7 @@ def resolve(ticket: Ticket, *, by, resolution: str, expected_version=None) -> Ti
         note=resolution,
         expected_version=expected_version,
         fields={"resolution": resolution},
-        notify=("resolved",),
+        notify=("resolved",) if notify else (),
     )
 
 

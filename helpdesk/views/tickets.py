@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
+from helpdesk import notice_forms as nf
 from helpdesk import queues
 from helpdesk import ticket_forms as tf
 from helpdesk.models import Office, Ticket
@@ -21,6 +22,7 @@ from helpdesk.permissions import (
     tickets_visible_to,
 )
 from helpdesk.roles import Role, has_role
+from helpdesk.services import notices as notice_services
 from helpdesk.services import tickets as svc
 from helpdesk.timeline import timeline_for
 
@@ -72,12 +74,15 @@ def problem_report_new(request: HttpRequest) -> HttpResponse:
         "contact_phone": me.phone,
         "contact_email": me.primary_email,
     }
-    form = tf.ProblemReportForm(request.POST or None, initial=initial, offices=offices)
+    form = tf.ProblemReportForm(
+        request.POST or None, initial=initial, offices=offices, notices=_open_notices(request)
+    )
     if request.method == "POST" and form.is_valid():
         ticket = svc.submit_problem_report(
             _report_from(form), by=request.user, office=form.cleaned_data["office"]
         )
         messages.success(request, f"Sent to the CCAP Help Desk as {ticket.tracking_number}.")
+        _join_notice(request, ticket, form)
         return redirect("ticket_detail", ticket.pk)
     return render(request, "tickets/problem_report.html", {"form": form})
 
@@ -104,7 +109,9 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
             "secondary_phone": ticket.reported_by.phone,
             "secondary_email": ticket.reported_by.primary_email,
         }
-    form = tf.ProblemReportForm(request.POST or None, initial=initial)
+    form = tf.ProblemReportForm(
+        request.POST or None, initial=initial, notices=_open_notices(request)
+    )
     version = request.POST.get("version", ticket.version)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,10 +126,27 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(conflict))
         else:
             messages.success(request, f"Sent to the CCAP Help Desk as {ticket.tracking_number}.")
+            _join_notice(request, ticket, form)
         return redirect("ticket_detail", ticket.pk)
     return render(
         request, "tickets/problem_report.html", {"form": form, "ticket": ticket, "version": version}
     )
+
+
+def _open_notices(request: HttpRequest) -> list:
+    return list(notice_services.notices_visible_to(request.user).open())
+
+
+def _join_notice(request: HttpRequest, ticket: Ticket, form: tf.ProblemReportForm) -> None:
+    notice = form.cleaned_data.get("notice")
+    if notice is None:
+        return
+    try:
+        notice_services.link_ticket(ticket, notice, by=request.user)
+    except (PermissionDenied, ValidationError):
+        messages.warning(request, f"{notice.reference} was resolved meanwhile; not linked.")
+    else:
+        messages.info(request, f"Linked to {notice.reference}: {notice.title}.")
 
 
 def _report_from(form: tf.ProblemReportForm) -> svc.ProblemReport:
@@ -157,6 +181,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "query": query.urlencode(),
         "show_filters": queues.QUEUES[name].filters,
     }
+    if name == "help_desk" and notice_services.may_manage_notices(request.user):
+        context["possible_outages"] = notice_services.possible_outages()
     template = "tickets/_queue_table.html" if request.GET.get("partial") else "tickets/queue.html"
     return render(request, template, context)
 
@@ -197,9 +223,28 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "link_form": tf.LinkForm(),
         "related": tickets_visible_to(request.user).filter(related=ticket),
         "attachments": ticket.attachments.filter(**({} if staff else {"internal": False})),
+        **_notice_context(request, ticket),
     }
     template = "tickets/_ticket_live.html" if request.GET.get("partial") else "tickets/detail.html"
     return render(request, template, context)
+
+
+def _notice_context(request: HttpRequest, ticket: Ticket) -> dict:
+    """The notice the ticket is part of, if the user may read it; for help desk staff, the open
+    notices about its system it could join."""
+    notice = None
+    if ticket.notice_id:
+        notice = notice_services.notices_visible_to(request.user).filter(pk=ticket.notice_id)
+        notice = notice.first()
+    manager = notice_services.may_manage_notices(request.user)
+    offers = []
+    if manager and ticket.notice_id is None and ticket.is_open:
+        offers = notice_services.open_notices_about(ticket.system, ticket.office.agency)
+    return {
+        "notice": notice,
+        "manages_notices": manager,
+        "notice_form": nf.TicketNoticeForm(notices=offers) if offers else None,
+    }
 
 
 ACTION_CALLS = {

@@ -1,0 +1,139 @@
+"""Notices of system problems to the field: what is broken, for whom, since when, until when,
+and every update sent about it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from helpdesk.models.directory import Agency, AgencyKind, Region
+
+
+class Severity(models.TextChoices):
+    # Ordered from least to most severe; the banner shows the worst first.
+    PLANNED = "planned", "Planned maintenance"
+    DEGRADED = "degraded", "Degraded"
+    OUTAGE = "outage", "Outage"
+
+
+SEVERITY_RANK = {Severity.PLANNED: 0, Severity.DEGRADED: 1, Severity.OUTAGE: 2}
+
+
+class Audience(models.TextChoices):
+    ALL = "all", "All local experts"
+    AGENCY_KIND = "agency_kind", "Local experts of one kind of agency"
+    REGION = "region", "Local experts of some regions"
+    AGENCY = "agency", "Local experts of some agencies"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def open(self) -> "NoticeQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+    def for_agency(self, agency: Agency) -> "NoticeQuerySet":
+        """The notices whose audience includes this agency (the one rule of who a notice is for;
+        ``Notice.audience_agencies`` is the same rule the other way round)."""
+        return self.filter(
+            Q(audience=Audience.ALL)
+            | Q(audience=Audience.AGENCY_KIND, agency_kind=agency.kind)
+            | Q(audience=Audience.REGION, regions=agency.region_id)
+            | Q(audience=Audience.AGENCY, agencies=agency.pk)
+        ).distinct()
+
+
+class Notice(models.Model):
+    title = models.CharField(max_length=200)
+    # Values of helpdesk.models.System; few notices are open at once, so a list is enough.
+    systems = models.JSONField(default=list)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.ALL)
+    agency_kind = models.CharField(max_length=20, choices=AgencyKind.choices, blank=True)
+    regions = models.ManyToManyField(Region, blank=True, related_name="notices")
+    agencies = models.ManyToManyField(Agency, blank=True, related_name="notices")
+    starts_at = models.DateTimeField(default=timezone.now)
+    expected_end_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(help_text="What is wrong, what to do meanwhile (the latest word).")
+
+    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Bumped by every change, so two people updating at once get a conflict, not an overwrite.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def reference(self) -> str:
+        return f"Notice {self.pk}"
+
+    def system_labels(self) -> list[str]:
+        from helpdesk.models.tickets import System
+
+        labels = dict(System.choices)
+        return [labels.get(value, value) for value in self.systems]
+
+    def audience_agencies(self) -> models.QuerySet:
+        """The active agencies this notice is for."""
+        agencies = Agency.objects.active()
+        if self.audience == Audience.AGENCY_KIND:
+            return agencies.filter(kind=self.agency_kind)
+        if self.audience == Audience.REGION:
+            return agencies.filter(region__in=self.regions.all())
+        if self.audience == Audience.AGENCY:
+            return agencies.filter(pk__in=self.agencies.all())
+        return agencies
+
+    def audience_label(self) -> str:
+        if self.audience == Audience.AGENCY_KIND:
+            return f"Local experts of every {AgencyKind(self.agency_kind).label}"
+        if self.audience == Audience.REGION:
+            names = ", ".join(f"Region {r.number}" for r in self.regions.all())
+            return f"Local experts in {names}"
+        if self.audience == Audience.AGENCY:
+            return "Local experts of " + ", ".join(a.name for a in self.agencies.all())
+        return Audience.ALL.label
+
+
+class UpdateKind(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    UPDATE = "update", "Update"
+    RESOLVED = "resolved", "Resolved"
+
+
+class NoticeUpdate(models.Model):
+    """One message about a notice, as it was sent: the first publication, each update and the
+    resolution. The notice's history."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=10, choices=UpdateKind.choices)
+    text = models.TextField()
+    expected_end_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveIntegerField(default=0, help_text="Addresses it was queued to.")
+    # For a resolution that resolved linked tickets: {address: [ticket ids]} so each local
+    # expert's one message lists their own tickets.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.notice}"
