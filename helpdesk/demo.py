@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from helpdesk.demo_mail import seed_demo_mail
+from helpdesk.demo_notices import seed_demo_notices
 from helpdesk.demo_tickets import seed_demo_tickets
 from helpdesk.models import (
     Absence,
@@ -355,6 +356,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
     _state_units(seeder)
     seeder.created += seed_demo_tickets()
     seeder.created += seed_demo_mail()
+    seeder.created += seed_demo_notices()
     for extra in EXTRA_SEEDERS.values():
         seeder.created += extra()
     return SeedReport(created=seeder.created, logins=seeder.logins)

@@ -1,1 +1,1 @@
-from helpdesk.admin import audit, directory, users, workflow  # noqa: F401  (registers the admins)
+from helpdesk.admin import audit, directory, notices, users, workflow  # noqa: F401  (registers)

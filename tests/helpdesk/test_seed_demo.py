@@ -105,6 +105,20 @@ def test_the_demo_mail_shows_each_intake_outcome():
     assert outcomes == ["auto_reply_ignored", "quarantined", "ticket_created", "ticket_created"]
 
 
+def test_the_demo_has_an_open_notice_with_its_ticket_and_a_resolved_one():
+    from helpdesk.models import Notice, UpdateKind
+
+    _seed()
+    open_notice = Notice.objects.open().get()
+    assert open_notice.systems == ["ivr"]
+    assert open_notice.tickets.filter(state="escalated_to_mis").count() == 1
+    assert list(open_notice.updates.values_list("kind", flat=True)) == [
+        UpdateKind.PUBLISHED,
+        UpdateKind.UPDATE,
+    ]
+    assert Notice.objects.filter(resolved_at__isnull=False).count() == 1
+
+
 def test_the_demo_has_security_forms_in_several_states():
     from forms_4052_4055.models import SecurityForm
 
