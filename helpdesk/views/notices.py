@@ -112,8 +112,14 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if manager and notice.is_open:
         candidates = svc.candidate_tickets(notice)
         context |= {
-            "update_form": nf.NoticeUpdateForm(initial={"version": notice.version}),
-            "resolve_form": nf.NoticeResolveForm(initial={"version": notice.version}),
+            # Prefixed: two forms on one page must not share element ids (labels would point
+            # at the other form's field).
+            "update_form": nf.NoticeUpdateForm(
+                initial={"version": notice.version}, prefix="update"
+            ),
+            "resolve_form": nf.NoticeResolveForm(
+                initial={"version": notice.version}, prefix="resolve"
+            ),
             "link_form": nf.LinkTicketsForm(candidates=candidates) if candidates.exists() else None,
         }
     return render(request, "notices/detail.html", context)
@@ -124,7 +130,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     notice = _notice_for(request, pk)
-    form = nf.NoticeUpdateForm(request.POST)
+    form = nf.NoticeUpdateForm(request.POST, prefix="update")
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect("notice_detail", notice.pk)
@@ -150,7 +156,7 @@ def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     notice = _notice_for(request, pk)
-    form = nf.NoticeResolveForm(request.POST)
+    form = nf.NoticeResolveForm(request.POST, prefix="resolve")
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect("notice_detail", notice.pk)

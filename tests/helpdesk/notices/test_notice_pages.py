@@ -166,9 +166,11 @@ def test_only_help_desk_staff_may_publish_update_or_resolve(client, world, perso
     login(client, world, persona)
     assert client.get(reverse("notice_new")).status_code == 403
     assert client.post(reverse("notice_new"), {"title": "x"}).status_code == 403
+    forged = {"text": "forged", "version": notice.version}
     for name in ("notice_update", "notice_resolve", "notice_link_tickets"):
         response = client.post(
-            reverse(name, args=[notice.pk]), {"text": "forged", "version": notice.version}
+            reverse(name, args=[notice.pk]),
+            {f"{p}-{k}": v for p in ("update", "resolve") for k, v in forged.items()},
         )
         assert response.status_code == 403
     notice.refresh_from_db()
@@ -233,13 +235,17 @@ def test_update_and_resolve_pages(client, world, mailoutbox, capture_on_commit):
     with capture_on_commit(execute=True):
         client.post(
             reverse("notice_update", args=[notice.pk]),
-            {"text": "Cause found.", "version": notice.version},
+            {"update-text": "Cause found.", "update-version": notice.version},
         )
     notice.refresh_from_db()
     with capture_on_commit(execute=True):
         response = client.post(
             reverse("notice_resolve", args=[notice.pk]),
-            {"text": "All working.", "version": notice.version, "resolve_tickets": "on"},
+            {
+                "resolve-text": "All working.",
+                "resolve-version": notice.version,
+                "resolve-resolve_tickets": "on",
+            },
             follow=True,
         )
     page = response.content.decode()
@@ -256,7 +262,7 @@ def test_a_stale_form_gets_a_conflict_message(client, world):
     svc.post_update(notice, by=world.hannah, text="Someone else's update")
     response = client.post(
         reverse("notice_resolve", args=[notice.pk]),
-        {"text": "Fixed.", "version": 1},
+        {"resolve-text": "Fixed.", "resolve-version": 1},
         follow=True,
     )
     assert "changed by someone else" in response.content.decode()
