@@ -36,6 +36,7 @@ from helpdesk.models import (
     EventKind,
     InboundMessage,
     InboundStatus,
+    Notice,
     Office,
     OutboundEmail,
     Outcome,
@@ -51,6 +52,7 @@ from helpdesk.models import (
 )
 from helpdesk.roles import Role, has_role
 from helpdesk.selectors import acting_local_expert
+from helpdesk.services import notices as notice_services
 from helpdesk.services import tickets as ticket_services
 from helpdesk.services.attachments import attach, sniff
 from helpdesk.services.audit import SYSTEM_LABEL, record
@@ -455,7 +457,26 @@ def _report_ticket(
     _email_event(ticket, inbound, skipped, quiet=not answer)
     if follows is not None:
         ticket_services.link_follow_on(ticket, follows, by=sender.user)
+    _join_notice_named_in(parsed.subject, ticket, by=sender.user)
     return ticket
+
+
+_NOTICE_IN_SUBJECT = re.compile(r"\[Notice (\d{1,9})\]", re.IGNORECASE)
+
+
+def _join_notice_named_in(subject: str, ticket: Ticket, *, by) -> None:
+    """A local expert answering a notice's email ("we have this too") files a report of that
+    problem: the new ticket joins the notice when it is open, meant for the expert's agency
+    and about the same system (or the report names none). Otherwise the help desk is offered
+    the link on the ticket page, as for any report while a notice is open."""
+    match = _NOTICE_IN_SUBJECT.search(subject or "")
+    notice = Notice.objects.filter(pk=int(match.group(1))).first() if match else None
+    if notice is None or ticket.system not in {*notice.systems, System.OTHER}:
+        return
+    try:
+        notice_services.link_ticket(ticket, notice, by=by)
+    except (PermissionDenied, ValidationError):
+        return
 
 
 def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport, list[str]]:
