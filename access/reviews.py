@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from access.models import (
     Account,
@@ -28,6 +27,7 @@ from forms_4052_4055.permissions import is_local_expert_for
 from helpdesk.models import AuditKind
 from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
+from helpdesk.services.background import enqueue, enqueue_on_commit
 
 REMINDER_DAYS_BEFORE_DEADLINE = (7, 1)
 
@@ -57,7 +57,7 @@ def start_campaign(*, by, name: str, deadline) -> ReviewCampaign:
         after={"items": campaign.items.count(), "deadline": deadline.isoformat()},
     )
     pk = campaign.pk
-    transaction.on_commit(lambda: async_task("access.tasks.send_review_emails", pk, "started"))
+    enqueue_on_commit("access.tasks.send_review_emails", pk, "started")
     return campaign
 
 
@@ -124,7 +124,7 @@ def review_sweep(now=None) -> dict[str, int]:
                 pk=campaign.pk, reminders_sent=campaign.reminders_sent
             ).update(reminders_sent=crossed)
             if updated:
-                async_task("access.tasks.send_review_emails", campaign.pk, "reminder")
+                enqueue("access.tasks.send_review_emails", campaign.pk, "reminder")
                 counts["reminded"] += 1
     return counts
 

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
-from django_q.tasks import async_task
 
 from access.models import (
     OPEN_REQUEST_STATES,
@@ -31,6 +30,7 @@ from forms_4052_4055.services import forms_on_file
 from helpdesk.models import AuditKind, Person
 from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
+from helpdesk.services.background import enqueue, enqueue_on_commit
 
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2
@@ -160,11 +160,9 @@ def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequ
     _transition(locked, "submit", by=by, note=f"To {locked.get_fulfiller_display()}.")
     pk = locked.pk
     if locked.fulfiller in (Fulfiller.CMS, Fulfiller.MIS):
-        transaction.on_commit(lambda: async_task("access.tasks.send_fulfiller_email", pk))
+        enqueue_on_commit("access.tasks.send_fulfiller_email", pk)
     elif locked.system.directory_base_dn:
-        transaction.on_commit(
-            lambda: async_task("access.tasks.provision", pk, password_hash=password_hash)
-        )
+        enqueue_on_commit("access.tasks.provision", pk, password_hash=password_hash)
     return locked
 
 
@@ -290,9 +288,7 @@ def reset_password(request: AccessRequest, *, by) -> TemporaryPassword:
     elif locked.state == RequestState.SUBMITTED and locked.system.directory_base_dn:
         # Tried before and the directory was down: this new password goes with a new attempt.
         pk = locked.pk
-        transaction.on_commit(
-            lambda: async_task("access.tasks.provision", pk, password_hash=password_hash)
-        )
+        enqueue_on_commit("access.tasks.provision", pk, password_hash=password_hash)
     else:
         raise RequestConflictError("This reset is no longer waiting to be done.")
     if not locked.system.directory_base_dn:
@@ -380,7 +376,7 @@ def access_sweep(now=None) -> dict[str, int]:
             escalated_at=now
         )
         if updated:  # claimed: two sweeps never escalate one request twice
-            async_task("access.tasks.send_overdue_revocation_email", pk)
+            enqueue("access.tasks.send_overdue_revocation_email", pk)
             counts["escalated"] += 1
     # A reset is not retried: its temporary password was shown once and is gone; staff reset
     # it again from the request page, which sends a new one.
@@ -390,7 +386,7 @@ def access_sweep(now=None) -> dict[str, int]:
         .exclude(kind=RequestKind.RESET)
     )
     for pk in failed.values_list("pk", flat=True):
-        async_task("access.tasks.provision", pk)
+        enqueue("access.tasks.provision", pk)
         counts["retried"] += 1
     return counts
 

@@ -1182,12 +1182,11 @@ class _Emails:
         self._patches = []
 
     def __enter__(self):
-        import helpdesk.services.intake as intake
-        import helpdesk.services.notifications as notifications
+        import helpdesk.services.background as background
 
         if self.mode == "queued":
             return self
-        for module in (intake, notifications):
+        for module in (background,):
             patch = mock.patch.object(module, "async_task", self._task)
             patch.start()
             self._patches.append(patch)
@@ -1315,8 +1314,7 @@ STAGES = [
     ("email_received event", "helpdesk.services.intake", "_email_event"),
     ("add the reply to its ticket", "helpdesk.services.tickets", "add_message"),
     ("after commit: live update push", "helpdesk.services.live", "_send"),
-    ("after commit: async_task (email)", "helpdesk.services.notifications", "async_task"),
-    ("after commit: async_task (intake)", "helpdesk.services.intake", "async_task"),
+    ("after commit: queue the email tasks", "helpdesk.services.background", "async_task"),
 ]
 
 

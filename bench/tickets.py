@@ -427,6 +427,7 @@ def _check_query_counts(world: dict) -> None:
 def _measure_sweep() -> list[str]:
     from django.utils import timezone
 
+    import helpdesk.services.background as background
     import helpdesk.services.sweeps as sweeps
     from helpdesk.models import Ticket
 
@@ -450,7 +451,7 @@ def _measure_sweep() -> list[str]:
         f"{overdue / total:.0%}, {auto_close_due} resolved past their auto-close time)"
     ]
     with (
-        mock.patch.object(sweeps, "async_task", lambda *a, **k: queued.append(a)),
+        mock.patch.object(background, "async_task", lambda *a, **k: queued.append(a)),
         mock.patch.object(sweeps, "_auto_close", timed_auto_close),
     ):
         for run in ("first", "second"):

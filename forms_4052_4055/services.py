@@ -13,7 +13,6 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
-from django_q.tasks import async_task
 
 from forms_4052_4055.models import (
     DEFAULT_CCMS_ROLE,
@@ -29,6 +28,7 @@ from forms_4052_4055.permissions import may_issue_for
 from helpdesk.models import AuditKind, Person
 from helpdesk.services.attachments import safe_name
 from helpdesk.services.audit import record
+from helpdesk.services.background import enqueue_on_commit
 from helpdesk.services.tracking import take_next
 
 # Signed copies: PDF and common image types only, whatever the file is called.
@@ -321,4 +321,4 @@ def forms_on_file(person: Person, system: str, when=None) -> FormsOnFile:
 
 def _email_on_commit(kind: str, form: SecurityForm) -> None:
     pk = form.pk
-    transaction.on_commit(lambda: async_task("forms_4052_4055.tasks.send_form_email", kind, pk))
+    enqueue_on_commit("forms_4052_4055.tasks.send_form_email", kind, pk)

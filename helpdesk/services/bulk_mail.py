@@ -12,12 +12,11 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from helpdesk.models import OutboundEmail
+from helpdesk.services.background import enqueue_on_commit
 from helpdesk.services.notifications import automatic_headers, new_message_id
 
 
@@ -31,12 +30,8 @@ def queue_in_batches_on_commit(task: str, keys: Sequence, *args, **kwargs) -> in
     """After commit, queue ``task(batch_of_keys, *args, **kwargs)`` once per batch.
     Keys must be JSON/pickle friendly (ids); returns the number of batches queued."""
     chunks = batches(keys)
-
-    def queue() -> None:
-        for chunk in chunks:
-            async_task(task, chunk, *args, **kwargs)
-
-    transaction.on_commit(queue)
+    for chunk in chunks:
+        enqueue_on_commit(task, chunk, *args, **kwargs)
     return len(chunks)
 
 

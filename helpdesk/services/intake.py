@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from escalation.calendar import add_working_days
 from escalation.workflow import TicketState
@@ -56,6 +55,7 @@ from helpdesk.services import notices as notice_services
 from helpdesk.services import tickets as ticket_services
 from helpdesk.services.attachments import attach, sniff
 from helpdesk.services.audit import SYSTEM_LABEL, record
+from helpdesk.services.background import enqueue_on_commit
 from helpdesk.services.tickets import ProblemReport
 
 logger = logging.getLogger(__name__)
@@ -611,10 +611,8 @@ def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
         ordered = ([acting] if acting else []) + [p for p in designated if p != acting]
         experts = [f"{p.full_name} <{p.primary_email}>" for p in ordered]
     pk = inbound.pk
-    transaction.on_commit(
-        lambda: async_task(
-            "helpdesk.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
-        )
+    enqueue_on_commit(
+        "helpdesk.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
     )
 
 

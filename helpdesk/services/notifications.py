@@ -5,20 +5,17 @@ that replies will quote. Every subject carries the tracking number in brackets."
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from helpdesk.models import EventKind, OutboundEmail, Ticket, TicketEvent, TicketMessage, User
 from helpdesk.roles import Role
 from helpdesk.services.audit import SYSTEM_LABEL
+from helpdesk.services.background import enqueue_on_commit
 
 
 def notify_on_commit(kind: str, ticket: Ticket, **extra) -> None:
-    transaction.on_commit(
-        lambda: async_task("helpdesk.tasks.send_ticket_email", kind, ticket.pk, **extra)
-    )
+    enqueue_on_commit("helpdesk.tasks.send_ticket_email", kind, ticket.pk, **extra)
 
 
 def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from escalation import sla
 from helpdesk.models import EventKind, Ticket, TicketEvent
 from helpdesk.services.audit import SYSTEM_LABEL
+from helpdesk.services.background import enqueue_on_commit
 from helpdesk.services.tickets import TicketConflictError, close
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,7 @@ def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
     )
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        transaction.on_commit(
-            lambda batch=batch: async_task("helpdesk.tasks.send_breach_emails", clock.value, batch)
-        )
+        enqueue_on_commit("helpdesk.tasks.send_breach_emails", clock.value, batch)
 
 
 def send_breach_emails(clock: str, ticket_ids: list[int]) -> int:

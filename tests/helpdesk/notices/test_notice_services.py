@@ -21,7 +21,7 @@ from helpdesk.models import (
     UpdateKind,
 )
 from helpdesk.roles import Role
-from helpdesk.services import bulk_mail
+from helpdesk.services import background
 from helpdesk.services import notices as svc
 from helpdesk.services import tickets as ticket_svc
 from tests.factories import (
@@ -178,7 +178,7 @@ def test_recipients_are_sent_in_batches_one_task_each(
     for n in range(4):
         expert_of(email=f"expert{n}@example.org")
     queued = []
-    monkeypatch.setattr(bulk_mail, "async_task", lambda *args, **kw: queued.append(args))
+    monkeypatch.setattr(background, "async_task", lambda *args, **kw: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):
         notice = svc.publish_notice(draft(), by=world.hannah)
     # 7 addresses in batches of 2: 4 tasks, nothing sent by the request itself.

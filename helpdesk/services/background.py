@@ -1,0 +1,27 @@
+"""Queueing background work (django-q2 tasks) after the transaction that decided it commits.
+
+Every side effect that leaves the process (email, LDAP, websocket push) runs after the commit
+(DESIGN.md), so a rolled-back decision never sends anything.
+
+Why a helper and not ``transaction.on_commit(lambda: async_task(...))`` everywhere: with the
+ORM broker (the embedded default), django-q2 calls ``close_old_connections()`` before every
+enqueue made outside an atomic block, and with ``CONN_MAX_AGE=0`` that always closes the
+database connection. After-commit callbacks run exactly there, so a mail poller acknowledging
+25 reports would disconnect and reconnect 25 times (bench/mail_intake.py measured the enqueue
+at 40% of the intake's time on SQLite). Enqueueing inside a one-insert atomic block leaves the
+connection open; with the Redis broker the block is empty and costs nothing.
+"""
+
+from django.db import transaction
+from django_q.tasks import async_task
+
+
+def enqueue(task: str, *args, **kwargs):
+    """Queue ``task`` now (the caller is past its commit, or has none)."""
+    with transaction.atomic():
+        return async_task(task, *args, **kwargs)
+
+
+def enqueue_on_commit(task: str, *args, **kwargs) -> None:
+    """Queue ``task`` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
