@@ -1,1 +1,7 @@
-from helpdesk.admin import audit, directory, users, workflow  # noqa: F401  (registers the admins)
+from helpdesk.admin import (  # noqa: F401  (registers the admins)
+    audit,
+    directory,
+    procedures,
+    users,
+    workflow,
+)

@@ -18,6 +18,14 @@ from helpdesk.models.inbound import (
     Outcome,
     QuarantineReason,
 )
+from helpdesk.models.procedures import (
+    AcknowledgedHow,
+    AcknowledgementLink,
+    Audience,
+    Procedure,
+    ProcedureAcknowledgement,
+    ProcedureVersion,
+)
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     EventKind,
@@ -34,6 +42,12 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import User
 
 __all__ = [
+    "AcknowledgedHow",
+    "AcknowledgementLink",
+    "Audience",
+    "Procedure",
+    "ProcedureAcknowledgement",
+    "ProcedureVersion",
     "InboundMessage",
     "InboundSource",
     "InboundStatus",

@@ -20,6 +20,11 @@ class AuditKind(models.TextChoices):
     MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"
     MAIL_REPROCESSED = "mail_reprocessed", "Inbound message reprocessed"
     DOWNLOADED = "downloaded", "Downloaded"
+    # The procedures library
+    ARCHIVED = "archived", "Archived"
+    RESTORED = "restored", "Restored"
+    PROCEDURES_SENT = "procedures_sent", "Procedures sent for acknowledgement"
+    PROCEDURE_ACKNOWLEDGED = "procedure_acknowledged", "Procedure acknowledged"
 
 
 class AuditEventQuerySet(models.QuerySet):
