@@ -38,7 +38,7 @@ class ArchiveForm(forms.Form):
 
 class AcknowledgementFilterForm(forms.Form):
     procedure = forms.ModelChoiceField(
-        queryset=Procedure.objects.live().select_related("current_version"),
+        queryset=Procedure.objects.none(),
         required=False,
         empty_label="Every procedure",
     )
@@ -50,9 +50,10 @@ class AcknowledgementFilterForm(forms.Form):
     )
     outstanding = forms.BooleanField(required=False, label="Outstanding only")
 
-    def __init__(self, *args, offices, **kwargs) -> None:
-        """``offices``: the offices the user may see; agencies and offices are limited to them."""
+    def __init__(self, *args, procedures, offices, **kwargs) -> None:
+        """The procedures and offices the user may see; the choices are limited to them."""
         super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = procedures
         self.fields["office"].queryset = offices.order_by("agency__name", "name")
         self.fields["agency"].queryset = Agency.objects.filter(
             pk__in=offices.values("agency_id")

@@ -110,6 +110,8 @@ def edit_procedure(
 ) -> ProcedureVersion:
     """Every edit is a new version; the old ones stay as they were."""
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)  # one number each
+    if procedure.archived:
+        raise ValidationError("This procedure is archived: restore it before editing.")
     current = procedure.current_version
     if (current.title, current.body, procedure.audience) == (title, body, audience):
         raise ValidationError("Nothing changed: no new version was written.")

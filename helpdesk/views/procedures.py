@@ -227,7 +227,9 @@ def acknowledgement_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Acknowledgements are for help desk staff and local experts.")
     scoped = onboarding.acknowledgements_visible_to(request.user)
     form = pf.AcknowledgementFilterForm(
-        request.GET or None, offices=offices_visible_to(request.user)
+        request.GET or None,
+        procedures=ps.procedures_visible_to(request.user).live(),
+        offices=offices_visible_to(request.user),
     )
     data = form.cleaned_data if form.is_valid() else {}
     rows = onboarding.filter_acknowledgements(

@@ -194,3 +194,13 @@ def test_a_procedure_a_user_may_not_read_is_not_found(world, library):
     with pytest.raises(Http404):
         ps.get_procedure_for_user(world.alice.user, library[Audience.LOCAL_EXPERTS].pk)
     assert ps.get_procedure_for_user(world.pat.user, library[Audience.LOCAL_EXPERTS].pk)
+
+
+def test_an_archived_procedure_is_restored_before_it_is_edited(world):
+    procedure = ProcedureFactory()
+    ps.archive_procedure(procedure, by=world.hannah, reason="Obsolete")
+    with pytest.raises(ValidationError, match="restore it"):
+        ps.edit_procedure(
+            procedure, by=world.hannah, title="x", body="y", audience=Audience.ALL, change_note="z"
+        )
+    assert procedure.versions.count() == 1

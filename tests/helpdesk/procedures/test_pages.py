@@ -482,3 +482,25 @@ def test_nav_links(as_):
     assert ">Procedures</a>" in alice_home
     assert ">Acknowledgements</a>" not in alice_home
     assert ">Acknowledgements</a>" in as_("hannah").get(reverse("home")).content.decode()
+
+
+def test_the_report_offers_only_the_procedures_and_offices_the_user_may_see(as_, world, sent):
+    ProcedureFactory(title="Getting started at a Site", site=True)
+    form = as_("otto").get(reverse("acknowledgement_list")).context["form"]
+    assert "Getting started at a Site" not in [str(p) for p in form.fields["procedure"].queryset]
+    assert set(form.fields["office"].queryset) == {world.other_office}
+    assert set(form.fields["agency"].queryset) == {world.other_office.agency}
+
+
+def test_list_pages_read_a_fixed_number_of_queries(as_, world, sent, django_assert_max_num_queries):
+    for n in range(10):
+        ProcedureFactory(title=f"Extra {n}")
+        PersonFactory(office=world.office)
+    onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+    client = as_("hannah")
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("acknowledgement_list")).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("procedure_list")).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("acknowledgement_list"), {"format": "csv"}).status_code == 200
