@@ -85,6 +85,8 @@ def welcome(newcomer: Person | LocalExpertDesignation) -> None:
     in ``apps.py``, so the admin, imports and services are all covered). After commit, when the
     person's email addresses are saved too, their packet is sent. Nothing is queued when no
     procedure is for them."""
+    if not Procedure.objects.live().exists():  # an empty library: no need to look further
+        return
     if isinstance(newcomer, LocalExpertDesignation):
         person, audiences = newcomer.person, {Audience.LOCAL_EXPERTS}
     else:

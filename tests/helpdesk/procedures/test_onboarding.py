@@ -307,3 +307,31 @@ def test_an_archived_procedure_is_not_resent(world, library, mailoutbox):
     procedure.refresh_from_db()
     with pytest.raises(Exception, match="archived"):
         onboarding.resend_procedure(procedure, by=world.hannah)
+
+
+def test_a_person_added_in_the_admin_with_an_address_gets_their_packet(
+    client, world, library, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(world.ada)
+    data = {
+        "first_name": "Ines",
+        "last_name": "Inline",
+        "office": world.office.pk,
+        "job_title": "Caseworker",
+        "phone": "",
+        "user": "",
+        "active": "on",
+        "left_on": "",
+        "emails-TOTAL_FORMS": "1",
+        "emails-INITIAL_FORMS": "0",
+        "emails-0-address": "ines@example.org",
+        "emails-0-primary": "on",
+        "absences-TOTAL_FORMS": "0",
+        "absences-INITIAL_FORMS": "0",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:helpdesk_person_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [message] = mailoutbox
+    assert message.to == ["ines@example.org"]
+    assert _titles_in(message) == {"For new_ccrr_staff", "For all"}
