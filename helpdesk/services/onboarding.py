@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from helpdesk.models import (
     AcknowledgedHow,
@@ -180,7 +181,8 @@ def send_packet_batch(person_ids: list[int], *, kind: str, version_ids: list[int
 def _send_one_packet(person: Person, kind: str, version_ids: list[int]) -> bool:
     with transaction.atomic():
         rows = list(
-            ProcedureAcknowledgement.objects.select_for_update()
+            # Lock only these rows, not the procedures they join (an edit may be saving).
+            ProcedureAcknowledgement.objects.select_for_update(of=("self",))
             .of_current_versions()
             .filter(person=person, version_id__in=version_ids, sent_at__isnull=True)
             .select_related("version")
@@ -211,8 +213,11 @@ def _packet_context(person: Person, rows, token: str) -> dict:
     return {
         "person": person,
         "procedures": [
-            (row.version.title, settings.SITE_URL + reverse("procedure_detail", args=[pk]))
-            for row, pk in ((r, r.version.procedure_id) for r in rows)
+            (
+                row.version.title,
+                settings.SITE_URL + reverse("procedure_detail", args=[row.version.procedure_id]),
+            )
+            for row in rows
         ],
         "acknowledge_url": settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token]),
         "valid_days": LINK_VALID_DAYS,
@@ -250,8 +255,8 @@ def link_for_token(token: str) -> AcknowledgementLink:
         raise LinkError("This link is not valid. Check that the whole link was copied.")
     if link.used_at is not None:
         raise LinkError(
-            f"These procedures were already acknowledged with this link on "
-            f"{timezone.localtime(link.used_at):%B %-d, %Y}. Thank you."
+            "These procedures were already acknowledged with this link on "
+            f"{date_format(timezone.localtime(link.used_at), 'F j, Y')}. Thank you."
         )
     if link.expires_at <= timezone.now():
         raise LinkError(
