@@ -504,3 +504,15 @@ def test_list_pages_read_a_fixed_number_of_queries(as_, world, sent, django_asse
         assert client.get(reverse("procedure_list")).status_code == 200
     with django_assert_max_num_queries(15):
         assert client.get(reverse("acknowledgement_list"), {"format": "csv"}).status_code == 200
+
+
+def test_the_admin_shows_procedures_read_only(as_, sent):
+    client = as_("ada")
+    for name in ["procedure", "procedureacknowledgement"]:
+        listing = client.get(reverse(f"admin:helpdesk_{name}_changelist"))
+        assert listing.status_code == 200
+        assert client.get(reverse(f"admin:helpdesk_{name}_add")).status_code == 403
+    change = client.get(reverse("admin:helpdesk_procedure_change", args=[sent["everyone"].pk]))
+    assert change.status_code == 200
+    assert "Resetting a CCTS password" in change.content.decode()
+    assert 'name="_save"' not in change.content.decode()
