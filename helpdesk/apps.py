@@ -13,6 +13,7 @@ class HelpdeskConfig(AppConfig):
         # Groups and their permissions are synced after every migrate: permissions exist only
         # once all apps have migrated, so a data migration would run too early.
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="ccap_ensure_roles")
+        _connect_procedures()
 
 
 def _ensure_roles(sender, using="default", **kwargs) -> None:
@@ -21,3 +22,39 @@ def _ensure_roles(sender, using="default", **kwargs) -> None:
 
     ensure_role_groups(using=using)
     ensure_schedules(using=using)
+
+
+# --- The procedures library ---------------------------------------------------------------------
+
+
+def _connect_procedures() -> None:
+    """Newcomers get their welcome packet however they were added (a page, the admin, an
+    import); fixtures (raw saves) never send one. Also the nav link, panels and demo data."""
+    from django.db.models.signals import post_save
+
+    from helpdesk import procedure_panels
+    from helpdesk.context_processors import register_link
+    from helpdesk.demo import register_seeder
+    from helpdesk.demo_procedures import seed_demo_procedures
+    from helpdesk.models import LocalExpertDesignation, Person
+    from helpdesk.roles import Role
+
+    for model in (Person, LocalExpertDesignation):
+        post_save.connect(
+            _welcome_newcomer, sender=model, dispatch_uid=f"ccap_welcome_{model.__name__}"
+        )
+    procedure_panels.register()
+    register_seeder("procedures", seed_demo_procedures)
+    register_link("Procedures", "procedure_list", set(Role.values))
+    register_link(
+        "Acknowledgements",
+        "acknowledgement_list",
+        {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT},
+    )
+
+
+def _welcome_newcomer(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        from helpdesk.services.onboarding import welcome
+
+        welcome(instance)

@@ -3,7 +3,7 @@
 from django import forms
 
 from helpdesk.forms import DateTimeLocalInput
-from helpdesk.models import Agency, AgencyKind, Audience, Notice, Region, Severity, System
+from helpdesk.models import Agency, AgencyKind, Notice, NoticeAudience, Region, Severity, System
 
 
 class NoticeForm(forms.Form):
@@ -15,7 +15,7 @@ class NoticeForm(forms.Form):
     )
     severity = forms.ChoiceField(choices=Severity.choices, widget=forms.RadioSelect)
     audience = forms.ChoiceField(
-        choices=Audience.choices, widget=forms.RadioSelect, initial=Audience.ALL
+        choices=NoticeAudience.choices, widget=forms.RadioSelect, initial=NoticeAudience.ALL
     )
     agency_kind = forms.ChoiceField(
         choices=[("", "-")] + AgencyKind.choices[:2],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home, mail, notices, tickets
+from helpdesk.views import absences, directory, home, mail, notices, procedures, tickets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -35,5 +35,42 @@ urlpatterns = [
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         tickets.attachment_download,
         name="attachment_download",
+    ),
+]
+
+# --- The procedures library ---------------------------------------------------------------------
+urlpatterns += [
+    path("procedures/", procedures.procedure_list, name="procedure_list"),
+    path("procedures/new/", procedures.procedure_new, name="procedure_new"),
+    path("procedures/<int:pk>/", procedures.procedure_detail, name="procedure_detail"),
+    path("procedures/<int:pk>/edit/", procedures.procedure_edit, name="procedure_edit"),
+    path("procedures/<int:pk>/archive/", procedures.procedure_archive, name="procedure_archive"),
+    path("procedures/<int:pk>/restore/", procedures.procedure_restore, name="procedure_restore"),
+    path("procedures/<int:pk>/resend/", procedures.procedure_resend, name="procedure_resend"),
+    path("procedures/<int:pk>/history/", procedures.procedure_history, name="procedure_history"),
+    path(
+        "procedures/<int:pk>/versions/<int:number>/",
+        procedures.procedure_version,
+        name="procedure_version",
+    ),
+    path(
+        "procedures/<int:pk>/acknowledge/",
+        procedures.procedure_acknowledge,
+        name="procedure_acknowledge",
+    ),
+    path(
+        "procedures/acknowledge/<str:token>/",
+        procedures.acknowledge_link,
+        name="procedure_acknowledge_link",
+    ),
+    path(
+        "procedures/acknowledgements/",
+        procedures.acknowledgement_list,
+        name="acknowledgement_list",
+    ),
+    path(
+        "procedures/offices/<int:pk>/send-welcome/",
+        procedures.office_send_welcome,
+        name="office_send_welcome",
     ),
 ]

@@ -1,1 +1,8 @@
-from helpdesk.admin import audit, directory, notices, users, workflow  # noqa: F401  (registers)
+from helpdesk.admin import (  # noqa: F401  (registers the admins)
+    audit,
+    directory,
+    notices,
+    procedures,
+    users,
+    workflow,
+)

@@ -20,11 +20,19 @@ from helpdesk.models.inbound import (
 )
 from helpdesk.models.notices import (
     SEVERITY_RANK,
-    Audience,
     Notice,
+    NoticeAudience,
     NoticeUpdate,
     Severity,
     UpdateKind,
+)
+from helpdesk.models.procedures import (
+    AcknowledgedHow,
+    AcknowledgementLink,
+    Procedure,
+    ProcedureAcknowledgement,
+    ProcedureAudience,
+    ProcedureVersion,
 )
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
@@ -43,11 +51,17 @@ from helpdesk.models.users import User
 
 __all__ = [
     "SEVERITY_RANK",
-    "Audience",
+    "NoticeAudience",
     "Notice",
     "NoticeUpdate",
     "Severity",
     "UpdateKind",
+    "AcknowledgedHow",
+    "AcknowledgementLink",
+    "ProcedureAudience",
+    "Procedure",
+    "ProcedureAcknowledgement",
+    "ProcedureVersion",
     "InboundMessage",
     "InboundSource",
     "InboundStatus",

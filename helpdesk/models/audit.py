@@ -23,6 +23,11 @@ class AuditKind(models.TextChoices):
     NOTICE_PUBLISHED = "notice_published", "Notice published"
     NOTICE_UPDATED = "notice_updated", "Notice updated"
     NOTICE_RESOLVED = "notice_resolved", "Notice resolved"
+    # The procedures library
+    ARCHIVED = "archived", "Archived"
+    RESTORED = "restored", "Restored"
+    PROCEDURES_SENT = "procedures_sent", "Procedures sent for acknowledgement"
+    PROCEDURE_ACKNOWLEDGED = "procedure_acknowledged", "Procedure acknowledged"
 
 
 class AuditEventQuerySet(models.QuerySet):

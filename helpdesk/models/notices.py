@@ -19,7 +19,7 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {Severity.PLANNED: 0, Severity.DEGRADED: 1, Severity.OUTAGE: 2}
 
 
-class Audience(models.TextChoices):
+class NoticeAudience(models.TextChoices):
     ALL = "all", "All local experts"
     AGENCY_KIND = "agency_kind", "Local experts of one kind of agency"
     REGION = "region", "Local experts of some regions"
@@ -34,10 +34,10 @@ class NoticeQuerySet(models.QuerySet):
         """The notices whose audience includes this agency (the one rule of who a notice is for;
         ``Notice.audience_agencies`` is the same rule the other way round)."""
         return self.filter(
-            Q(audience=Audience.ALL)
-            | Q(audience=Audience.AGENCY_KIND, agency_kind=agency.kind)
-            | Q(audience=Audience.REGION, regions=agency.region_id)
-            | Q(audience=Audience.AGENCY, agencies=agency.pk)
+            Q(audience=NoticeAudience.ALL)
+            | Q(audience=NoticeAudience.AGENCY_KIND, agency_kind=agency.kind)
+            | Q(audience=NoticeAudience.REGION, regions=agency.region_id)
+            | Q(audience=NoticeAudience.AGENCY, agencies=agency.pk)
         ).distinct()
 
 
@@ -46,7 +46,9 @@ class Notice(models.Model):
     # Values of helpdesk.models.System; few notices are open at once, so a list is enough.
     systems = models.JSONField(default=list)
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.ALL)
+    audience = models.CharField(
+        max_length=12, choices=NoticeAudience.choices, default=NoticeAudience.ALL
+    )
     agency_kind = models.CharField(max_length=20, choices=AgencyKind.choices, blank=True)
     regions = models.ManyToManyField(Region, blank=True, related_name="notices")
     agencies = models.ManyToManyField(Agency, blank=True, related_name="notices")
@@ -90,23 +92,23 @@ class Notice(models.Model):
     def audience_agencies(self) -> models.QuerySet:
         """The active agencies this notice is for."""
         agencies = Agency.objects.active()
-        if self.audience == Audience.AGENCY_KIND:
+        if self.audience == NoticeAudience.AGENCY_KIND:
             return agencies.filter(kind=self.agency_kind)
-        if self.audience == Audience.REGION:
+        if self.audience == NoticeAudience.REGION:
             return agencies.filter(region__in=self.regions.all())
-        if self.audience == Audience.AGENCY:
+        if self.audience == NoticeAudience.AGENCY:
             return agencies.filter(pk__in=self.agencies.all())
         return agencies
 
     def audience_label(self) -> str:
-        if self.audience == Audience.AGENCY_KIND:
+        if self.audience == NoticeAudience.AGENCY_KIND:
             return f"Local experts of every {AgencyKind(self.agency_kind).label}"
-        if self.audience == Audience.REGION:
+        if self.audience == NoticeAudience.REGION:
             names = ", ".join(f"Region {r.number}" for r in self.regions.all())
             return f"Local experts in {names}"
-        if self.audience == Audience.AGENCY:
+        if self.audience == NoticeAudience.AGENCY:
             return "Local experts of " + ", ".join(a.name for a in self.agencies.all())
-        return Audience.ALL.label
+        return NoticeAudience.ALL.label
 
 
 class UpdateKind(models.TextChoices):

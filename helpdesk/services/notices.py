@@ -16,11 +16,11 @@ from escalation.workflow import TicketState
 from helpdesk.models import (
     SEVERITY_RANK,
     Agency,
-    Audience,
     AuditKind,
     EventKind,
     LocalExpertDesignation,
     Notice,
+    NoticeAudience,
     NoticeUpdate,
     System,
     Ticket,
@@ -97,7 +97,7 @@ class NoticeDraft:
     systems: list[str]
     severity: str
     text: str
-    audience: str = Audience.ALL
+    audience: str = NoticeAudience.ALL
     agency_kind: str = ""
     regions: tuple = ()
     agencies: tuple = ()
@@ -116,15 +116,15 @@ def publish_notice(draft: NoticeDraft, *, by, link_reported: bool = False) -> No
         systems=list(dict.fromkeys(draft.systems)),
         severity=draft.severity,
         audience=draft.audience,
-        agency_kind=draft.agency_kind if draft.audience == Audience.AGENCY_KIND else "",
+        agency_kind=draft.agency_kind if draft.audience == NoticeAudience.AGENCY_KIND else "",
         starts_at=draft.starts_at or timezone.now(),
         expected_end_at=draft.expected_end_at,
         text=draft.text.strip(),
         published_by=by,
     )
-    if draft.audience == Audience.REGION:
+    if draft.audience == NoticeAudience.REGION:
         notice.regions.set(draft.regions)
-    if draft.audience == Audience.AGENCY:
+    if draft.audience == NoticeAudience.AGENCY:
         notice.agencies.set(draft.agencies)
     record(AuditKind.NOTICE_PUBLISHED, actor=by, target=notice, after=_snapshot(notice))
     _send(notice, _new_update(notice, UpdateKind.PUBLISHED, draft.text, by=by))
@@ -263,11 +263,11 @@ def _check_draft(draft: NoticeDraft) -> None:
     unknown = set(draft.systems) - set(System.values)
     if not draft.systems or unknown:
         errors["systems"] = "Choose the systems affected."
-    if draft.audience == Audience.AGENCY_KIND and not draft.agency_kind:
+    if draft.audience == NoticeAudience.AGENCY_KIND and not draft.agency_kind:
         errors["agency_kind"] = "Choose the kind of agency."
-    if draft.audience == Audience.REGION and not draft.regions:
+    if draft.audience == NoticeAudience.REGION and not draft.regions:
         errors["regions"] = "Choose at least one region."
-    if draft.audience == Audience.AGENCY and not draft.agencies:
+    if draft.audience == NoticeAudience.AGENCY and not draft.agencies:
         errors["agencies"] = "Choose at least one agency."
     starts = draft.starts_at or timezone.now()
     if draft.expected_end_at is not None and draft.expected_end_at <= starts:

@@ -4,7 +4,7 @@ the link, and a local expert's answer to the notice's own email joins it."""
 import pytest
 from django.urls import reverse
 
-from helpdesk.models import Audience, Outcome, Severity, System
+from helpdesk.models import NoticeAudience, Outcome, Severity, System
 from helpdesk.services import intake
 from helpdesk.services import notices as svc
 from tests.helpdesk.mail.messages import email_bytes
@@ -60,7 +60,9 @@ def test_an_answer_to_the_notice_email_joins_the_notice(world, ingest):
 @pytest.mark.parametrize("case", ["resolved", "other_agency", "other_system", "no_such"])
 def test_an_answer_naming_a_notice_it_cannot_join_is_still_a_ticket(world, ingest, case):
     if case == "other_agency":
-        notice = publish(world, audience=Audience.AGENCY, agencies=(world.other_office.agency,))
+        notice = publish(
+            world, audience=NoticeAudience.AGENCY, agencies=(world.other_office.agency,)
+        )
     elif case == "other_system":
         notice = publish(world, systems=[System.CCTS])
     else:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
-from helpdesk.models import Audience, Notice, Severity, System, Ticket
+from helpdesk.models import Notice, NoticeAudience, Severity, System, Ticket
 from helpdesk.services import notices as svc
 from tests.helpdesk.ticket_helpers import in_progress, problem_report, submitted
 
@@ -36,7 +36,7 @@ def for_other_agency(world, **overrides):
     return publish(
         world,
         title="Only for the other agency",
-        audience=Audience.AGENCY,
+        audience=NoticeAudience.AGENCY,
         agencies=(world.other_office.agency,),
         **overrides,
     )
@@ -189,7 +189,7 @@ def test_help_desk_publishes_from_the_form(client, world, mailoutbox, capture_on
                 "title": "InfoView reports fail",
                 "systems": [System.INFOVIEW],
                 "severity": Severity.DEGRADED,
-                "audience": Audience.REGION,
+                "audience": NoticeAudience.REGION,
                 "regions": [world.office.agency.region.pk],
                 "text": "Reports time out.",
                 "expected_end_at": (timezone.localtime() + timezone.timedelta(hours=2)).strftime(

@@ -10,11 +10,11 @@ from django.utils import timezone
 from escalation.workflow import TicketState as S
 from helpdesk.models import (
     AgencyKind,
-    Audience,
     AuditEvent,
     AuditKind,
     EventKind,
     Notice,
+    NoticeAudience,
     OutboundEmail,
     Severity,
     System,
@@ -75,7 +75,7 @@ def test_all_local_experts_get_it_primary_and_alternate_once_each(world):
 def test_audience_by_agency_kind(world):
     site_expert = expert_of({"site": True}, email="sam.site@example.org")
     notice = svc.publish_notice(
-        draft(audience=Audience.AGENCY_KIND, agency_kind=AgencyKind.SITE), by=world.hannah
+        draft(audience=NoticeAudience.AGENCY_KIND, agency_kind=AgencyKind.SITE), by=world.hannah
     )
     assert svc.recipient_addresses(notice) == [site_expert.primary_email]
 
@@ -83,13 +83,15 @@ def test_audience_by_agency_kind(world):
 def test_audience_by_region(world):
     region = world.other_office.agency.region
     assert region != world.office.agency.region
-    notice = svc.publish_notice(draft(audience=Audience.REGION, regions=(region,)), by=world.hannah)
+    notice = svc.publish_notice(
+        draft(audience=NoticeAudience.REGION, regions=(region,)), by=world.hannah
+    )
     assert svc.recipient_addresses(notice) == ["otto@example.org"]
 
 
 def test_audience_by_agency(world):
     notice = svc.publish_notice(
-        draft(audience=Audience.AGENCY, agencies=(world.office.agency,)), by=world.hannah
+        draft(audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)), by=world.hannah
     )
     assert svc.recipient_addresses(notice) == ["alex@example.org", "pat@example.org"]
 
@@ -113,9 +115,9 @@ def test_former_experts_inactive_people_and_inactive_agencies_are_left_out(world
         ({"text": ""}, "text"),
         ({"systems": []}, "systems"),
         ({"systems": ["mainframe"]}, "systems"),
-        ({"audience": Audience.AGENCY_KIND}, "agency_kind"),
-        ({"audience": Audience.REGION}, "regions"),
-        ({"audience": Audience.AGENCY}, "agencies"),
+        ({"audience": NoticeAudience.AGENCY_KIND}, "agency_kind"),
+        ({"audience": NoticeAudience.REGION}, "regions"),
+        ({"audience": NoticeAudience.AGENCY}, "agencies"),
     ],
 )
 def test_a_notice_missing_what_it_needs_is_refused_with_the_field(world, changes, field):
@@ -283,7 +285,7 @@ def test_a_local_expert_links_only_their_own_report_to_a_notice_meant_for_them(
     for_others = publish(
         world,
         capture_on_commit,
-        audience=Audience.AGENCY,
+        audience=NoticeAudience.AGENCY,
         agencies=(world.other_office.agency,),
     )
     svc.link_ticket(ticket, for_them, by=world.pat.user)
@@ -309,7 +311,10 @@ def test_open_notices_about_a_system_for_an_agency(world, capture_on_commit):
     for_all = publish(world, capture_on_commit)
     publish(world, capture_on_commit, systems=[System.CCTS])
     publish(
-        world, capture_on_commit, audience=Audience.AGENCY, agencies=(world.other_office.agency,)
+        world,
+        capture_on_commit,
+        audience=NoticeAudience.AGENCY,
+        agencies=(world.other_office.agency,),
     )
     assert svc.open_notices_about(System.CCMS, world.office.agency) == [for_all]
 
@@ -376,7 +381,7 @@ def test_resolving_resolves_the_linked_tickets_with_one_message_per_expert(
 
 def test_banner_by_role_and_audience(world, capture_on_commit):
     for_northern = publish(
-        world, capture_on_commit, audience=Audience.AGENCY, agencies=(world.office.agency,)
+        world, capture_on_commit, audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)
     )
     resolved = publish(world, capture_on_commit)
     svc.resolve_notice(resolved, by=world.hannah, text="Fixed.")
