@@ -32,5 +32,11 @@ def _send(groups: list[str], payload: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # One hop into the event loop for all the groups: each async_to_sync call costs more than
+    # the in-memory or Redis send it wraps.
+    async_to_sync(_send_to_groups)(layer, groups, payload)
+
+
+async def _send_to_groups(layer, groups: list[str], payload: dict) -> None:
     for group in groups:
-        async_to_sync(layer.group_send)(group, payload)
+        await layer.group_send(group, payload)
