@@ -215,8 +215,17 @@ def _process_claimed(inbound: InboundMessage) -> IntakeResult:
     inbound.error = ""
     inbound.attempts += 1
     inbound.processed_at = timezone.now()
-    inbound.save()
+    _save_all_but_the_raw_message(inbound)
     return IntakeResult(inbound, decision.outcome, decision.ticket)
+
+
+# Written once when stored, never again: saving them back would rewrite up to the whole message.
+_STORED_ONCE = {"id", "raw", "size", "sha256"}
+
+
+def _save_all_but_the_raw_message(inbound: InboundMessage) -> None:
+    fields = [f.name for f in InboundMessage._meta.concrete_fields if f.name not in _STORED_ONCE]
+    inbound.save(update_fields=fields)
 
 
 def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
@@ -726,4 +735,4 @@ def _decide_by_staff(inbound, by, outcome: str, note: str, ticket: Ticket | None
     inbound.decision_note = note
     if ticket is not None:
         inbound.ticket = ticket
-    inbound.save()
+    _save_all_but_the_raw_message(inbound)
