@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home, mail, tickets
+from helpdesk.views import absences, dashboards, directory, home, mail, tickets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -24,6 +24,11 @@ urlpatterns = [
     path("mail/<int:pk>/release/", mail.inbound_release, name="inbound_release"),
     path("mail/<int:pk>/discard/", mail.inbound_discard, name="inbound_discard"),
     path("mail/<int:pk>/reprocess/", mail.inbound_reprocess, name="inbound_reprocess"),
+    # Dashboards: the full one (help desk, administrators) and MIS's own, each with its CSV.
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboards.dashboard_csv, name="dashboard_csv"),
+    path("dashboard/mis/", dashboards.mis_dashboard, name="mis_dashboard"),
+    path("dashboard/mis/export.csv", dashboards.mis_dashboard_csv, name="mis_dashboard_csv"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         tickets.attachment_download,
