@@ -11,7 +11,7 @@ from django.db.models.functions import TruncWeek
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.dashboards import slices
-from helpdesk.dashboards.aging import BUCKETS, AgeBoundaries
+from helpdesk.dashboards.aging import BUCKETS
 from helpdesk.dashboards.filters import DashboardFilters, week_start
 from helpdesk.dashboards.tables import Cell, Chart, Row, Table, link
 from helpdesk.models.tickets import System
@@ -115,7 +115,7 @@ def weekly(scope: TicketScope) -> Table:
 def open_snapshot(scope: TicketScope) -> list[Table]:
     """Open tickets by state, by tier and by age since they reached the help desk, in one
     query. Not limited by the date range: an old open ticket matters most."""
-    ages = AgeBoundaries.on(scope.filters.today)
+    ages = scope.filters.ages
     now = scope.filters.now
     named = {f"state_{s.value}": Q(state=s) for s in QUEUE_OPEN_STATES}
     for tier in (3, 4):
@@ -275,7 +275,7 @@ def top_agencies(scope: TicketScope) -> Table:
 
 def with_mis(scope: TicketScope) -> list[Table]:
     """Open tickets with MIS now, how long they have been there, and MIS updates overdue."""
-    ages = AgeBoundaries.on(scope.filters.today)
+    ages = scope.filters.ages
     now = scope.filters.now
     at_mis = slices.OPEN & slices.TIER[4]
     named = {

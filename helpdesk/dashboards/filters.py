@@ -3,11 +3,13 @@ system, validated by a form. Bad input is reported on the page and the defaults 
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django import forms
 from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
+from helpdesk.dashboards.aging import AgeBoundaries
 from helpdesk.models import Agency
 from helpdesk.models.tickets import System
 
@@ -37,6 +39,11 @@ class DashboardFilters:
     @property
     def today(self) -> date:
         return self.now.astimezone(BUSINESS_TZ).date()
+
+    @cached_property
+    def ages(self) -> AgeBoundaries:
+        """The age buckets' boundaries today, computed once for every figure of the page."""
+        return AgeBoundaries.on(self.today)
 
     def scope_params(self) -> dict[str, str]:
         """The agency and system, as the list pages' query parameters."""
