@@ -95,9 +95,9 @@ def dashboard_filters(
     the defaults."""
     now = now or timezone.now()
     today = now.astimezone(BUSINESS_TZ).date()
-    form = DashboardFilterForm(query or None, today=today)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     start, end = default_range(today)
+    form = DashboardFilterForm(query or None, today=today, initial={"start": start, "end": end})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = DashboardFilters(
         start=data.get("start", start),
         end=data.get("end", end),
