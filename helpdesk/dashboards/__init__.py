@@ -7,5 +7,6 @@ queries, drawn as server-side SVG, every one linking to the list behind it.
 - ``tables``: the figure tables every section returns;
 - ``figures``: the ticket figures; ``sections``: the built-in sections;
 - ``registry``: sections of higher apps (security forms, access);
-- ``charts``: the SVG charts.
+- ``charts``: the SVG charts; ``page``: who may open which page, and its sections built once
+  for the page and the CSV alike.
 """
