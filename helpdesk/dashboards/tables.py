@@ -37,10 +37,6 @@ class Table:
     note: str = ""
     empty: str = "Nothing to show for these filters."
 
-    @property
-    def total(self) -> int:
-        return sum(cell.value for row in self.rows for cell in row.cells)
-
 
 def link(url_name: str, *args, **params) -> str:
     """A list page's URL with query parameters; empty values are left out."""

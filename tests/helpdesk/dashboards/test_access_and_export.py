@@ -145,3 +145,11 @@ def test_agency_names_are_inert_in_the_svg_and_the_table(client, world, hostile_
     ]
     assert "&lt;script&gt;" in svg
     assert "<script" not in svg
+
+
+def test_the_mis_page_reports_a_forged_filter_too(client, world, tickets):
+    client.force_login(world.mike)
+    response = client.get("/dashboard/mis/", {"start": "nonsense", "system": "ccts"})
+    assert response.status_code == 200
+    assert response.context["filters"].system == ""
+    assert "These filters are not valid" in response.content.decode()
