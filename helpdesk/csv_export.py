@@ -17,7 +17,9 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_response(filename: str, header: Iterable[object], rows: Iterable[Iterable[object]]):
+def csv_response(
+    filename: str, header: Iterable[object], rows: Iterable[Iterable[object]]
+) -> HttpResponse:
     """An attachment download of ``rows`` under ``header``, every cell made safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -153,3 +153,15 @@ def test_the_mis_page_reports_a_forged_filter_too(client, world, tickets):
     assert response.status_code == 200
     assert response.context["filters"].system == ""
     assert "These filters are not valid" in response.content.decode()
+
+
+def test_the_csv_follows_the_filters(client, world, tickets):
+    client.force_login(world.hannah)
+    response = client.get("/dashboard/export.csv", {"agency": world.office.agency.pk})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    agencies = [row for row in rows if row[1] == "Top agencies"]
+    assert agencies == [
+        ["Tickets", "Top agencies", "Northern Lights CCR&R", "Tickets opened", "10"]
+    ]
+    by_state = {row[2]: row[4] for row in rows if row[1] == "Open tickets by state"}
+    assert by_state["In progress at the help desk"] == "1"
