@@ -8,7 +8,7 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate, post_save
 
-        from access import panels
+        from access import dashboard, panels
         from access.demo import seed_demo_access
         from access.mail import departure_handler
         from forms_4052_4055.models import SecurityForm
@@ -21,6 +21,7 @@ class AccessConfig(AppConfig):
         schedules.register("Access sweep", "access.tasks.access_schedule", 15)
         handlers.register("departures", departure_handler)
         panels.register()
+        dashboard.register()
         register_seeder("access", seed_demo_access)
         post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
         post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")

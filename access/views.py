@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from access import services
+from access.dashboard import STATUSES, revocation_status
 from access.models import (
     AccessRequest,
     Departure,
@@ -24,7 +25,7 @@ from access.models import (
     TargetSystem,
 )
 from access.permissions import may_request_for, may_see_access_of
-from helpdesk.models import AuditEvent, Person
+from helpdesk.models import Agency, AuditEvent, Person
 from helpdesk.permissions import person_of
 from helpdesk.roles import Role, has_role
 
@@ -62,6 +63,11 @@ class CompleteForm(forms.Form):
             self.fields["identifier"].help_text = group.id_hint
         else:  # only a new account gets an ID
             del self.fields["identifier"]
+
+
+class RevocationFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any"), *STATUSES.items()], required=False)
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
 
 
 class ReasonForm(forms.Form):
@@ -103,11 +109,20 @@ def revocations(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Revocations are for local experts and help desk staff.")
     revokes = _requests_visible_to(request.user).filter(kind=RequestKind.REVOKE)
     now = timezone.now()
+    # The dashboard links here by status and agency; bad values are ignored (nothing narrowed).
+    narrowed = RevocationFilterForm(request.GET)
+    data = narrowed.cleaned_data if narrowed.is_valid() else {}
+    rows = revokes.open()
+    if data.get("status"):
+        rows = rows.filter(revocation_status(data["status"], now))
+    if data.get("agency"):
+        rows = rows.filter(person__office__agency=data["agency"])
     return render(
         request,
         "access/revocations.html",
         {
-            "rows": revokes.open().order_by("deadline", "id"),
+            "rows": rows.order_by("deadline", "id"),
+            "narrowed": data,
             "closed": revokes.exclude(state__in=services.OPEN_REQUEST_STATES)
             .filter(closed_at__gte=now - RECENTLY_CLOSED)
             .order_by("-closed_at", "-id"),

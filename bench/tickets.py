@@ -35,7 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_DATABASE = "ccap_bench"
-TARGETS = {"queue_p95_ms": 150, "ticket_p95_ms": 100, "queries": 15, "sweep_s": 5}
+TARGETS = {
+    "queue_p95_ms": 150,
+    "ticket_p95_ms": 100,
+    # A dashboard counts every ticket of the range: a second is the budget, not 150 ms.
+    "dashboard_p95_ms": 1000,
+    "queries": 15,
+    "sweep_s": 5,
+}
+# Dashboards are slower to time: fewer requests each.
+DASHBOARD_REQUESTS = 10
 # state: share of the tickets (sums to 1); most are open, as on a busy desk.
 STATE_SHARES = {
     "submitted": 0.15,
@@ -350,18 +359,29 @@ def _measure_pages(world: dict, requests: int) -> list[tuple]:
         ("queue, search a tracking number", "queue", f"{queue}?q=CCAP-2026-000123"),
         ("queue, search a word", "queue", f"{queue}?q=payment"),
         ("ticket page (60 timeline entries)", "ticket", _ticket_url(world["busy"])),
+        ("dashboard (last 12 weeks)", "dashboard", reverse("dashboard")),
+        ("dashboard, a year, CCTS only", "dashboard", f"{reverse('dashboard')}?{_year_ccts()}"),
+        ("dashboard CSV", "dashboard", reverse("dashboard_csv")),
+        ("MIS dashboard", "dashboard", reverse("mis_dashboard")),
     ]
     rows = []
     for label, kind, url in pages:
         _get(client, url)  # warm-up
         queries = _count_queries(client, url)
         timings = []
-        for _ in range(requests):
+        for _ in range(min(requests, DASHBOARD_REQUESTS) if kind == "dashboard" else requests):
             started = time.perf_counter()
             _get(client, url)
             timings.append((time.perf_counter() - started) * 1000)
         rows.append((label, kind, statistics.median(timings), _p95(timings), queries))
     return rows
+
+
+def _year_ccts() -> str:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return f"start={today.replace(year=today.year - 1) + timedelta(days=1)}&end={today}&system=ccts"
 
 
 def _ticket_url(ticket) -> str:

@@ -9,7 +9,7 @@ class SecurityFormsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_seed, sender=self, dispatch_uid="forms_seed_form_types")
-        from forms_4052_4055 import panels
+        from forms_4052_4055 import dashboard, panels
         from forms_4052_4055.demo import seed_demo_forms
         from forms_4052_4055.mail import signed_form_handler
         from helpdesk.context_processors import register_link
@@ -22,6 +22,7 @@ class SecurityFormsConfig(AppConfig):
         schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
         register_seeder("security forms", seed_demo_forms)
         panels.register()
+        dashboard.register()
         register_link(
             "Security forms",
             "forms_tracking",

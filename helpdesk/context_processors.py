@@ -33,6 +33,9 @@ def navigation(request) -> dict:
         links.append(("Inbound mail", reverse("inbound_list")))
     if Role.MIS in roles:
         links.append(("MIS queue", reverse("queue", args=["mis"])))
+    if roles & {Role.HELP_DESK, Role.ADMINISTRATOR, Role.MIS}:
+        full = Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles
+        links.append(("Dashboard", reverse("dashboard" if full else "mis_dashboard")))
     if roles:
         links.append(("Notices", reverse("notice_list")))
     links += [(label, reverse(name)) for label, name, allowed in EXTRA_LINKS if allowed & roles]

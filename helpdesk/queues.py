@@ -5,8 +5,12 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
+from helpdesk.dashboards import aging, slices
+from helpdesk.dashboards.aging import AgeBoundaries
 from helpdesk.permissions import person_of, tickets_visible_to
 from helpdesk.roles import Role, has_role
 
@@ -99,7 +103,38 @@ def filtered(tickets: QuerySet, data: dict) -> QuerySet:
         tickets = tickets.filter(assignee_id=data["assignee"])
     if data.get("overdue"):
         tickets = tickets.overdue()
+    tickets = _sliced(tickets, data)
     return tickets.order_by(SORTS.get(data.get("sort") or "newest"), "-id")
+
+
+def _sliced(tickets: QuerySet, data: dict) -> QuerySet:
+    """The dashboard's slices (its figures link here with them), by the same rules it counts
+    with, so a figure and its list agree."""
+    if data.get("status") == "open":
+        tickets = tickets.filter(slices.OPEN)
+    if data.get("tier"):
+        tickets = tickets.filter(slices.TIER[data["tier"]])
+    if data.get("created_from") or data.get("created_to"):
+        tickets = tickets.filter(
+            slices.opened_between(data.get("created_from"), data.get("created_to"))
+        )
+    if data.get("resolved_from") or data.get("resolved_to"):
+        tickets = tickets.filter(
+            slices.resolved_between(data.get("resolved_from"), data.get("resolved_to"))
+        )
+    if data.get("reached_mis"):
+        tickets = tickets.filter(slices.REACHED_MIS[data["reached_mis"]])
+    if data.get("sla"):
+        tickets = tickets.filter(slices.SLA_OUTCOME[data["sla"]])
+    if data.get("mis_update_overdue"):
+        tickets = tickets.filter(slices.mis_update_overdue(timezone.now()))
+    if data.get("age") or data.get("mis_age"):
+        ages = AgeBoundaries.on(timezone.localdate(timezone.now(), BUSINESS_TZ))
+        if data.get("age"):
+            tickets = tickets.filter(ages.q("submitted_at", aging.bucket(data["age"])))
+        if data.get("mis_age"):
+            tickets = tickets.filter(ages.q("mis_escalated_at", aging.bucket(data["mis_age"])))
+    return tickets
 
 
 def _searched(tickets: QuerySet, term: str) -> QuerySet:

@@ -4,6 +4,7 @@ from django import forms
 
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk import queues
+from helpdesk.dashboards.aging import BUCKETS
 from helpdesk.forms import DateTimeLocalInput
 from helpdesk.models import Agency, Notice, System, Ticket, User, WhoAffected
 from helpdesk.roles import Role
@@ -199,6 +200,10 @@ class LinkForm(forms.Form):
     tracking_number = forms.CharField(max_length=16, label="Related ticket (CCAP-YYYY-NNNNNN)")
 
 
+_DATE = forms.DateInput(attrs={"type": "date"})
+_AGES = [(b.key, b.label) for b in BUCKETS]
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=100)
     state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
@@ -212,6 +217,46 @@ class QueueFilterForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[(k, k.title()) for k in queues.SORTS], required=False, initial="newest"
     )
+    # The slices the dashboard's figures link to (helpdesk.dashboards.slices).
+    status = forms.ChoiceField(choices=[("", "Any"), ("open", "Open")], required=False)
+    tier = forms.TypedChoiceField(
+        choices=[("", "Any tier"), (3, "Tier 3 (help desk)"), (4, "Tier 4 (MIS)")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    created_from = forms.DateField(required=False, label="Opened from", widget=_DATE)
+    created_to = forms.DateField(required=False, label="Opened to", widget=_DATE)
+    resolved_from = forms.DateField(required=False, label="Resolved from", widget=_DATE)
+    resolved_to = forms.DateField(required=False, label="Resolved to", widget=_DATE)
+    age = forms.ChoiceField(
+        choices=[("", "Any"), *_AGES], required=False, label="Age at the help desk"
+    )
+    mis_age = forms.ChoiceField(
+        choices=[("", "Any"), *_AGES], required=False, label="Time with MIS"
+    )
+    reached_mis = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Yes"), ("no", "No")], required=False, label="Reached MIS"
+    )
+    sla = forms.ChoiceField(
+        choices=[("", "Either"), ("met", "Targets met"), ("breached", "A target missed")],
+        required=False,
+        label="SLA",
+    )
+    mis_update_overdue = forms.BooleanField(required=False, label="MIS update overdue")
+    MORE = (
+        "status",
+        "tier",
+        "created_from",
+        "created_to",
+        "resolved_from",
+        "resolved_to",
+        "age",
+        "mis_age",
+        "reached_mis",
+        "sla",
+        "mis_update_overdue",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -223,3 +268,16 @@ class QueueFilterForm(forms.Form):
             ("none", "Unassigned"),
             *((str(u.pk), u.get_full_name() or u.username) for u in staff),
         ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for first, last in (("created_from", "created_to"), ("resolved_from", "resolved_to")):
+            if data.get(first) and data.get(last) and data[first] > data[last]:
+                self.add_error(last, "The end date must be on or after the start date.")
+        return data
+
+    def more_fields(self) -> list:
+        return [self[name] for name in self.MORE]
+
+    def more_in_use(self) -> bool:
+        return any(self.data.get(name) for name in self.MORE)

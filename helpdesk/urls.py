@@ -1,6 +1,15 @@
 from django.urls import path
 
-from helpdesk.views import absences, directory, home, mail, notices, procedures, tickets
+from helpdesk.views import (
+    absences,
+    dashboards,
+    directory,
+    home,
+    mail,
+    notices,
+    procedures,
+    tickets,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -31,6 +40,11 @@ urlpatterns = [
     path("notices/<int:pk>/resolve/", notices.notice_resolve, name="notice_resolve"),
     path("notices/<int:pk>/link/", notices.notice_link_tickets, name="notice_link_tickets"),
     path("tickets/<int:pk>/notice/", notices.ticket_notice, name="ticket_notice"),
+    # Dashboards: the full one (help desk, administrators) and MIS's own, each with its CSV.
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboards.dashboard_csv, name="dashboard_csv"),
+    path("dashboard/mis/", dashboards.mis_dashboard, name="mis_dashboard"),
+    path("dashboard/mis/export.csv", dashboards.mis_dashboard_csv, name="mis_dashboard_csv"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         tickets.attachment_download,
