@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from escalation.workflow import TicketState
+from escalation.workflow import OPEN_STATES, TicketState
 from helpdesk.models import (
     SEVERITY_RANK,
     Agency,
@@ -218,7 +218,10 @@ def resolve_notice(
 
 def _resolve_linked_tickets(notice: Notice, *, by, text: str) -> tuple[list, list]:
     resolved, left_open = [], []
-    for ticket in notice.tickets.open().select_related("office").order_by("pk"):
+    # The workflow's open states: a ticket already resolved (awaiting the expert's word) is done.
+    for ticket in (
+        notice.tickets.filter(state__in=OPEN_STATES).select_related("office").order_by("pk")
+    ):
         if ticket.state == TicketState.SUBMITTED:
             ticket = ticket_services.assign(ticket, by=by, assignee=by)
         if ticket.state == TicketState.AWAITING_INFO and not ticket.state_before_pause.startswith(
@@ -403,8 +406,12 @@ def candidate_tickets(notice: Notice):
     not linked to any notice: what staff are offered to link in one go."""
     since = notice.starts_at - timedelta(minutes=settings.NOTICE_OUTAGE_WINDOW_MINUTES)
     return (
-        Ticket.objects.open()
-        .filter(system__in=notice.systems, notice__isnull=True, created_at__gte=since)
+        Ticket.objects.filter(
+            state__in=OPEN_STATES,
+            system__in=notice.systems,
+            notice__isnull=True,
+            created_at__gte=since,
+        )
         .exclude(tracking_number__isnull=True)
         .filter(office__agency__in=notice.audience_agencies())
         .select_related("office__agency")

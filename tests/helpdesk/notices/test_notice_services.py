@@ -335,7 +335,8 @@ def test_resolving_resolves_the_linked_tickets_with_one_message_per_expert(
         by=world.otto.user,
         office=world.other_office,
     )
-    for ticket in (one, two, mis, other_office):
+    already = ticket_svc.resolve(in_progress(world), by=world.hannah, resolution="Done before.")
+    for ticket in (one, two, mis, other_office, already):
         svc.link_ticket(ticket, notice, by=world.hannah)
     mailoutbox.clear()
 
@@ -345,7 +346,7 @@ def test_resolving_resolves_the_linked_tickets_with_one_message_per_expert(
         )
 
     assert sorted(t.pk for t in outcome.resolved) == sorted([one.pk, two.pk, other_office.pk])
-    assert [t.pk for t in outcome.left_open] == [mis.pk]
+    assert [t.pk for t in outcome.left_open] == [mis.pk]  # not the one resolved before
     for ticket in (one, two, other_office):
         ticket.refresh_from_db()
         assert ticket.state == S.RESOLVED
