@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from helpdesk.demo_history import seed_demo_history
 from helpdesk.demo_mail import seed_demo_mail
 from helpdesk.demo_notices import seed_demo_notices
 from helpdesk.demo_tickets import seed_demo_tickets
@@ -355,6 +356,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         _maybe_away(seeder, office_number, primary, alternate)
     _state_units(seeder)
     seeder.created += seed_demo_tickets()
+    seeder.created += seed_demo_history()
     seeder.created += seed_demo_mail()
     seeder.created += seed_demo_notices()
     for extra in EXTRA_SEEDERS.values():

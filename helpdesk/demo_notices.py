@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from escalation.workflow import OPEN_STATES
 from helpdesk.models import Notice, Severity, System, Ticket, User
 from helpdesk.services import notices as svc
 
@@ -29,7 +30,10 @@ def seed_demo_notices() -> int:
             by=desk,
             link_reported=True,
         )
-        for ticket in Ticket.objects.filter(system=System.IVR, notice__isnull=True).open():
+        still_open = Ticket.objects.filter(
+            system=System.IVR, notice__isnull=True, state__in=OPEN_STATES
+        )
+        for ticket in still_open:
             svc.link_ticket(ticket, notice, by=desk)
         svc.post_update(
             notice,

@@ -92,9 +92,35 @@ def test_the_demo_has_a_ticket_in_every_state():
     _seed()
     states = set(Ticket.objects.values_list("state", flat=True))
     assert states == set(TicketState.values)
-    # 7 demo tickets reached the help desk on the web, 2 more came through the mail intake.
-    assert Ticket.objects.exclude(tracking_number=None).filter(source="web").count() == 7
+    # 7 demo tickets reached the help desk on the web (besides the history), 2 more came
+    # through the mail intake.
+    current = Ticket.objects.exclude(summary__contains="(week -")
+    assert current.exclude(tracking_number=None).filter(source="web").count() == 7
     assert Ticket.objects.filter(source="email").count() == 2
+
+
+def test_the_demo_has_twelve_weeks_of_history_for_the_dashboards():
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncWeek
+    from django.utils import timezone
+
+    from helpdesk.models import AuditEvent, Ticket
+
+    _seed()
+    history = Ticket.objects.filter(summary__contains="(week -")
+    weeks = set(history.annotate(week=TruncWeek("created_at")).values_list("week", flat=True))
+    assert len(weeks) >= 11  # a ticket may be pushed into the next week by a few days
+    assert set(history.values_list("state", flat=True)) == {"resolved", "closed"}
+    assert history.filter(mis_escalated_at__isnull=False).exists()
+    assert history.filter(resolution_breached_at__isnull=False).exists()
+    oldest = history.order_by("created_at").first()
+    assert oldest.created_at < timezone.now() - timedelta(weeks=11)
+    # Its timeline and audit moved with it: nothing about it happened before it was made.
+    assert not oldest.events.filter(at__lt=oldest.created_at - timedelta(seconds=1)).exists()
+    assert oldest.events.order_by("-at").first().at < timezone.now() - timedelta(weeks=10)
+    newest_audit = AuditEvent.objects.for_object(oldest).order_by("-at").first()
+    assert newest_audit.at < timezone.now() - timedelta(weeks=10)
 
 
 def test_the_demo_mail_shows_each_intake_outcome():
