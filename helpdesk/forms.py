@@ -44,3 +44,8 @@ class DirectoryFilterForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "All agency types"), *AgencyKind.choices], required=False, label="Type"
     )
+
+
+def agency_choice_label(agency) -> str:
+    """How an agency reads in a filter's list; closed agencies stay findable, marked."""
+    return agency.name if agency.active else f"{agency.name} (inactive)"

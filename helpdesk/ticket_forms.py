@@ -5,7 +5,7 @@ from django import forms
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk import queues
 from helpdesk.dashboards.aging import BUCKETS
-from helpdesk.forms import DateTimeLocalInput
+from helpdesk.forms import DateTimeLocalInput, agency_choice_label
 from helpdesk.models import Agency, Notice, System, Ticket, User, WhoAffected
 from helpdesk.roles import Role
 
@@ -209,8 +209,12 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    # Every agency, inactive ones last: a closed agency's old tickets are still looked up, and
+    # the dashboard links to them (an unknown value would drop the whole filter).
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.active(), required=False, empty_label="Any agency"
+        queryset=Agency.objects.order_by("-active", "name"),
+        required=False,
+        empty_label="Any agency",
     )
     assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     overdue = forms.BooleanField(required=False, label="Overdue only")
@@ -260,6 +264,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["agency"].label_from_instance = agency_choice_label
         staff = User.objects.filter(groups__name=Role.HELP_DESK, is_active=True).order_by(
             "first_name"
         )

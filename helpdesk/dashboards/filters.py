@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
 from helpdesk.dashboards.aging import AgeBoundaries
+from helpdesk.forms import agency_choice_label
 from helpdesk.models import Agency
 from helpdesk.models.tickets import System
 
@@ -67,12 +68,15 @@ class DashboardFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.active(), required=False, empty_label="Any agency"
+        queryset=Agency.objects.order_by("-active", "name"),
+        required=False,
+        empty_label="Any agency",
     )
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
 
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["agency"].label_from_instance = agency_choice_label
         self.today = today
 
     def clean(self) -> dict:

@@ -55,6 +55,22 @@ def test_every_ticket_figure_equals_the_length_of_its_list(client, world, ticket
     assert checked > 0  # the fixture gives most figures something to count
 
 
+def test_a_closed_agency_still_links_to_its_own_tickets(client, world, tickets):
+    agency = world.office.agency
+    agency.active = False
+    agency.save()
+    client.force_login(world.hannah)
+    response = client.get("/dashboard/", {"agency": agency.pk})
+    assert "(inactive)" in response.content.decode()
+    [(name, cell)] = [
+        (name, cell)
+        for name, cell in _linked_cells(response, "top_agencies")
+        if f"agency={agency.pk}" in cell.url
+    ]
+    assert cell.value > 0
+    assert _listed(client, cell.url) == cell.value, name
+
+
 def test_the_links_keep_the_agency_and_system_chosen(client, world, tickets):
     client.force_login(world.hannah)
     response = client.get("/dashboard/", {"agency": world.office.agency.pk, "system": "ccts"})
