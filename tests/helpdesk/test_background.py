@@ -3,6 +3,8 @@
 import pytest
 from django import db
 from django.db import transaction
+from django_q import tasks
+from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.tasks import async_task
@@ -12,9 +14,11 @@ from helpdesk.services import background
 
 @pytest.fixture
 def broker_closes(monkeypatch):
-    """Queue to the real ORM broker (not the tests' inline mode), counting the broker's
-    ``close_old_connections`` calls: each one drops the connection when CONN_MAX_AGE is 0."""
+    """Queue to the real ORM broker (not the tests' inline mode, and even where REDIS_URL makes
+    Redis the broker), counting the broker's ``close_old_connections`` calls: each one drops
+    the connection when CONN_MAX_AGE is 0."""
     monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(tasks, "get_broker", lambda *args, **kwargs: ORM(list_key="ccap-test"))
     calls = []
     monkeypatch.setattr(db, "close_old_connections", lambda **kw: calls.append(1))
     return calls
