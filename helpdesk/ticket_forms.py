@@ -71,6 +71,7 @@ class ProblemReportForm(forms.ModelForm):
             self.fields["notice"] = forms.ModelChoiceField(
                 queryset=Notice.objects.filter(pk__in=[n.pk for n in notices]),
                 required=False,
+                blank=True,  # a radio list shows the "different problem" choice only then
                 empty_label="No, this is a different problem",
                 widget=forms.RadioSelect,
                 label="Is this a known problem?",
@@ -89,7 +90,10 @@ class ProblemReportForm(forms.ModelForm):
             self.fields[name].required = True
         if offices is not None:
             self.fields["office"] = forms.ModelChoiceField(queryset=offices, empty_label=None)
-            self.order_fields(["office", *self.Meta.fields])
+        # The office first; the known problems right after the system they are about.
+        order = ["office", *self.Meta.fields]
+        order.insert(order.index("system_other") + 1, "notice")
+        self.order_fields(order)
 
     def clean(self):
         cleaned = super().clean()

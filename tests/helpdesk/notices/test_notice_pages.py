@@ -279,6 +279,7 @@ def test_the_problem_report_form_offers_the_open_notice_and_links(client, world)
     login(client, world, "pat")
     page = client.get(reverse("problem_report_new")).content.decode()
     assert "Is this a known problem?" in page
+    assert "No, this is a different problem" in page
     assert notice.title in page
     assert "Only for the other agency" not in page
     data = {
