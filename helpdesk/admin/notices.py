@@ -3,18 +3,8 @@ they happen on the notice pages, through the services, never by editing a row.""
 
 from django.contrib import admin
 
+from helpdesk.admin.read_only import ReadOnlyAdminMixin
 from helpdesk.models import Notice, NoticeUpdate
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class NoticeUpdateInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -4,18 +4,8 @@ their services) do that, so the admin cannot bypass the history."""
 
 from django.contrib import admin
 
+from helpdesk.admin.read_only import ReadOnlyAdminMixin
 from helpdesk.models import Procedure, ProcedureAcknowledgement, ProcedureVersion
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from escalation.models import BusinessClosure, SlaPolicy
 from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.admin.read_only import ReadOnlyAdminMixin
 from helpdesk.models import Ticket
 
 
@@ -33,7 +34,7 @@ class SlaPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: tickets change through the workflow, on the ticket pages."""
 
     list_display = ["reference", "summary", "office", "state", "priority", "assignee", "created_at"]
@@ -41,12 +42,3 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["tracking_number", "summary", "office__agency__name", "mis_reference"]
     list_select_related = ["office__agency", "assignee"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
