@@ -31,13 +31,17 @@ class NoticeQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
     def for_agency(self, agency: Agency) -> "NoticeQuerySet":
-        """The notices whose audience includes this agency (the one rule of who a notice is for;
-        ``Notice.audience_agencies`` is the same rule the other way round)."""
+        return self.for_agencies(Agency.objects.filter(pk=agency.pk))
+
+    def for_agencies(self, agencies: models.QuerySet) -> "NoticeQuerySet":
+        """The notices whose audience includes any of ``agencies`` (a queryset, used as a
+        subquery: one query however the agency is known). The one rule of who a notice is
+        for; ``Notice.audience_agencies`` is the same rule the other way round."""
         return self.filter(
             Q(audience=NoticeAudience.ALL)
-            | Q(audience=NoticeAudience.AGENCY_KIND, agency_kind=agency.kind)
-            | Q(audience=NoticeAudience.REGION, regions=agency.region_id)
-            | Q(audience=NoticeAudience.AGENCY, agencies=agency.pk)
+            | Q(audience=NoticeAudience.AGENCY_KIND, agency_kind__in=agencies.values("kind"))
+            | Q(audience=NoticeAudience.REGION, regions__agencies__in=agencies)
+            | Q(audience=NoticeAudience.AGENCY, agencies__in=agencies)
         ).distinct()
 
 

@@ -59,7 +59,7 @@ def notices_visible_to(user):
     me = person_of(user)
     if me is None or not roles or not me.active:
         return Notice.objects.none()
-    return Notice.objects.for_agency(me.office.agency)
+    return Notice.objects.for_agencies(Agency.objects.filter(offices=me.office_id))
 
 
 def banner_notices(user) -> list[Notice]:

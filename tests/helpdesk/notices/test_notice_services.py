@@ -19,8 +19,10 @@ from helpdesk.models import (
     Severity,
     System,
     UpdateKind,
+    User,
 )
-from helpdesk.roles import Role
+from helpdesk.permissions import person_of
+from helpdesk.roles import Role, roles_of
 from helpdesk.services import background
 from helpdesk.services import notices as svc
 from helpdesk.services import tickets as ticket_svc
@@ -458,3 +460,16 @@ def test_the_acknowledgement_names_an_open_notice_about_the_system(
         )
     [ack] = [m for m in mailoutbox if "received your Problem Report Form" in m.body]
     assert f"Notice {notice.pk}: CCMS does not load" in ack.body
+
+
+def test_the_banner_costs_one_query_once_the_request_knows_the_user(
+    world, capture_on_commit, django_assert_num_queries
+):
+    publish(
+        world, capture_on_commit, audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)
+    )
+    user = User.objects.get(pk=world.alice.user.pk)
+    roles_of(user)  # every page reads these first (navigation, permissions)
+    person_of(user)
+    with django_assert_num_queries(1):
+        assert len(svc.banner_notices(user)) == 1
