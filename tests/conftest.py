@@ -36,6 +36,24 @@ def pytest_sessionstart(session) -> None:
         pytest.exit("Required services are missing:\n  " + "\n  ".join(problems), returncode=3)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and at the end of the run, before it is dropped, an end
+    to any PostgreSQL session still on it: threads of the tests (the ASGI server's workers,
+    concurrency tests) can leave one behind, and then the drop fails."""
+    yield
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Where .ci/run requires the real services, nothing may quietly skip."""

@@ -100,7 +100,7 @@ def sign_in(page: Page, browser_world):
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
+def asgi_server(django_db_setup) -> Iterator[str]:
     """``config.asgi.application`` served by Daphne on a free port, in a thread of this process.
 
     In-process, so the server sees the test database (even in-memory SQLite), the in-memory
@@ -132,22 +132,6 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     yield f"http://{host}:{port}"
     reactor.callFromThread(reactor.stop)
     thread.join(timeout=10)
-    with django_db_blocker.unblock():
-        _end_server_sessions()
-
-
-def _end_server_sessions() -> None:
-    """The server's worker threads may still hold PostgreSQL sessions on the test database,
-    which would stop pytest-django from dropping it at the end of the run. The threads are
-    gone with the server, so end their sessions (only this test database's, never our own)."""
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
 
 
 @pytest.fixture
