@@ -23,7 +23,6 @@ from forms_4052_4055.models import (
     SecurityForm,
     SignedDocument,
 )
-from forms_4052_4055.pdf import render_form_pdf
 from forms_4052_4055.permissions import may_issue_for
 from helpdesk.models import AuditKind, Person
 from helpdesk.services.attachments import safe_name
@@ -101,7 +100,7 @@ def issue_forms(person: Person, systems: list[str], *, by, ccms_role: str = "") 
             issued_at=now,
             due_at=now + timedelta(days=form_type.return_days),
         )
-        form.blank_pdf.save(f"{form.reference}.pdf", ContentFile(render_form_pdf(form)))
+        form.blank_pdf.save(f"{form.reference}.pdf", ContentFile(_pdf_of(form)))
         record(
             AuditKind.CREATED,
             actor=by,
@@ -322,3 +321,11 @@ def forms_on_file(person: Person, system: str, when=None) -> FormsOnFile:
 def _email_on_commit(kind: str, form: SecurityForm) -> None:
     pk = form.pk
     enqueue_on_commit("forms_4052_4055.tasks.send_form_email", kind, pk)
+
+
+def _pdf_of(form: SecurityForm) -> bytes:
+    # reportlab is loaded when a form is issued, not by every process that imports this module
+    # (the mail intake's handler does, and an MTA starts ingest_mail once per message).
+    from forms_4052_4055.pdf import render_form_pdf
+
+    return render_form_pdf(form)

@@ -133,3 +133,30 @@ def test_a_malformed_value_names_the_variable(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
         env_bool("DEBUG")
     assert env_list("X", environ={"X": " a, b ,,c "}) == ["a", "b", "c"]
+
+
+LOADED = """
+import json, sys, django
+django.setup()
+from django.core.management import load_command_class
+load_command_class("helpdesk", "ingest_mail")
+print(json.dumps(sorted(m for m in ("daphne.server", "twisted.internet", "reportlab")
+                        if m in sys.modules)))
+"""
+
+
+def test_a_command_starts_without_the_web_server_or_the_pdf_library():
+    """An MTA starts ``ingest_mail`` once per message: Daphne's app (Twisted's reactor) is
+    loaded only for ``runserver``, and reportlab only when a form is issued."""
+    result = _run(LOADED, {})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_runserver_still_serves_asgi():
+    code = "import sys; sys.argv = ['manage.py', 'runserver']; " + PROBE.replace(
+        '"db":', '"daphne": "daphne" in settings.INSTALLED_APPS, "db":'
+    )
+    result = _run(code, {})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["daphne"] is True
