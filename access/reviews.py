@@ -24,6 +24,7 @@ from access.models import (
 )
 from access.services import LIVE_ACCOUNT_STATES, open_request, submit
 from forms_4052_4055.permissions import is_local_expert_for
+from helpdesk.csv_export import safe_cell
 from helpdesk.models import AuditKind
 from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
@@ -153,16 +154,6 @@ def pending_by_agency(campaign: ReviewCampaign) -> dict[int, int]:
 
 
 # --- The access report --------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a leading
-    apostrophe (OWASP's CSV injection advice)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 REPORT_HEADER = [
     "Person",

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from helpdesk.csv_export import safe_cell
 from helpdesk.models import (
     AcknowledgedHow,
     AcknowledgementLink,
@@ -401,16 +402,6 @@ def counts_per_procedure(rows: QuerySet[ProcedureAcknowledgement]) -> list[Proce
         )
         for g in grouped
     ]
-
-
-# Copied from access/reviews.py (helpdesk may not import access): a cell a spreadsheet would
-# read as a formula gets a leading apostrophe (OWASP's CSV injection advice).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 CSV_HEADER = ["Person", "Email", "Agency", "Office", "Procedure", "Version", "Sent", "Acknowledged"]
