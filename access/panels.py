@@ -4,8 +4,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from access.models import AccessRequest, RequestKind, RequestState
+from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.panels import Panel, register_panel
-from helpdesk.permissions import agency_id_of
 from helpdesk.roles import Role, has_role
 
 
@@ -13,7 +13,7 @@ def access_attention(user) -> dict | None:
     """Revocations due and overdue; requests waiting on the help desk or on forms."""
     requests = AccessRequest.objects.open()
     if not has_role(user, Role.HELP_DESK):
-        agency = agency_id_of(user)
+        agency = expert_agency_id(user)
         if agency is None:
             return None
         requests = requests.filter(person__office__agency_id=agency)

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from access import reviews
 from access.models import Account, ReviewCampaign, ReviewDecision, ReviewItem
 from access.services import LIVE_ACCOUNT_STATES
+from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.models import Agency
-from helpdesk.permissions import agency_id_of
 from helpdesk.roles import Role, has_role
 
 
@@ -29,13 +29,9 @@ def _staff(user) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def _reviewer_agency(user) -> int | None:
-    return agency_id_of(user) if has_role(user, Role.LOCAL_EXPERT) else None
-
-
 @login_required
 def campaigns(request: HttpRequest) -> HttpResponse:
-    if not (_staff(request.user) or _reviewer_agency(request.user)):
+    if not (_staff(request.user) or expert_agency_id(request.user)):
         raise PermissionDenied("Access reviews are for local experts and help desk staff.")
     form = CampaignForm(request.POST or None)
     if request.method == "POST":
@@ -55,7 +51,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{campaign} started: {campaign.items.count()} accounts.")
                 return redirect("review_campaign", campaign.pk)
     items = ReviewItem.objects.all()
-    agency = _reviewer_agency(request.user)
+    agency = expert_agency_id(request.user)
     if not _staff(request.user):
         items = items.filter(agency_id_snapshot=agency)
     rows = ReviewCampaign.objects.annotate(
@@ -89,7 +85,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         summary = [{**row, "agency": names.get(row["agency_id_snapshot"], "")} for row in summary]
     else:
         summary = None
-    agency = _reviewer_agency(request.user)
+    agency = expert_agency_id(request.user)
     mine = items.filter(agency_id_snapshot=agency) if agency else items.none()
     if not _staff(request.user) and not agency:
         raise PermissionDenied("Access reviews are for local experts and help desk staff.")
@@ -126,7 +122,7 @@ def access_report(request: HttpRequest) -> HttpResponse:
         "person__office__agency__name", "person__last_name", "person__first_name"
     )
     if not _staff(request.user):
-        agency = _reviewer_agency(request.user)
+        agency = expert_agency_id(request.user)
         if agency is None:
             raise PermissionDenied("The access report is for local experts and help desk staff.")
         accounts = accounts.filter(person__office__agency_id=agency)

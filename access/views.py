@@ -25,8 +25,8 @@ from access.models import (
     TargetSystem,
 )
 from access.permissions import may_request_for, may_see_access_of
+from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.models import Agency, AuditEvent, Person
-from helpdesk.permissions import person_of
 from helpdesk.roles import Role, has_role
 
 
@@ -85,9 +85,9 @@ def _requests_visible_to(user):
     requests = AccessRequest.objects.select_related("system", "person__office__agency", "account")
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return requests
-    me = person_of(user)
-    if has_role(user, Role.LOCAL_EXPERT) and me is not None and me.designations.exists():
-        return requests.filter(person__office__agency_id=me.office.agency_id)
+    agency_id = expert_agency_id(user)
+    if agency_id is not None:
+        return requests.filter(person__office__agency_id=agency_id)
     return requests.none()
 
 

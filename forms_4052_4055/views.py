@@ -13,26 +13,18 @@ from forms_4052_4055 import forms as ff
 from forms_4052_4055 import services
 from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from forms_4052_4055.permissions import (
+    expert_agency_id,
     may_download_documents,
     may_issue_for,
     may_see_forms_of,
 )
 from helpdesk.models import AuditEvent, AuditKind, Person
 from helpdesk.pagination import IdsFirstPaginator
-from helpdesk.permissions import designated_office_ids, offices_visible_to, person_of
+from helpdesk.permissions import offices_visible_to
 from helpdesk.roles import Role, has_role
 from helpdesk.services.audit import record
 
 PAGE_SIZE = 50
-
-
-def _expert_agency_id(user) -> int | None:
-    """The agency of a designated local expert (as ``permissions.is_local_expert_for`` reads
-    it: the role and a designation), else None."""
-    me = person_of(user)
-    if me is None or not has_role(user, Role.LOCAL_EXPERT) or not designated_office_ids(user):
-        return None
-    return me.office.agency_id
 
 
 def _forms_visible_to(user):
@@ -40,7 +32,7 @@ def _forms_visible_to(user):
     forms = SecurityForm.objects.select_related("form_type", "person__office__agency")
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return forms
-    agency_id = _expert_agency_id(user)
+    agency_id = expert_agency_id(user)
     if agency_id is not None:
         return forms.filter(person__office__agency_id=agency_id)
     return forms.none()
@@ -52,14 +44,14 @@ def _people_for(user):
     people = Person.objects.active().select_related("office__agency")
     if has_role(user, Role.HELP_DESK):
         return people
-    agency_id = _expert_agency_id(user)
+    agency_id = expert_agency_id(user)
     if agency_id is not None:
         return people.filter(office__agency_id=agency_id)
     return people.none()
 
 
 def _may_issue_any(user) -> bool:
-    return has_role(user, Role.HELP_DESK) or _expert_agency_id(user) is not None
+    return has_role(user, Role.HELP_DESK) or expert_agency_id(user) is not None
 
 
 def _require_forms_user(user) -> None:
@@ -114,7 +106,7 @@ def _filter_offices(user):
     administrators, their own agency's for a local expert; never a list of the others."""
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return offices_visible_to(user)
-    agency_id = _expert_agency_id(user)
+    agency_id = expert_agency_id(user)
     offices = offices_visible_to(user)
     return offices.filter(agency_id=agency_id) if agency_id is not None else offices.none()
 

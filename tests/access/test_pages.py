@@ -343,6 +343,10 @@ def test_a_local_expert_role_without_a_designation_sees_no_access(as_, world, de
     response = client.post(_action(revoke.pk, "cancel"), {"reason": "Not needed"})
     assert response.status_code == 404
     assert _refreshed(revoke).state == RequestState.SUBMITTED
+    # Nor the agency's access report, its reviews or the Access home panel.
+    assert client.get(reverse("access_report")).status_code == 403
+    assert client.get(reverse("review_campaigns")).status_code == 403
+    assert ">Access<" not in _page(client.get(reverse("home")))
 
 
 def test_a_local_expert_cannot_cancel_a_departures_revocation(as_, departure):
