@@ -45,7 +45,6 @@ def send_individual(
     context: dict,
     *,
     key: str,
-    ticket=None,
     headers: dict[str, str] | None = None,
 ) -> bool:
     """Render ``emails/<kind>-subject.txt`` and ``-body.txt`` for one recipient and send it to
@@ -58,7 +57,6 @@ def send_individual(
     body = render_to_string(f"emails/{kind}-body.txt", context)
     message_id = new_message_id(kind.replace("_", ""))
     outbound = OutboundEmail.objects.create(
-        ticket=ticket,
         kind=kind,
         key=key,
         message_id=message_id,

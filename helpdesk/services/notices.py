@@ -26,8 +26,8 @@ from helpdesk.models import (
     Ticket,
     UpdateKind,
 )
-from helpdesk.permissions import person_of
-from helpdesk.roles import STATE_ROLES, Role, has_role, roles_of
+from helpdesk.permissions import person_of, sees_all_agencies
+from helpdesk.roles import Role, has_role, roles_of
 from helpdesk.services import bulk_mail
 from helpdesk.services import tickets as ticket_services
 from helpdesk.services.audit import record, snapshot
@@ -45,7 +45,7 @@ def may_manage_notices(user) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def _require_manager(user) -> None:
+def require_notice_manager(user) -> None:
     if not may_manage_notices(user):
         raise PermissionDenied("Only help desk staff publish and change notices.")
 
@@ -53,11 +53,10 @@ def _require_manager(user) -> None:
 def notices_visible_to(user):
     """State staff see every notice; agency staff see those whose audience includes their
     agency; anyone else, none."""
-    roles = roles_of(user)
-    if roles & STATE_ROLES:
+    if sees_all_agencies(user):
         return Notice.objects.all()
     me = person_of(user)
-    if me is None or not roles or not me.active:
+    if me is None or not roles_of(user) or not me.active:
         return Notice.objects.none()
     return Notice.objects.for_agencies(Agency.objects.filter(offices=me.office_id))
 
@@ -109,7 +108,7 @@ class NoticeDraft:
 def publish_notice(draft: NoticeDraft, *, by, link_reported: bool = False) -> Notice:
     """Open a notice and email it to its audience. ``link_reported``: the open tickets already
     reported about its systems by its audience (``candidate_tickets``) are linked to it at once."""
-    _require_manager(by)
+    require_notice_manager(by)
     _check_draft(draft)
     notice = Notice.objects.create(
         title=draft.title.strip(),
@@ -145,7 +144,7 @@ def post_update(
     expected_version: int | None = None,
 ) -> NoticeUpdate:
     """News about an open notice (a new expected end, a workaround), sent like the notice."""
-    _require_manager(by)
+    require_notice_manager(by)
     locked = _locked(notice, expected_version)
     if not locked.is_open:
         raise NoticeConflictError(f"{locked.reference} is resolved; it takes no more updates.")
@@ -187,7 +186,7 @@ def resolve_notice(
     the help desk holds are resolved with the same words, and each local expert gets one message
     (the resolution, listing their own tickets) instead of one per ticket. Tickets with MIS stay
     open: MIS reports its own resolution."""
-    _require_manager(by)
+    require_notice_manager(by)
     locked = _locked(notice, expected_version)
     if not locked.is_open:
         raise NoticeConflictError(f"{locked.reference} was resolved already; nothing was changed.")
@@ -319,13 +318,15 @@ def send_notice_batch(addresses: list[str], update_id: int) -> int:
     for address in addresses:
         ticket_ids = resolved_for.get(address.lower(), [])
         tickets = list(Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"))
-        sent += bulk_mail.send_individual(
+        if not bulk_mail.send_individual(
             f"notice_{update.kind}",
             address,
             {"notice": update.notice, "update": update, "tickets": tickets},
             key=_key(update, address),
             headers={"X-CCAP-Notice": str(update.notice_id)},
-        )
+        ):
+            continue  # sent by an earlier run of this batch, timeline and all
+        sent += 1
         for ticket in tickets:
             ticket_services.record_notified(
                 ticket, note=f"{update.notice.reference} resolution to {address}"
@@ -354,10 +355,9 @@ def open_notices_about(system: str, agency: Agency | None = None) -> list[Notice
 def link_ticket(ticket: Ticket, notice: Notice, *, by) -> None:
     """Mark ``ticket`` as one report of ``notice``'s problem. Help desk staff link any ticket;
     a local expert links their own report to a notice meant for their agency (the form does)."""
+    # A local expert may link only to an open notice (_expert_may_link); staff to any.
     if not (may_manage_notices(by) or _expert_may_link(by, ticket, notice)):
         raise PermissionDenied("Only help desk staff link tickets to notices.")
-    if not notice.is_open and not may_manage_notices(by):
-        raise ValidationError(f"{notice.reference} is resolved.")
     if ticket.notice_id == notice.pk:
         return
     previous = ticket.notice_id
@@ -378,7 +378,7 @@ def link_ticket(ticket: Ticket, notice: Notice, *, by) -> None:
 
 @transaction.atomic
 def unlink_ticket(ticket: Ticket, *, by) -> None:
-    _require_manager(by)
+    require_notice_manager(by)
     if ticket.notice_id is None:
         return
     previous = ticket.notice_id

@@ -3,7 +3,7 @@ meant for them; help desk staff publish, update, resolve and link."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -21,11 +21,6 @@ PAGE_SIZE = 25
 def _notice_for(request: HttpRequest, pk: int) -> Notice:
     """The notice if it is meant for the user; a 404 otherwise."""
     return get_object_or_404(svc.notices_visible_to(request.user), pk=pk)
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not svc.may_manage_notices(request.user):
-        raise PermissionDenied("Only help desk staff publish and change notices.")
 
 
 @login_required
@@ -63,7 +58,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notice_new(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    svc.require_notice_manager(request.user)
     initial = {"systems": request.GET.getlist("system")}
     form = nf.NoticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +123,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
+    svc.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeUpdateForm(request.POST, prefix="update")
     if not form.is_valid():
@@ -154,7 +149,7 @@ def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
+    svc.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeResolveForm(request.POST, prefix="resolve")
     if not form.is_valid():
@@ -186,7 +181,7 @@ def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
+    svc.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.LinkTicketsForm(request.POST, candidates=svc.candidate_tickets(notice))
     if not form.is_valid():
@@ -202,7 +197,7 @@ def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """Link a ticket to an open notice about its system, or unlink it (help desk staff)."""
-    _require_manager(request)
+    svc.require_notice_manager(request.user)
     ticket = get_ticket_for_user(request, pk)
     if request.POST.get("unlink"):
         svc.unlink_ticket(ticket, by=request.user)

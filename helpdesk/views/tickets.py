@@ -181,9 +181,10 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "query": query.urlencode(),
         "show_filters": queues.QUEUES[name].filters,
     }
-    if name == "help_desk" and notice_services.may_manage_notices(request.user):
+    partial = bool(request.GET.get("partial"))  # the live refresh: the table alone
+    if name == "help_desk" and not partial and notice_services.may_manage_notices(request.user):
         context["possible_outages"] = notice_services.possible_outages()
-    template = "tickets/_queue_table.html" if request.GET.get("partial") else "tickets/queue.html"
+    template = "tickets/_queue_table.html" if partial else "tickets/queue.html"
     return render(request, template, context)
 
 

@@ -208,6 +208,18 @@ def test_a_batch_run_twice_sends_each_message_once(world, mailoutbox, capture_on
     assert [m.to for m in mailoutbox[3:]] == [["new@example.org"]]
 
 
+def test_a_resolution_batch_run_twice_writes_each_timeline_line_once(world, capture_on_commit):
+    notice = publish(world, capture_on_commit)
+    ticket = in_progress(world)
+    svc.link_ticket(ticket, notice, by=world.hannah)
+    with capture_on_commit(execute=True):
+        outcome = svc.resolve_notice(notice, by=world.hannah, text="Back.", resolve_tickets=True)
+    notified = ticket.events.filter(kind=EventKind.NOTIFIED, note__contains="resolution")
+    assert notified.count() == 2  # pat (the form's contact) and alice (its secondary contact)
+    assert svc.send_notice_batch(["pat@example.org"], outcome.update.pk) == 0
+    assert notified.count() == 2
+
+
 def test_updates_and_resolution_go_out_the_same_way_and_are_the_history(
     world, mailoutbox, capture_on_commit
 ):
