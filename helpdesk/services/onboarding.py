@@ -7,9 +7,7 @@ carries a link with a random token so people without a login can acknowledge; on
 SHA-256 is stored. The link page acknowledges on POST only: mail scanners follow links.
 """
 
-import csv
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from helpdesk.csv_export import safe_cell
 from helpdesk.models import (
     AcknowledgedHow,
     AcknowledgementLink,
@@ -339,10 +336,6 @@ def acknowledged_current(user, procedure: Procedure) -> ProcedureAcknowledgement
 # --- The acknowledgements report ----------------------------------------------------------------
 
 
-def may_see_acknowledgements(user) -> bool:
-    return may_manage_procedures(user) or has_role(user, Role.LOCAL_EXPERT)
-
-
 def acknowledgements_visible_to(user) -> QuerySet[ProcedureAcknowledgement]:
     """Help desk staff and administrators: everyone's; a local expert: their own agency's."""
     rows = ProcedureAcknowledgement.objects.of_current_versions().select_related(
@@ -407,26 +400,20 @@ def counts_per_procedure(rows: QuerySet[ProcedureAcknowledgement]) -> list[Proce
 CSV_HEADER = ["Person", "Email", "Agency", "Office", "Procedure", "Version", "Sent", "Acknowledged"]
 
 
-def acknowledgements_csv(rows: QuerySet[ProcedureAcknowledgement]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+def acknowledgement_csv_rows(rows: QuerySet[ProcedureAcknowledgement]):
+    """The report's rows as CSV cells (under ``CSV_HEADER``); ``csv_export`` makes them safe."""
     for row in rows.prefetch_related("person__emails"):
         person = row.person
-        writer.writerow(
-            safe_cell(cell)
-            for cell in [
-                person.full_name,
-                person.primary_email,
-                person.office.agency.name,
-                person.office.name,
-                row.version.title,
-                row.version.number,
-                _when(row.sent_at),
-                _when(row.acknowledged_at),
-            ]
-        )
-    return out.getvalue()
+        yield [
+            person.full_name,
+            person.primary_email,
+            person.office.agency.name,
+            person.office.name,
+            row.version.title,
+            row.version.number,
+            _when(row.sent_at),
+            _when(row.acknowledged_at),
+        ]
 
 
 def _when(at) -> str:
