@@ -47,6 +47,7 @@ import base64
 import cProfile
 import email
 import hashlib
+import html
 import io
 import json
 import os
@@ -72,6 +73,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import load_average, p95, pg_admin  # noqa: E402 (bench/ is on the path)
+
 PG_PREFIX = "ccap_bench_mail"
 TARGET_RATIO = 0.5  # the pipeline on SQLite, at least half the floor's rate (issue 4)
 KIND_SHARES = {"plain": 0.60, "html": 0.25, "attachment": 0.10, "reply": 0.05}
@@ -91,7 +94,7 @@ def main() -> None:
         _run(args, workdir, created_pg)
     finally:
         for name in created_pg:
-            _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {name}")
+            pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {name}")
         if args.keep:
             print(f"kept: {workdir}")
         else:
@@ -136,6 +139,8 @@ def _arguments() -> argparse.Namespace:
     unknown = set(args.databases) - {"sqlite", "postgres"}
     if unknown:
         parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    # Steps are timed over the first n messages and profiled over the next n: both fit.
+    args.profile_messages = min(args.profile_messages, args.messages // 2)
     return args
 
 
@@ -144,23 +149,13 @@ def _server_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{url}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 # --- The run (parent process: no Django here) ---------------------------------------------------
 
 
 def _run(args, workdir: Path, created_pg: list[str]) -> None:
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; load average at start: {_load()}"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; "
+        f"load average at start: {load_average()}"
     )
     started = time.perf_counter()
     directory = _spawn(args, workdir, "directory", "sqlite", "directory", created_pg)
@@ -184,16 +179,16 @@ def _run(args, workdir: Path, created_pg: list[str]) -> None:
         print(f"\n--- {db}: in-process pipeline, {len(manifest['messages'])} messages")
         runs[db] = _spawn(args, workdir, "pipeline", db, "pipeline", created_pg)
         _print_pipeline(runs[db], floor)
-        print(f"  load average: {_load()}")
+        print(f"  load average: {load_average()}")
         if args.cli_sample:
             print(f"--- {db}: ingest_mail, one process per message, sample {args.cli_sample}")
             cli[db] = measure_cli(args, workdir, db, corpus, manifest, created_pg)
             _print_cli(cli[db])
-            print(f"  load average: {_load()}")
+            print(f"  load average: {load_average()}")
     profile = None
     if args.profile:
         db = args.databases[0]
-        n = args.profile_messages
+        n = args.profile_messages  # at most half the corpus (see main)
         print(f"\n--- {db}: steps timed over messages 1-{n}, cProfile over {n + 1}-{2 * n}")
         profile = _spawn(args, workdir, "profile", db, "profile", created_pg)
 
@@ -201,15 +196,15 @@ def _run(args, workdir: Path, created_pg: list[str]) -> None:
     if profile:
         print()
         print(profile["text"])
-    print(f"load average at end: {_load()}")
+    print(f"load average at end: {load_average()}")
 
 
 def _database_url(args, workdir: Path, db: str, name: str, created_pg: list[str]) -> str:
     """A fresh, empty database for one run."""
     if db == "postgres":
         database = f"{PG_PREFIX}_{name}"
-        _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {database}")
-        _pg_admin(args.pg_url, f"CREATE DATABASE {database}")
+        pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {database}")
+        pg_admin(args.pg_url, f"CREATE DATABASE {database}")
         created_pg.append(database)
         return f"{args.pg_url}/{database}"
     path = workdir / f"{name}.sqlite3"
@@ -723,18 +718,19 @@ def _html_report(rng: random.Random, sender: dict, scenario: dict, when: datetim
     for label, value in fields:
         plain.append(f"{label}\t{value}".replace("\n", "\n\t"))
         cell = "".join(
-            f'<p class="MsoNormal">{_html_escape(line) or "&nbsp;"}<o:p></o:p></p>'
+            f'<p class="MsoNormal">{html.escape(line, quote=False) or "&nbsp;"}<o:p></o:p></p>'
             for line in value.split("\n")
         )
         rows.append(
             '<tr><td width="240" valign="top" style="width:180.0pt;border:solid windowtext 1.0pt;'
-            f'padding:0in 5.4pt 0in 5.4pt"><p class="MsoNormal"><b>{_html_escape(label)}'
+            'padding:0in 5.4pt 0in 5.4pt"><p class="MsoNormal"><b>'
+            f"{html.escape(label, quote=False)}"
             '<o:p></o:p></b></p></td><td width="384" valign="top" style="width:288.0pt;'
             'border:solid windowtext 1.0pt;border-left:none;padding:0in 5.4pt 0in 5.4pt">'
             f"{cell}</td></tr>"
         )
     signature = _signature(sender, rng)
-    html = (
+    markup = (
         '<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:'
         'office:office" xmlns:w="urn:schemas-microsoft-com:office:word" '
         'xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" '
@@ -749,7 +745,7 @@ def _html_report(rng: random.Random, sender: dict, scenario: dict, when: datetim
         + "".join(rows)
         + "</tbody></table>"
         + "".join(
-            f'<p class="MsoNormal">{_html_escape(line) or "&nbsp;"}<o:p></o:p></p>'
+            f'<p class="MsoNormal">{html.escape(line, quote=False) or "&nbsp;"}<o:p></o:p></p>'
             for line in signature.split("\n")
         )
         + "</div></body></html>"
@@ -757,12 +753,8 @@ def _html_report(rng: random.Random, sender: dict, scenario: dict, when: datetim
     text = "\n".join(plain) + "\n" + signature
     scenario["form_text"] = text
     msg.set_content(text if rng.random() >= 0.2 else "\n")
-    msg.add_alternative(html, subtype="html")
+    msg.add_alternative(markup, subtype="html")
     return msg
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _report_with_attachments(rng: random.Random, sender: dict, scenario: dict, when: datetime):
@@ -976,16 +968,10 @@ def measure_cli(args, workdir: Path, db: str, folder: Path, manifest: dict, crea
         "seconds": total,
         "rate": len(sample) / total,
         "median_ms": statistics.median(latencies) * 1000,
-        "p95_ms": _p95(latencies) * 1000,
+        "p95_ms": p95(latencies) * 1000,
         "startup_ms": statistics.median(startup) * 1000,
         "outcomes": dict(outcomes),
     }
-
-
-def _p95(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[94]
 
 
 # --- Printing -----------------------------------------------------------------------------------
@@ -1255,12 +1241,12 @@ def _pipeline(raws: list[bytes], entries: list[dict], emails: str, var_dir: str)
         "seconds": seconds,
         "rate": len(raws) / seconds,
         "median_ms": statistics.median(all_times) * 1000,
-        "p95_ms": _p95(all_times) * 1000,
+        "p95_ms": p95(all_times) * 1000,
         "kinds": {
             kind: {
                 "count": len(times),
                 "median_ms": statistics.median(times) * 1000,
-                "p95_ms": _p95(times) * 1000,
+                "p95_ms": p95(times) * 1000,
                 "queries": statistics.mean(query_counts[kind]),
             }
             for kind, times in timings.items()

@@ -34,6 +34,8 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import load_average, p95, pg_admin  # noqa: E402 (bench/ is on the path)
+
 PG_DATABASE = "ccap_bench"
 TARGETS = {
     "queue_p95_ms": 150,
@@ -70,13 +72,18 @@ def main() -> None:
         "--auto-close", type=int, default=300, help="resolved tickets past their auto-close time"
     )
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the throwaway database it creates and drops (default ccap_bench)",
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="ccap-bench-")
     if args.db == "postgres":
-        _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-        _pg_admin(args.pg_url, f"CREATE DATABASE {PG_DATABASE}")
-        database_url = f"{args.pg_url}/{PG_DATABASE}"
+        pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {args.pg_database}")
+        pg_admin(args.pg_url, f"CREATE DATABASE {args.pg_database}")
+        database_url = f"{args.pg_url}/{args.pg_database}"
     else:
         database_url = f"sqlite:///{workdir}/bench.sqlite3"
     Path(workdir, "static").mkdir()  # STATIC_ROOT, so whitenoise does not warn
@@ -96,15 +103,8 @@ def main() -> None:
 
         connections.close_all()
         if args.db == "postgres":
-            _pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+            pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {args.pg_database}")
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{url}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _run(args) -> None:
@@ -119,7 +119,7 @@ def _run(args) -> None:
     call_command("migrate", verbosity=0)
     vendor = f"{connection.vendor} {_server_version(connection)}"
     print(f"database: {vendor}; tickets: {args.tickets:,}; requests per page: {args.requests}")
-    print(f"load average at start: {_load()}")
+    print(f"load average at start: {load_average()}")
 
     started = time.perf_counter()
     world = _fill(args.tickets, args.auto_close)
@@ -134,21 +134,17 @@ def _run(args) -> None:
 
     print()
     print(f"{'page':<34} {'median':>9} {'p95':>9} {'queries':>8}  target")
-    for label, kind, median, p95, queries in rows:
+    for label, kind, median, slowest, queries in rows:
         limit = TARGETS[f"{kind}_p95_ms"]
-        verdict = "ok" if p95 < limit and queries <= TARGETS["queries"] else "MISSED"
+        verdict = "ok" if slowest < limit and queries <= TARGETS["queries"] else "MISSED"
         print(
-            f"{label:<34} {median:7.1f}ms {p95:7.1f}ms {queries:>8}  "
+            f"{label:<34} {median:7.1f}ms {slowest:7.1f}ms {queries:>8}  "
             f"p95 < {limit} ms, <= {TARGETS['queries']} queries: {verdict}"
         )
     print()
     for line in sweep:
         print(line)
-    print(f"load average at end: {_load()}")
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average at end: {load_average()}")
 
 
 def _server_version(connection) -> str:
@@ -373,7 +369,7 @@ def _measure_pages(world: dict, requests: int) -> list[tuple]:
             started = time.perf_counter()
             _get(client, url)
             timings.append((time.perf_counter() - started) * 1000)
-        rows.append((label, kind, statistics.median(timings), _p95(timings), queries))
+        rows.append((label, kind, statistics.median(timings), p95(timings), queries))
     return rows
 
 
@@ -403,10 +399,6 @@ def _count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         _get(client, url)
     return len(captured)
-
-
-def _p95(timings: list[float]) -> float:
-    return statistics.quantiles(timings, n=100, method="inclusive")[94]
 
 
 def _check_query_counts(world: dict) -> None:

@@ -29,12 +29,7 @@ def trim_quoted(text: str) -> str:
 
 
 def _first_quote_line(lines: list[str]) -> int:
-    # Where the trailing run of ">" and blank lines starts: from there on, all is quote.
-    quoted_from = len(lines)
-    while quoted_from > 0 and (
-        not lines[quoted_from - 1].strip() or lines[quoted_from - 1].lstrip().startswith(">")
-    ):
-        quoted_from -= 1
+    # A trailing run of ">" lines needs no rule here: trim_quoted drops it from what is kept.
     for index, line in enumerate(lines):
         if index == 0:
             continue  # the very first line is what the person wrote, whatever it looks like
@@ -50,6 +45,4 @@ def _first_quote_line(lines: list[str]) -> int:
             following = lines[index + 1 : index + 3]
             if any(_OUTLOOK_BLOCK.match(f) for f in following):
                 return index
-        if index >= quoted_from and line.lstrip().startswith(">"):
-            return index
     return len(lines)

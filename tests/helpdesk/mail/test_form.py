@@ -519,5 +519,7 @@ def test_a_form_in_word_paragraphs_and_a_bulleted_list():
     ],
 )
 def test_odd_text_never_makes_the_reader_raise(text):
-    read_form(text, sent_at=SENT)
-    read_form(text, sent_at=None)
+    for sent_at in (SENT, None):
+        values = read_form(text, sent_at=sent_at).values
+        if text.startswith("Date & Time"):  # impossible dates are not taken
+            assert "occurred_at" not in values
