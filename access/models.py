@@ -222,6 +222,12 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
         return user_may_act(user, self, action)
 
     @property
+    def is_help_desk_reset(self) -> bool:
+        """A reset the help desk does itself: submitted by "Reset to a temporary password" with
+        the new password's hash, never by a bare "Submit"."""
+        return self.kind == RequestKind.RESET and self.fulfiller == Fulfiller.HELP_DESK
+
+    @property
     def overdue(self) -> bool:
         return (
             self.deadline is not None

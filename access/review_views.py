@@ -21,7 +21,10 @@ from helpdesk.roles import Role, has_role
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=150, initial=f"Access review {timezone.localdate().year}")
+    # A callable: the year of the day the form is shown, not of the day the worker started.
+    name = forms.CharField(
+        max_length=150, initial=lambda: f"Access review {timezone.localdate().year}"
+    )
     deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 

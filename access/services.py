@@ -7,7 +7,6 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -154,6 +153,10 @@ def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequ
     """Hand the request to its fulfiller: the help desk's own task list, or an email to CMS or
     MIS with what they need; a system provisioned through LDAP gets a task after the commit."""
     locked = _locked(request)
+    if locked.is_help_desk_reset and not password_hash:
+        raise ValidationError(
+            "Use “Reset to a temporary password”: it submits the reset with the new password."
+        )
     missing = missing_forms(locked)
     if missing:
         raise ValidationError(f"Security forms missing: {', '.join(missing)}.")
@@ -421,7 +424,3 @@ def _transition(request: AccessRequest, action: str, *, by, note: str = "") -> N
         after={"state": request.state},
         note=note,
     )
-
-
-def supervisors() -> list[str]:
-    return list(settings.HELP_DESK_SUPERVISORS)

@@ -4,6 +4,7 @@ import ldap
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -43,7 +44,7 @@ def provision(request_id: int, password_hash: str = "") -> str:
     except (provisioning.DirectoryUnavailableError, ldap.LDAPError) as error:
         AccessRequest.objects.filter(pk=request.pk).update(
             provisioning_error=str(error)[:500] or type(error).__name__,
-            provisioning_attempts=request.provisioning_attempts + 1,
+            provisioning_attempts=F("provisioning_attempts") + 1,  # not a stale copy's count
         )
         return "failed"
     AccessRequest.objects.filter(pk=request.pk).update(provisioning_error="")

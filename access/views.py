@@ -95,14 +95,6 @@ def _errors(error: Exception) -> str:
     return " ".join(getattr(error, "messages", [str(error)]))
 
 
-def _is_help_desk_reset(access_request: AccessRequest) -> bool:
-    """A reset the help desk does itself: done with "Reset to a temporary password", which
-    submits it with the new password's hash, never with a bare "Submit"."""
-    return (
-        access_request.kind == RequestKind.RESET and access_request.fulfiller == Fulfiller.HELP_DESK
-    )
-
-
 @login_required
 def revocations(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT):
@@ -218,7 +210,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request, access_request, password=None, status=200):
     help_desk = has_role(request.user, Role.HELP_DESK)
     state = access_request.state
-    help_desk_reset = _is_help_desk_reset(access_request)
+    help_desk_reset = access_request.is_help_desk_reset
     response = render(
         request,
         "access/request.html",
@@ -255,11 +247,6 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise PermissionDenied("You may not do that with this request.")
     try:
         if action == "submit":
-            if _is_help_desk_reset(access_request):
-                raise ValidationError(
-                    "Use “Reset to a temporary password”: it submits the reset with the new "
-                    "password."
-                )
             services.submit(access_request, by=request.user)
         elif action == "complete":
             form = CompleteForm(request.POST, access_request=access_request)

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from forms_4052_4055.models import OUTSTANDING, FormState, FormType
+from forms_4052_4055.models import FormState, FormType
 from helpdesk.models import Agency, Office, Person
 
 SYSTEM_CHOICES = [("ccts", "CCTS"), ("ccms", "CCMS"), ("infoview", "InfoView")]
@@ -100,6 +100,3 @@ class TrackingFilterForm(forms.Form):
         self.fields["agency"].queryset = Agency.objects.active().filter(
             pk__in=offices.values("agency_id")
         )
-
-    def outstanding_states(self) -> list[str]:
-        return [s.value for s in OUTSTANDING]

@@ -138,9 +138,6 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
     def overdue(self) -> bool:
         return self.state in (FormState.ISSUED, FormState.RETURNED) and self.due_at < timezone.now()
 
-    def age_days(self, now=None) -> int:
-        return ((now or timezone.now()) - self.issued_at).days
-
     # --- The machine --------------------------------------------------------------------------
 
     @transition(

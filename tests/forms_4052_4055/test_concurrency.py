@@ -31,10 +31,3 @@ def test_references_are_unique_under_concurrency(world):
     references = list(SecurityForm.objects.values_list("reference", flat=True))
     assert len(references) == 12
     assert len(set(references)) == 12
-
-
-def test_references_follow_each_other_and_restart_each_year(world):
-    with transaction.atomic():
-        references = [fs.next_reference(2026) for _ in range(3)] + [fs.next_reference(2027)]
-
-    assert references == ["SF-2026-00001", "SF-2026-00002", "SF-2026-00003", "SF-2027-00001"]

@@ -425,3 +425,10 @@ def test_an_emailed_copy_from_a_stranger_is_held_for_review(world, issue):
     assert result.outcome == "quarantined"
     assert result.inbound.quarantine_reason == "needs_review"
     assert form.state == FormState.ISSUED
+
+
+def test_references_follow_each_other_and_restart_each_year(db):
+    # Not only on PostgreSQL: the sequence is the same on every database.
+    references = [fs.next_reference(2026) for _ in range(3)] + [fs.next_reference(2027)]
+
+    assert references == ["SF-2026-00001", "SF-2026-00002", "SF-2026-00003", "SF-2027-00001"]
