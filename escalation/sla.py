@@ -8,9 +8,11 @@ A request for information pauses every clock; the reply resumes each with the bu
 it had left. All arithmetic is business time, through ``escalation.calendar``.
 """
 
+import operator
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from functools import reduce
 
 from django.db import models
 from django.db.models import Q
@@ -39,6 +41,20 @@ RUNNING = {
     Clock.RESOLUTION: Q(state__in=[S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS]),
     Clock.MIS_UPDATE: Q(state=S.ESCALATED_TO_MIS),
 }
+# A target missed at any time and still on record (the sweep flags each breach once).
+BREACHED = (
+    Q(response_breached_at__isnull=False)
+    | Q(resolution_breached_at__isnull=False)
+    | Q(mis_update_breached_at__isnull=False)
+)
+
+
+def overdue_q(now, clocks=tuple(Clock)) -> Q:
+    """Past the due time of one of ``clocks`` while it runs: the one rule of "overdue"."""
+    return reduce(
+        operator.or_,
+        (RUNNING[clock] & Q(**{f"{CLOCK_FIELDS[clock][0]}__lte": now}) for clock in clocks),
+    )
 
 
 def policy(priority: str, tier: int) -> SlaPolicy | None:

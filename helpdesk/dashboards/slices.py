@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 
+from escalation import sla
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import OPEN_STATES, TicketState
 
@@ -27,13 +28,7 @@ TIER = {
 # Finished tickets are counted by the highest tier they reached: MIS, or the help desk only.
 REACHED_MIS = {"yes": Q(mis_escalated_at__isnull=False), "no": Q(mis_escalated_at__isnull=True)}
 
-# An SLA target missed at any time and still on record (the sweep flags each breach once).
-_ANY_BREACH = (
-    Q(response_breached_at__isnull=False)
-    | Q(resolution_breached_at__isnull=False)
-    | Q(mis_update_breached_at__isnull=False)
-)
-SLA_OUTCOME = {"met": ~_ANY_BREACH, "breached": _ANY_BREACH}
+SLA_OUTCOME = {"met": ~sla.BREACHED, "breached": sla.BREACHED}
 
 
 def day_start(day: date) -> datetime:
@@ -62,12 +57,10 @@ def resolved_between(first: date | None, last: date | None) -> Q:
 
 
 def overdue(now: datetime) -> Q:
-    """Past a running SLA target now: the rule of ``TicketQuerySet.overdue``, as a ``Q``."""
-    from helpdesk.models import Ticket
-
-    return Q(pk__in=Ticket.objects.overdue(now).values("pk"))
+    """Past a running SLA target now (``TicketQuerySet.overdue``'s rule, inline in the count)."""
+    return sla.overdue_q(now)
 
 
 def mis_update_overdue(now: datetime) -> Q:
     """With MIS and past the time by which MIS should have given an update."""
-    return Q(state=S.ESCALATED_TO_MIS, mis_update_due_at__lte=now)
+    return sla.overdue_q(now, (sla.Clock.MIS_UPDATE,))

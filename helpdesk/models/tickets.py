@@ -5,7 +5,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from escalation.workflow import Action, EscalationWorkflow, Priority, TicketState
@@ -48,19 +47,9 @@ class TicketQuerySet(models.QuerySet):
         )
 
     def overdue(self, now=None) -> "TicketQuerySet":
-        now = now or timezone.now()
-        return self.filter(
-            Q(state=TicketState.SUBMITTED, first_response_at__isnull=True, response_due_at__lte=now)
-            | Q(
-                state__in=[
-                    TicketState.SUBMITTED,
-                    TicketState.IN_PROGRESS,
-                    TicketState.ESCALATED_TO_MIS,
-                ],
-                resolution_due_at__lte=now,
-            )
-            | Q(state=TicketState.ESCALATED_TO_MIS, mis_update_due_at__lte=now)
-        )
+        from escalation.sla import overdue_q
+
+        return self.filter(overdue_q(now or timezone.now()))
 
 
 class Ticket(EscalationWorkflow):
