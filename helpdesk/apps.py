@@ -9,6 +9,9 @@ class HelpdeskConfig(AppConfig):
     def ready(self) -> None:
         from helpdesk import home_panels, notice_panels, ticket_panels  # noqa: F401  (panels)
         from helpdesk.auth import ldap_roles  # noqa: F401  (connects the LDAP login receiver)
+        from helpdesk.dashboards import sections
+
+        sections.register()
 
         # Groups and their permissions are synced after every migrate: permissions exist only
         # once all apps have migrated, so a data migration would run too early.

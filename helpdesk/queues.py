@@ -10,7 +10,6 @@ from django.utils import timezone
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.dashboards import aging, slices
-from helpdesk.dashboards.aging import AgeBoundaries
 from helpdesk.permissions import person_of, tickets_visible_to
 from helpdesk.roles import Role, has_role
 
@@ -129,7 +128,7 @@ def _sliced(tickets: QuerySet, data: dict) -> QuerySet:
     if data.get("mis_update_overdue"):
         tickets = tickets.filter(slices.mis_update_overdue(timezone.now()))
     if data.get("age") or data.get("mis_age"):
-        ages = AgeBoundaries.on(timezone.localdate(timezone.now(), BUSINESS_TZ))
+        ages = aging.AgeBoundaries.on(timezone.localdate(timezone.now(), BUSINESS_TZ))
         if data.get("age"):
             tickets = tickets.filter(ages.q("submitted_at", aging.bucket(data["age"])))
         if data.get("mis_age"):

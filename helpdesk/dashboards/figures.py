@@ -62,12 +62,8 @@ def _per_week(tickets: QuerySet, field: str) -> dict[date, int]:
         .annotate(n=Count("pk"))
         .values_list("week", "n")
     )
-    # TruncWeek gives local midnight of the Monday (a datetime; a date on some backends).
-    return {_as_date(week): n for week, n in rows}
-
-
-def _as_date(value) -> date:
-    return value.astimezone(BUSINESS_TZ).date() if hasattr(value, "astimezone") else value
+    # TruncWeek of a DateTimeField gives the local midnight of the Monday, as a datetime.
+    return {week.astimezone(BUSINESS_TZ).date(): n for week, n in rows}
 
 
 def weekly(scope: TicketScope) -> Table:

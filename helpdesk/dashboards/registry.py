@@ -1,6 +1,6 @@
-"""Dashboard sections. The help desk's own are built in; higher apps (security forms, access)
-register theirs when they load (``AppConfig.ready``), so this app never imports them
-(DESIGN.md, layering)."""
+"""Dashboard sections. Every app registers its own when it loads (``AppConfig.ready``), the
+help desk's included, so this app never imports the higher ones (security forms, access;
+DESIGN.md, layering)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,11 +34,8 @@ def register_dashboard_section(section: DashboardSection) -> None:
 
 
 def sections_for(user, page: str) -> list[DashboardSection]:
-    from helpdesk.dashboards.sections import BUILT_IN
-
     roles = roles_of(user)
-    every = {s.key: s for s in BUILT_IN} | _registry
     return sorted(
-        (s for s in every.values() if page in s.pages and s.roles & roles),
+        (s for s in _registry.values() if page in s.pages and s.roles & roles),
         key=lambda s: (s.order, s.key),
     )

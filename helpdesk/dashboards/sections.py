@@ -3,7 +3,7 @@
 from helpdesk import queues
 from helpdesk.dashboards import figures
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import FULL, MIS, DashboardSection
+from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, register_dashboard_section
 from helpdesk.dashboards.tables import Table
 from helpdesk.roles import Role
 
@@ -41,3 +41,8 @@ BUILT_IN = (
         "mis", "With MIS", STAFF | {Role.MIS}, _mis, pages=frozenset({FULL, MIS}), order=30
     ),
 )
+
+
+def register() -> None:
+    for section in BUILT_IN:
+        register_dashboard_section(section)
