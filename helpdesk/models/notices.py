@@ -30,6 +30,12 @@ class NoticeQuerySet(models.QuerySet):
     def open(self) -> "NoticeQuerySet":
         return self.filter(resolved_at__isnull=True)
 
+    def about(self, system: str) -> "NoticeQuerySet":
+        """The notices naming ``system``. ``systems`` is a JSON list, which SQLite cannot search
+        inside; there are few notices, so their ids are picked here (one small query)."""
+        ids = [pk for pk, systems in self.values_list("pk", "systems") if system in systems]
+        return self.filter(pk__in=ids)
+
     def for_agency(self, agency: Agency) -> "NoticeQuerySet":
         return self.for_agencies(Agency.objects.filter(pk=agency.pk))
 

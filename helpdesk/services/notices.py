@@ -32,6 +32,7 @@ from helpdesk.services import bulk_mail
 from helpdesk.services import tickets as ticket_services
 from helpdesk.services.audit import record, snapshot
 from helpdesk.services.live import push_ticket_changed_on_commit
+from helpdesk.services.notifications import expert_addresses
 
 
 class NoticeConflictError(Exception):
@@ -206,7 +207,7 @@ def resolve_notice(
         resolved, left_open = _resolve_linked_tickets(locked, by=by, text=text.strip())
     tickets_by_address: dict[str, list[int]] = {}
     for ticket in resolved:
-        for address in _expert_addresses(ticket):
+        for address in expert_addresses(ticket):
             tickets_by_address.setdefault(address, []).append(ticket.pk)
     update = _new_update(
         locked, UpdateKind.RESOLVED, text, by=by, data={"tickets": tickets_by_address}
@@ -234,16 +235,6 @@ def _resolve_linked_tickets(notice: Notice, *, by, text: str) -> tuple[list, lis
         else:
             left_open.append(ticket)
     return resolved, left_open
-
-
-def _expert_addresses(ticket: Ticket) -> list[str]:
-    candidates = [ticket.contact_email, ticket.secondary_email]
-    if ticket.local_expert_id:
-        candidates.append(ticket.local_expert.primary_email)
-    addresses: dict[str, str] = {}
-    for address in filter(None, candidates):
-        addresses.setdefault(address.lower(), address)
-    return list(addresses.values())
 
 
 def _locked(notice: Notice, expected_version: int | None) -> Notice:
@@ -348,6 +339,8 @@ def open_notices_about(system: str, agency: Agency | None = None) -> list[Notice
     notices = Notice.objects.open()
     if agency is not None:
         notices = notices.for_agency(agency)
+    # One query, filtered here (NoticeQuerySet.about would take two): the ticket page and
+    # every acknowledgement ask.
     return [n for n in notices.order_by("-published_at") if system in n.systems]
 
 

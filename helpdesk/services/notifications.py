@@ -165,6 +165,12 @@ def _message(message_id: int | None) -> TicketMessage | None:
     return TicketMessage.objects.filter(pk=message_id).first() if message_id else None
 
 
+def expert_addresses(ticket: Ticket) -> list[str]:
+    """Who hears about a ticket as its local expert: the form's contact and secondary contact
+    and the expert it is filed under, once per address."""
+    return _unique(_expert_addresses(ticket))
+
+
 def _expert_addresses(ticket: Ticket) -> list[str]:
     addresses = [ticket.contact_email, ticket.secondary_email]
     if ticket.local_expert is not None:

@@ -36,8 +36,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     elif status == "resolved":
         notices = notices.filter(resolved_at__isnull=False)
     if system:
-        # A JSON list; few notices, and this keeps one query shape on SQLite and PostgreSQL.
-        notices = notices.filter(pk__in=[n.pk for n in notices if system in n.systems])
+        notices = notices.about(system)
     page = IdsFirstPaginator(notices.order_by("-published_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
