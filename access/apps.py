@@ -12,11 +12,11 @@ class AccessConfig(AppConfig):
         from access.demo import seed_demo_access
         from access.mail import departure_handler
         from forms_4052_4055.models import SecurityForm
-        from helpdesk.context_processors import register_link
-        from helpdesk.demo import register_seeder
+        from helpdesk.demo.directory import register_seeder
+        from helpdesk.directory.roles import Role
+        from helpdesk.home.context_processors import register_link
+        from helpdesk.lib import schedules
         from helpdesk.mail import handlers
-        from helpdesk.roles import Role
-        from helpdesk.services import schedules
 
         schedules.register("Access sweep", "access.tasks.access_schedule", 15)
         handlers.register("departures", departure_handler)

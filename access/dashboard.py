@@ -10,7 +10,7 @@ from access.models import AccessRequest, RequestKind
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import DashboardSection, register_dashboard_section
 from helpdesk.dashboards.tables import Cell, Row, Table, link
-from helpdesk.roles import Role
+from helpdesk.directory.roles import Role
 
 STATUSES = {"due": "Due (within the deadline)", "overdue": "Overdue"}
 

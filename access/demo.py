@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from access import services
 from access.models import Account, AccountState, CredentialGroup
+from helpdesk.directory.roles import Role
 from helpdesk.models import Person, User
-from helpdesk.roles import Role
 
 
 def seed_demo_access() -> int:

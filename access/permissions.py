@@ -1,8 +1,8 @@
 """Who may do what with access. Views, services and the request machine's guards ask these."""
 
 from forms_4052_4055.permissions import is_local_expert_for
+from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Person
-from helpdesk.roles import Role, has_role
 
 
 def may_request_for(user, person: Person) -> bool:

@@ -16,8 +16,8 @@ from access import reviews
 from access.models import Account, ReviewCampaign, ReviewDecision, ReviewItem
 from access.services import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
+from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Agency
-from helpdesk.roles import Role, has_role
 
 
 class CampaignForm(forms.Form):

@@ -24,11 +24,11 @@ from access.models import (
 )
 from access.services import LIVE_ACCOUNT_STATES, open_request, submit
 from forms_4052_4055.permissions import is_local_expert_for
-from helpdesk.csv_export import safe_cell
+from helpdesk.audit import record
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.lib.background import enqueue, enqueue_on_commit
+from helpdesk.lib.csv_export import safe_cell
 from helpdesk.models import AuditKind
-from helpdesk.roles import Role, has_role
-from helpdesk.services.audit import record
-from helpdesk.services.background import enqueue, enqueue_on_commit
 
 REMINDER_DAYS_BEFORE_DEADLINE = (7, 1)
 

@@ -26,10 +26,10 @@ from access.models import (
 from access.permissions import may_request_for
 from escalation.calendar import add_working_days
 from forms_4052_4055.services import forms_on_file
+from helpdesk.audit import record
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.lib.background import enqueue, enqueue_on_commit
 from helpdesk.models import AuditKind, Person
-from helpdesk.roles import Role, has_role
-from helpdesk.services.audit import record
-from helpdesk.services.background import enqueue, enqueue_on_commit
 
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2

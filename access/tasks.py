@@ -12,7 +12,7 @@ from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.services import forms_on_file
 from helpdesk.models import OutboundEmail
-from helpdesk.services.notifications import _role_addresses, automatic_headers, new_message_id
+from helpdesk.tickets.notifications import _role_addresses, automatic_headers, new_message_id
 
 
 def provision(request_id: int, password_hash: str = "") -> str:

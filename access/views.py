@@ -26,8 +26,8 @@ from access.models import (
 )
 from access.permissions import may_request_for, may_see_access_of
 from forms_4052_4055.permissions import expert_agency_id
+from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Agency, AuditEvent, Person
-from helpdesk.roles import Role, has_role
 
 
 class RequestForm(forms.Form):

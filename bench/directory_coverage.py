@@ -42,7 +42,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     offices = _fill(args.offices)
 
-    from helpdesk.selectors import acting_local_expert, office_coverage
+    from helpdesk.directory.selectors import acting_local_expert, office_coverage
 
     def set_based():
         coverage = office_coverage(offices)

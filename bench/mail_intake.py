@@ -1102,7 +1102,7 @@ def _setup_database() -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    import helpdesk.demo
+    import helpdesk.demo.directory
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -1110,8 +1110,8 @@ def _setup_database() -> dict:
     # The help desk's demo (directory, a few tickets, a few messages through the intake), not the
     # demo data other apps register (security forms, access accounts): the intake reads none of
     # it, and the same seed on every database keeps the tracking numbers the corpus expects.
-    with mock.patch.dict(helpdesk.demo.EXTRA_SEEDERS, clear=True):
-        helpdesk.demo.seed_demo()
+    with mock.patch.dict(helpdesk.demo.directory.EXTRA_SEEDERS, clear=True):
+        helpdesk.demo.directory.seed_demo()
     seeded = time.perf_counter()
     if connection.vendor == "sqlite":
         import sqlite3
@@ -1168,7 +1168,7 @@ class _Emails:
         self._patches = []
 
     def __enter__(self):
-        import helpdesk.services.background as background
+        import helpdesk.lib.background as background
 
         if self.mode == "queued":
             return self
@@ -1194,7 +1194,7 @@ class _Emails:
 def _pipeline(raws: list[bytes], entries: list[dict], emails: str, var_dir: str) -> dict:
     from django.db import connection
 
-    from helpdesk.services import intake
+    from helpdesk.mail import intake
 
     made_before = _effects()  # the seed's own demo tickets and messages are not counted
     queries = [0]
@@ -1288,26 +1288,26 @@ def _queued_tasks() -> int:
 # The intake's steps, timed around the real functions (each is called at most once per message,
 # and none contains another): where a message's time goes without cProfile's distortion.
 STAGES = [
-    ("store the raw message (commit)", "helpdesk.services.intake", "store"),
-    ("parse (modern policy, text, parts)", "helpdesk.services.intake", "parse_message"),
-    ("duplicate check", "helpdesk.services.intake", "_duplicate"),
-    ("identify the sender", "helpdesk.services.intake", "identify"),
-    ("find the thread (replies)", "helpdesk.services.intake", "_thread_ticket"),
-    ("read the form (report_from_mail)", "helpdesk.services.intake", "report_from_mail"),
-    ("daily auto-reply count", "helpdesk.services.intake", "may_reply_automatically"),
-    ("submit_problem_report (ticket, audit)", "helpdesk.services.tickets", "submit_problem_report"),
-    ("attachments (sniff, file, row)", "helpdesk.services.intake", "_attach_parts"),
-    ("email_received event", "helpdesk.services.intake", "_email_event"),
-    ("add the reply to its ticket", "helpdesk.services.tickets", "add_message"),
-    ("after commit: live update push", "helpdesk.services.live", "_send"),
-    ("after commit: queue the email tasks", "helpdesk.services.background", "async_task"),
+    ("store the raw message (commit)", "helpdesk.mail.intake", "store"),
+    ("parse (modern policy, text, parts)", "helpdesk.mail.intake", "parse_message"),
+    ("duplicate check", "helpdesk.mail.intake", "_duplicate"),
+    ("identify the sender", "helpdesk.mail.intake", "identify"),
+    ("find the thread (replies)", "helpdesk.mail.intake", "_thread_ticket"),
+    ("read the form (report_from_mail)", "helpdesk.mail.intake", "report_from_mail"),
+    ("daily auto-reply count", "helpdesk.mail.intake", "may_reply_automatically"),
+    ("submit_problem_report (ticket, audit)", "helpdesk.tickets.services", "submit_problem_report"),
+    ("attachments (sniff, file, row)", "helpdesk.mail.intake", "_attach_parts"),
+    ("email_received event", "helpdesk.mail.intake", "_email_event"),
+    ("add the reply to its ticket", "helpdesk.tickets.services", "add_message"),
+    ("after commit: live update push", "helpdesk.tickets.live", "_send"),
+    ("after commit: queue the email tasks", "helpdesk.lib.background", "async_task"),
 ]
 
 
 def _timed_stages(raws: list[bytes], emails: str) -> list[str]:
     import importlib
 
-    from helpdesk.services import intake
+    from helpdesk.mail import intake
 
     spent: Counter = Counter()
     patches = []
@@ -1351,7 +1351,7 @@ def _timed_stages(raws: list[bytes], emails: str) -> list[str]:
 def _profile(raws: list[bytes], emails: str, var_dir: str) -> dict:
     """The first half timed step by step, the second half under cProfile (later messages of
     the same corpus, on the same database, so replies still find their tickets)."""
-    from helpdesk.services import intake
+    from helpdesk.mail import intake
 
     half = len(raws) // 2
     stage_lines = _timed_stages(raws[:half], emails)
@@ -1418,8 +1418,9 @@ def _area(path: str, name: str) -> str:
         ("email/", "stdlib email"),
         ("html2text", "html2text"),
         ("dateutil", "dateutil"),
+        ("helpdesk/mail/intake", "helpdesk.mail.intake (the pipeline)"),
         ("helpdesk/mail", "helpdesk.mail (parse, form, quotes)"),
-        ("helpdesk/services", "helpdesk.services"),
+        ("helpdesk/tickets", "helpdesk.tickets"),
         ("helpdesk", "helpdesk, other"),
         ("escalation", "escalation"),
         ("django_fsm", "django-fsm"),

@@ -166,6 +166,7 @@ def _fill(count: int, auto_close: int) -> dict:
     from django.utils import timezone
 
     from escalation.workflow import Priority
+    from helpdesk.directory.roles import Role
     from helpdesk.models import (
         Agency,
         AgencyKind,
@@ -180,7 +181,6 @@ def _fill(count: int, auto_close: int) -> dict:
         TrackingSequence,
         User,
     )
-    from helpdesk.roles import Role
 
     rng = random.Random(2026)  # the same tickets on every run and both databases
     now = timezone.now()
@@ -406,7 +406,7 @@ def _check_query_counts(world: dict) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    import helpdesk.views.tickets as views
+    import helpdesk.tickets.views as views
 
     client = Client()
     client.force_login(world["user"])
@@ -439,8 +439,8 @@ def _check_query_counts(world: dict) -> None:
 def _measure_sweep() -> list[str]:
     from django.utils import timezone
 
-    import helpdesk.services.background as background
-    import helpdesk.services.sweeps as sweeps
+    import helpdesk.lib.background as background
+    import helpdesk.tickets.sweeps as sweeps
     from helpdesk.models import Ticket
 
     now = timezone.now()

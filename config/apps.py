@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 class CcapAdminConfig(AdminConfig):
     """The Django admin, on a site that only administrators may use."""
 
-    default_site = "helpdesk.admin_site.CcapAdminSite"
+    default_site = "config.admin_site.CcapAdminSite"

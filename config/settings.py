@@ -90,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "helpdesk.context_processors.navigation",
+                "helpdesk.home.context_processors.navigation",
             ],
         },
     },
@@ -227,7 +227,7 @@ if env_str("EMAIL_HOST"):
 elif PRODUCTION:
     raise ImproperlyConfigured("EMAIL_HOST must be set in production: the help desk runs on email.")
 else:
-    EMAIL_BACKEND = "helpdesk.mail.outbox.OutboxEmailBackend"
+    EMAIL_BACKEND = "helpdesk.lib.outbox.OutboxEmailBackend"
 
 # Inbound mail (the help desk mailbox); used by the mail intake. Unset: a drop folder of .eml files.
 IMAP = {

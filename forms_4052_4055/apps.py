@@ -12,11 +12,11 @@ class SecurityFormsConfig(AppConfig):
         from forms_4052_4055 import dashboard, panels
         from forms_4052_4055.demo import seed_demo_forms
         from forms_4052_4055.mail import signed_form_handler
-        from helpdesk.context_processors import register_link
-        from helpdesk.demo import register_seeder
+        from helpdesk.demo.directory import register_seeder
+        from helpdesk.directory.roles import Role
+        from helpdesk.home.context_processors import register_link
+        from helpdesk.lib import schedules
         from helpdesk.mail import handlers
-        from helpdesk.roles import Role
-        from helpdesk.services import schedules
 
         handlers.register("security forms", signed_form_handler)
         schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)

@@ -8,7 +8,7 @@ from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import DashboardSection, register_dashboard_section
 from helpdesk.dashboards.tables import Cell, Row, Table, link
-from helpdesk.roles import Role
+from helpdesk.directory.roles import Role
 
 
 def outstanding_forms(user, filters: DashboardFilters) -> list[Table]:

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from forms_4052_4055 import services
 from forms_4052_4055.models import SecurityForm
+from helpdesk.directory.roles import Role
 from helpdesk.models import Person, User
-from helpdesk.roles import Role
 
 SIGNED = b"%PDF-1.4\n% demo signed copy\n%%EOF\n"
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import expert_agency_id
-from helpdesk.panels import Panel, register_panel
-from helpdesk.roles import Role, has_role
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.home.panels import Panel, register_panel
 
 
 def forms_attention(user) -> dict | None:

@@ -1,8 +1,8 @@
 """Who may do what with security forms. Views, services and the machine's guards ask these."""
 
+from helpdesk.directory.permissions import designated_office_ids, person_of
+from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Person
-from helpdesk.permissions import designated_office_ids, person_of
-from helpdesk.roles import Role, has_role
 
 
 def is_local_expert_for(user, person: Person) -> bool:

@@ -24,11 +24,11 @@ from forms_4052_4055.models import (
     SignedDocument,
 )
 from forms_4052_4055.permissions import may_issue_for
+from helpdesk.audit import record
+from helpdesk.lib.background import enqueue_on_commit
+from helpdesk.lib.sequences import take_next
 from helpdesk.models import AuditKind, Person
-from helpdesk.services.attachments import safe_name
-from helpdesk.services.audit import record
-from helpdesk.services.background import enqueue_on_commit
-from helpdesk.services.tracking import take_next
+from helpdesk.tickets.attachments import safe_name
 
 # Signed copies: PDF and common image types only, whatever the file is called.
 ACCEPTED = {

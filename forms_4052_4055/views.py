@@ -18,11 +18,11 @@ from forms_4052_4055.permissions import (
     may_issue_for,
     may_see_forms_of,
 )
+from helpdesk.audit import record
+from helpdesk.directory.permissions import offices_visible_to
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import AuditEvent, AuditKind, Person
-from helpdesk.pagination import IdsFirstPaginator
-from helpdesk.permissions import offices_visible_to
-from helpdesk.roles import Role, has_role
-from helpdesk.services.audit import record
 
 PAGE_SIZE = 50
 

@@ -7,9 +7,11 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Help desk and directory"
 
     def ready(self) -> None:
-        from helpdesk import home_panels, notice_panels, ticket_panels  # noqa: F401  (panels)
         from helpdesk.auth import ldap_roles  # noqa: F401  (connects the LDAP login receiver)
         from helpdesk.dashboards import sections
+        from helpdesk.directory import panels as home_panels  # noqa: F401  (registers panels)
+        from helpdesk.notices import panels as notice_panels  # noqa: F401  (registers panels)
+        from helpdesk.tickets import panels as ticket_panels  # noqa: F401  (registers panels)
 
         sections.register()
 
@@ -20,8 +22,8 @@ class HelpdeskConfig(AppConfig):
 
 
 def _ensure_roles(sender, using="default", **kwargs) -> None:
-    from helpdesk.services.roles import ensure_role_groups
-    from helpdesk.services.schedules import ensure_schedules
+    from helpdesk.directory.role_groups import ensure_role_groups
+    from helpdesk.lib.schedules import ensure_schedules
 
     ensure_role_groups(using=using)
     ensure_schedules(using=using)
@@ -35,12 +37,12 @@ def _connect_procedures() -> None:
     import); fixtures (raw saves) never send one. Also the nav link, panels and demo data."""
     from django.db.models.signals import post_save
 
-    from helpdesk import procedure_panels
-    from helpdesk.context_processors import register_link
-    from helpdesk.demo import register_seeder
-    from helpdesk.demo_procedures import seed_demo_procedures
+    from helpdesk.demo.directory import register_seeder
+    from helpdesk.demo.procedures import seed_demo_procedures
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.context_processors import register_link
     from helpdesk.models import LocalExpertDesignation, Person
-    from helpdesk.roles import Role
+    from helpdesk.procedures import panels as procedure_panels
 
     for model in (Person, LocalExpertDesignation):
         post_save.connect(
@@ -58,6 +60,6 @@ def _connect_procedures() -> None:
 
 def _welcome_newcomer(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     if created and not raw:
-        from helpdesk.services.onboarding import welcome
+        from helpdesk.procedures.onboarding import welcome
 
         welcome(instance)

@@ -1,15 +1,13 @@
 from django.urls import path
 
-from helpdesk.views import (
-    absences,
-    dashboards,
-    directory,
-    home,
-    mail,
-    notices,
-    procedures,
-    tickets,
-)
+from helpdesk.dashboards import views as dashboards
+from helpdesk.directory import absence_views as absences
+from helpdesk.directory import views as directory
+from helpdesk.home import views as home
+from helpdesk.mail import views as mail
+from helpdesk.notices import views as notices
+from helpdesk.procedures import views as procedures
+from helpdesk.tickets import views as tickets
 
 urlpatterns = [
     path("", home.home, name="home"),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from helpdesk.directory.roles import Role
 from helpdesk.models import DesignationRole, Office, Person
-from helpdesk.roles import Role
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,

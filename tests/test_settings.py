@@ -79,7 +79,7 @@ def test_with_no_environment_everything_is_embedded():
         "channels": "channels.layers.InMemoryChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "broker": "orm",
-        "email": "helpdesk.mail.outbox.OutboxEmailBackend",
+        "email": "helpdesk.lib.outbox.OutboxEmailBackend",
         "debug": True,
         "ldap": False,
         "session_secure": False,

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
+from helpdesk.audit import record, snapshot, snapshot_from_db
 from helpdesk.models import AuditEvent, AuditKind
-from helpdesk.services.audit import record, snapshot, snapshot_from_db
 
 ADMIN_NOTE = "Changed in the administration pages."
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.directory.services import designate_local_expert, remove_designation
 from helpdesk.models import (
     Absence,
     Agency,
@@ -12,7 +13,6 @@ from helpdesk.models import (
     PersonEmail,
     Region,
 )
-from helpdesk.services.directory import designate_local_expert, remove_designation
 
 
 @admin.register(Region)

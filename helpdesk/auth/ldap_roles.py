@@ -7,9 +7,9 @@ from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import populate_user
 
+from helpdesk.directory.role_groups import set_roles
+from helpdesk.directory.roles import Role
 from helpdesk.models import Person
-from helpdesk.roles import Role
-from helpdesk.services.roles import set_roles
 
 log = logging.getLogger(__name__)
 

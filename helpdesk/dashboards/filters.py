@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
 from helpdesk.dashboards.aging import AgeBoundaries
-from helpdesk.forms import agency_choice_label
+from helpdesk.directory.forms import agency_choice_label
 from helpdesk.models import Agency
 from helpdesk.models.tickets import System
 

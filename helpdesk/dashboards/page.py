@@ -10,7 +10,7 @@ from helpdesk.dashboards.charts import chart_for
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, sections_for
 from helpdesk.dashboards.tables import Table
-from helpdesk.roles import Role, has_role
+from helpdesk.directory.roles import Role, has_role
 
 PAGE_ROLES = {
     FULL: (Role.HELP_DESK, Role.ADMINISTRATOR),

@@ -8,7 +8,7 @@ from typing import Any
 
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.tables import Table
-from helpdesk.roles import roles_of
+from helpdesk.directory.roles import roles_of
 
 # The dashboard pages: the full one (help desk staff, administrators) and MIS's own.
 FULL = "full"

@@ -1,11 +1,11 @@
 """The help desk's own dashboard sections: tickets, SLA compliance, and what is with MIS."""
 
-from helpdesk import queues
 from helpdesk.dashboards import figures
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, register_dashboard_section
 from helpdesk.dashboards.tables import Table
-from helpdesk.roles import Role
+from helpdesk.directory.roles import Role
+from helpdesk.tickets import queues
 
 STAFF = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
 

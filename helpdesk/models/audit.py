@@ -38,7 +38,7 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """An immutable record. Written only through ``helpdesk.services.audit.record``."""
+    """An immutable record. Written only through ``helpdesk.audit.record``."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

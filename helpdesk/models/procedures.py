@@ -1,7 +1,7 @@
 """The procedures library: written procedures and requirements for CCR&R and Site staff, each
 edit kept as a version, and who acknowledged reading which version.
 
-Written only through ``helpdesk.services.procedures`` and ``helpdesk.services.onboarding``.
+Written only through ``helpdesk.procedures.services`` and ``helpdesk.procedures.onboarding``.
 """
 
 from django.conf import settings

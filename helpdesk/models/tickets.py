@@ -156,7 +156,7 @@ class Ticket(EscalationWorkflow):
         return self.tracking_number or f"Report #{self.pk}"
 
     def user_may(self, user, action: Action) -> bool:
-        from helpdesk.permissions import user_may_act
+        from helpdesk.directory.permissions import user_may_act
 
         return user_may_act(user, self, action)
 
@@ -267,7 +267,7 @@ class OutboundEmail(models.Model):
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
     )
     kind = models.CharField(max_length=40)
-    # Mail to many people (helpdesk.services.bulk_mail): what this one message was, e.g.
+    # Mail to many people (helpdesk.emails): what this one message was, e.g.
     # "notice:12:update:3:person:40", so a retried batch never sends it twice.
     key = models.CharField(max_length=120, blank=True, db_index=True)
     message_id = models.CharField(max_length=255, unique=True)

@@ -3,8 +3,8 @@
 import pytest
 
 from access.models import Account, AccountState, TargetSystem
+from helpdesk.mail import intake
 from helpdesk.models import Outcome, QuarantineReason
-from helpdesk.services import intake
 from tests.helpdesk.mail.messages import email_bytes
 
 

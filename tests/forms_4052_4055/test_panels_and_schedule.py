@@ -5,7 +5,7 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from forms_4052_4055 import services as fs
-from helpdesk.services.schedules import ensure_schedules
+from helpdesk.lib.schedules import ensure_schedules
 
 PDF = b"%PDF-1.4\n"
 

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from forms_4052_4055 import services as fs
 from forms_4052_4055.models import FormState, FormType, SecurityForm
+from helpdesk.mail import intake
 from helpdesk.models import AuditEvent, AuditKind, InboundMessage
-from helpdesk.services import intake
 from tests.factories import PersonFactory
 from tests.helpdesk.mail.messages import email_bytes
 

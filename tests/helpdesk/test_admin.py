@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from helpdesk.directory.roles import Role, roles_of
+from helpdesk.directory.services import remove_designation
 from helpdesk.models import AuditEvent, AuditKind, DesignationRole, LocalExpertDesignation, Person
-from helpdesk.roles import Role, roles_of
-from helpdesk.services.directory import remove_designation
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

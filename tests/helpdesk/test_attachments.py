@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from helpdesk.models import TicketAttachment
-from helpdesk.services.attachments import attach, safe_name, sniff
+from helpdesk.tickets.attachments import attach, safe_name, sniff
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
-from helpdesk.services import background
+from helpdesk.lib import background
 
 
 @pytest.fixture

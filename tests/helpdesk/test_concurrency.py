@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import AuditEvent, AuditKind, EventKind, Ticket
-from helpdesk.services import tickets as svc
+from helpdesk.tickets import services as svc
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = [

@@ -10,14 +10,14 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.models import AuditEvent, AuditKind, DesignationRole, LocalExpertDesignation
-from helpdesk.roles import Role, roles_of
-from helpdesk.selectors import acting_local_expert, office_coverage
-from helpdesk.services.directory import (
+from helpdesk.directory.roles import Role, roles_of
+from helpdesk.directory.selectors import acting_local_expert, office_coverage
+from helpdesk.directory.services import (
     designate_local_expert,
     record_absence,
     remove_designation,
 )
+from helpdesk.models import AuditEvent, AuditKind, DesignationRole, LocalExpertDesignation
 from tests.factories import AbsenceFactory, OfficeFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from config.ldap import ldap_settings
+from helpdesk.directory.role_groups import current_roles
+from helpdesk.directory.roles import Role
 from helpdesk.models import AuditEvent, AuditKind, Person, User
-from helpdesk.roles import Role
-from helpdesk.services.roles import current_roles
 from tests.factories import TEST_PASSWORD, DesignationFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.conftest import DIRECTORY_USERS, GROUPS, PEOPLE, group_dn
 

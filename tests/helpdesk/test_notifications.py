@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 
 from helpdesk.models import OutboundEmail
-from helpdesk.services import tickets as svc
+from helpdesk.tickets import services as svc
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db(transaction=False)

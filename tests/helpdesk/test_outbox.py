@@ -4,7 +4,7 @@ from email import message_from_bytes, policy
 
 from django.core.mail import EmailMessage
 
-from helpdesk.mail.outbox import OutboxEmailBackend
+from helpdesk.lib.outbox import OutboxEmailBackend
 
 
 def test_each_message_becomes_one_eml_file(tmp_path):

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from helpdesk.roles import Role
-from helpdesk.services.roles import ensure_role_groups
+from helpdesk.directory.role_groups import ensure_role_groups
+from helpdesk.directory.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 from django_q.models import Schedule
 
-from helpdesk.services.schedules import ensure_schedules
+from helpdesk.lib.schedules import ensure_schedules
 
 pytestmark = pytest.mark.django_db
 
@@ -12,13 +12,13 @@ def test_the_sla_sweep_is_scheduled_every_five_minutes_once():
     ensure_schedules()
     ensure_schedules()
     schedule = Schedule.objects.get(name="SLA sweep")
-    assert schedule.func == "helpdesk.tasks.sla_sweep"
+    assert schedule.func == "helpdesk.tickets.tasks.sla_sweep"
     assert schedule.schedule_type == Schedule.MINUTES
     assert schedule.minutes == 5
     assert Schedule.objects.filter(name="SLA sweep").count() == 1
 
 
 def test_the_scheduled_task_runs(world):
-    from helpdesk.tasks import sla_sweep
+    from helpdesk.tickets.tasks import sla_sweep
 
     assert sla_sweep() == {"auto_closed": 0}

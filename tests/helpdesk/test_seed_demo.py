@@ -10,9 +10,9 @@ from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from helpdesk.directory.roles import Role
+from helpdesk.directory.selectors import office_coverage
 from helpdesk.models import Agency, AgencyKind, DesignationRole, Office, Region, User
-from helpdesk.roles import Role
-from helpdesk.selectors import office_coverage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core import mail
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import EventKind, Ticket
-from helpdesk.services.sweeps import sla_sweep
+from helpdesk.tickets.sweeps import sla_sweep
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_nothing_is_flagged_before_it_is_due_or_while_paused(world):
         ticket = th.in_progress(world)
         assert sla_sweep() == {"auto_closed": 0}
     with time_machine.travel(TUESDAY_9AM + timedelta(hours=1), tick=False):
-        from helpdesk.services import tickets as svc
+        from helpdesk.tickets import services as svc
 
         svc.request_info(ticket, by=world.hannah, question="Which PC?")
     with time_machine.travel(TUESDAY_9AM + timedelta(days=30), tick=False):

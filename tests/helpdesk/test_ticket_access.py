@@ -132,7 +132,7 @@ class TestTicketPages:
         assert "No action is yours" in page
 
     def test_internal_notes_are_hidden_from_agency_staff(self, client, world):
-        from helpdesk.services import tickets as svc
+        from helpdesk.tickets import services as svc
 
         ticket = th.in_progress(world)
         svc.add_message(
@@ -148,7 +148,7 @@ class TestTicketPages:
         assert "MIS-12" in client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
 
     def test_stored_text_is_escaped_on_every_page(self, client, world):
-        from helpdesk.services import tickets as svc
+        from helpdesk.tickets import services as svc
 
         evil = "<img src=x onerror=alert(1)>"
         ticket = svc.submit_problem_report(
@@ -248,7 +248,7 @@ class TestWebsockets:
 
 @pytest.mark.django_db
 def test_the_help_desk_queue_filters_sorts_and_searches(client, world):
-    from helpdesk.services import tickets as svc
+    from helpdesk.tickets import services as svc
 
     ccms = svc.submit_problem_report(
         th.problem_report(system="ccms", summary="CCMS down"),

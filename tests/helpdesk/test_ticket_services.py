@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from escalation import calendar
 from escalation.workflow import Priority
 from escalation.workflow import TicketState as S
+from helpdesk.lib.sequences import next_tracking_number
 from helpdesk.models import AuditEvent, AuditKind, EventKind, System, Ticket, WhoAffected
-from helpdesk.services import tickets as svc
-from helpdesk.services.tracking import next_tracking_number
+from helpdesk.tickets import services as svc
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db

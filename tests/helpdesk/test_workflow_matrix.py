@@ -83,7 +83,7 @@ def test_mis_acts_only_on_what_was_escalated_to_it(world):
 
 def test_a_former_local_expert_loses_the_right_to_escalate(world):
     ticket = th.reported(world)
-    from helpdesk.services.directory import remove_designation
+    from helpdesk.directory.services import remove_designation
 
     remove_designation(world.alex.designations.get(), by=world.ada)
     world.alex.user.refresh_from_db()

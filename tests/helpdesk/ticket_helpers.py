@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import System, Ticket, WhoAffected
-from helpdesk.services import tickets as svc
+from helpdesk.tickets import services as svc
 
 
 def problem_report(**overrides) -> svc.ProblemReport:

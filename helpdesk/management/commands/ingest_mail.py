@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from helpdesk.mail import intake
 from helpdesk.models import InboundSource
-from helpdesk.services import intake
 
 EX_TEMPFAIL = 75
 

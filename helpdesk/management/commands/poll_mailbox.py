@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.services import mailbox
+from helpdesk.mail import mailbox
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from helpdesk.mail import intake
 from helpdesk.models import InboundMessage, InboundStatus
-from helpdesk.services import intake
 
 
 class Command(BaseCommand):

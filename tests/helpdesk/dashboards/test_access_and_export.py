@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from helpdesk.csv_export import safe_cell
+from helpdesk.lib.csv_export import safe_cell
 from tests.factories import AgencyFactory, OfficeFactory
 from tests.helpdesk.dashboards.conftest import at, make_ticket
 

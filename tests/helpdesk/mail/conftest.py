@@ -260,8 +260,8 @@ seed_world()
 
 def seed_world() -> None:
     """The ``world`` fixture's personas, in a database of the poller's own."""
+    from helpdesk.directory.roles import Role
     from helpdesk.models import DesignationRole
-    from helpdesk.roles import Role
     from tests.conftest import _person
     from tests.factories import AgencyFactory, DesignationFactory, OfficeFactory
 

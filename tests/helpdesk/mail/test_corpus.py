@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from helpdesk.mail import intake
 from helpdesk.mail.form import read_form
 from helpdesk.mail.parse import ParsedMail, message_id_of_raw, parse_message
 from helpdesk.mail.quotes import trim_quoted
 from helpdesk.mail.rules import automatic_reason
 from helpdesk.models import InboundStatus, Outcome
-from helpdesk.services import intake
 from tests.helpdesk.mail.messages import FORM, email_bytes
 
 CORPUS = Path(__file__).parent / "corpus"

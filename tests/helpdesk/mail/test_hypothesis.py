@@ -13,13 +13,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from helpdesk.mail import intake
 from helpdesk.mail.form import LABELS, read_form
 from helpdesk.mail.html import html_to_text
 from helpdesk.mail.parse import ParsedMail, message_id_of_raw, parse_message
 from helpdesk.mail.quotes import trim_quoted
 from helpdesk.mail.rules import automatic_reason, dmarc_failed
 from helpdesk.models import InboundStatus
-from helpdesk.services import intake
 
 CHARSETS = [
     "utf-8",

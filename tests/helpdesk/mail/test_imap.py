@@ -22,8 +22,8 @@ from django.core.management import call_command
 from django.db import DataError, OperationalError
 from django.utils import timezone
 
+from helpdesk.mail import intake, mailbox
 from helpdesk.models import InboundMessage, InboundStatus, Outcome, QuarantineReason, Ticket
-from helpdesk.services import intake, mailbox
 from tests.helpdesk.mail.conftest import IMPORTED, SEEN, _free_port
 from tests.helpdesk.mail.messages import email_bytes
 

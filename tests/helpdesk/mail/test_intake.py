@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from escalation.workflow import Priority
 from escalation.workflow import TicketState as S
-from helpdesk.mail import handlers
+from helpdesk.mail import handlers, intake
 from helpdesk.models import (
     AuditEvent,
     AuditKind,
@@ -23,7 +23,6 @@ from helpdesk.models import (
     Ticket,
     TicketMessage,
 )
-from helpdesk.services import intake
 from tests.helpdesk import ticket_helpers as th
 from tests.helpdesk.mail.messages import FORM, email_bytes
 

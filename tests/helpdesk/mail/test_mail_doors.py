@@ -14,10 +14,9 @@ from django.core.management.base import CommandError
 from django.db import OperationalError
 from django_q.models import Schedule
 
-from helpdesk.mail import handlers
+from helpdesk.lib.schedules import ensure_schedules
+from helpdesk.mail import handlers, intake, mailbox
 from helpdesk.models import InboundMessage, InboundSource, InboundStatus, Outcome, Ticket
-from helpdesk.services import intake, mailbox
-from helpdesk.services.schedules import ensure_schedules
 from tests.helpdesk.mail.messages import email_bytes
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -181,7 +180,7 @@ def test_the_worker_polls_the_mailbox_every_minute(db):
     ensure_schedules()
 
     schedule = Schedule.objects.get(name="Mail intake")
-    assert schedule.func == "helpdesk.tasks.poll_mail"
+    assert schedule.func == "helpdesk.tickets.tasks.poll_mail"
     assert schedule.minutes == 1
 
 

@@ -4,9 +4,8 @@ raw copy only ever downloaded, and the quarantine actions through the services."
 import pytest
 from django.urls import reverse
 
-from helpdesk.mail import handlers
+from helpdesk.mail import handlers, intake
 from helpdesk.models import AuditEvent, AuditKind, InboundMessage, InboundStatus, Outcome
-from helpdesk.services import intake
 from tests.helpdesk.mail.messages import email_bytes
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -4,9 +4,9 @@ the link, and a local expert's answer to the notice's own email joins it."""
 import pytest
 from django.urls import reverse
 
+from helpdesk.mail import intake
 from helpdesk.models import NoticeAudience, Outcome, Severity, System
-from helpdesk.services import intake
-from helpdesk.services import notices as svc
+from helpdesk.notices import services as svc
 from tests.helpdesk.mail.messages import email_bytes
 
 pytestmark = pytest.mark.django_db

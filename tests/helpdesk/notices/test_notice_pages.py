@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import Notice, NoticeAudience, Severity, System, Ticket
-from helpdesk.services import notices as svc
+from helpdesk.notices import services as svc
 from tests.helpdesk.ticket_helpers import in_progress, problem_report, submitted
 
 pytestmark = pytest.mark.django_db

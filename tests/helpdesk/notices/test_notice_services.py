@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
+from helpdesk.directory.permissions import person_of
+from helpdesk.directory.roles import Role, roles_of
+from helpdesk.lib import background
 from helpdesk.models import (
     AgencyKind,
     AuditEvent,
@@ -21,11 +24,8 @@ from helpdesk.models import (
     UpdateKind,
     User,
 )
-from helpdesk.permissions import person_of
-from helpdesk.roles import Role, roles_of
-from helpdesk.services import background
-from helpdesk.services import notices as svc
-from helpdesk.services import tickets as ticket_svc
+from helpdesk.notices import services as svc
+from helpdesk.tickets import services as ticket_svc
 from tests.factories import (
     AgencyFactory,
     DesignationFactory,
@@ -189,12 +189,12 @@ def test_recipients_are_sent_in_batches_one_task_each(
     update = notice.updates.get()
     assert [len(args[1]) for args in queued] == [2, 2, 2, 1]
     assert {(args[0], args[2]) for args in queued} == {
-        ("helpdesk.tasks.send_notice_batch", update.pk)
+        ("helpdesk.tickets.tasks.send_notice_batch", update.pk)
     }
     assert sorted(a for args in queued for a in args[1]) == svc.recipient_addresses(notice)
     assert mailoutbox == []
     # Each batch, run by the worker, sends its own addresses.
-    from helpdesk.tasks import send_notice_batch
+    from helpdesk.tickets.tasks import send_notice_batch
 
     assert send_notice_batch(*queued[0][1:]) == 2
     assert [m.to for m in mailoutbox] == [[a] for a in queued[0][1]]

@@ -3,7 +3,7 @@
 import factory
 
 from helpdesk.models import Procedure, ProcedureAudience
-from helpdesk.services import procedures as ps
+from helpdesk.procedures import services as ps
 
 
 class ProcedureFactory(factory.django.DjangoModelFactory):

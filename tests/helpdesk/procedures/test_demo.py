@@ -3,9 +3,9 @@
 
 import pytest
 
-from helpdesk.demo import seed_demo
+from helpdesk.demo.directory import seed_demo
 from helpdesk.models import OutboundEmail, Procedure, ProcedureAcknowledgement, ProcedureAudience
-from helpdesk.services import onboarding
+from helpdesk.procedures import onboarding
 
 pytestmark = pytest.mark.django_db
 

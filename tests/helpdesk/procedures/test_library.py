@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from helpdesk.models import AuditEvent, AuditKind, ProcedureAudience, ProcedureVersion
-from helpdesk.services import procedures as ps
+from helpdesk.procedures import services as ps
 from tests.factories import AgencyFactory, OfficeFactory, PersonFactory, UserFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
 

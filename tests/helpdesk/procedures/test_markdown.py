@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from helpdesk.markdown import render_markdown
+from helpdesk.lib.markdown import render_markdown
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from helpdesk.lib import background
 from helpdesk.models import (
     AcknowledgedHow,
     AcknowledgementLink,
@@ -21,8 +22,8 @@ from helpdesk.models import (
     ProcedureAcknowledgement,
     ProcedureAudience,
 )
-from helpdesk.services import background, onboarding
-from helpdesk.services import procedures as ps
+from helpdesk.procedures import onboarding
+from helpdesk.procedures import services as ps
 from tests.factories import AgencyFactory, DesignationFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
 

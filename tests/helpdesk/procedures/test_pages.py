@@ -18,8 +18,8 @@ from helpdesk.models import (
     ProcedureAcknowledgement,
     ProcedureAudience,
 )
-from helpdesk.services import onboarding
-from helpdesk.services import procedures as ps
+from helpdesk.procedures import onboarding
+from helpdesk.procedures import services as ps
 from tests.factories import PersonFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
 

@@ -1,0 +1,23 @@
+"""The admin site: administrators only, signing in through the application's own login page."""
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from helpdesk.directory.permissions import can_use_admin
+
+
+class CcapAdminSite(admin.AdminSite):
+    site_header = "CCAP Help Desk administration"
+    site_title = "CCAP Help Desk admin"
+    index_title = "Directory, logins and settings"
+
+    def has_permission(self, request) -> bool:
+        return can_use_admin(request.user)
+
+    def login(self, request, extra_context=None):
+        # One login page for everyone (with its throttling); signed-in non-administrators
+        # are refused rather than asked to sign in again.
+        if request.user.is_authenticated:
+            raise PermissionDenied("The administration pages are for administrators.")
+        return redirect_to_login(request.GET.get("next", request.get_full_path()))

@@ -1,0 +1,738 @@
+"""The mail intake: one pipeline behind three doors (``ingest_mail`` for an MTA pipe, the IMAP
+poller, the drop folder).
+
+1. ``store``: the raw bytes are saved and committed before anything reads them. From then on
+   the message cannot be lost: whatever happens next, it is on a page for a person to see.
+2. ``process``: parse, then decide, in this order: unreadable, duplicate, automatic (RFC 3834),
+   spoofed (DMARC, from a trusted server), no sender, a registered handler of a higher app, a
+   reply on a ticket's thread, and finally a new Problem Report Form. The decision and its
+   effects (ticket, follow-up, quarantine) commit together; an unexpected error rolls them back
+   and marks the message failed, to be reprocessed from the raw copy.
+3. Help desk staff release or discard what was quarantined, and reprocess failures; all audited.
+"""
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from escalation.calendar import add_working_days
+from escalation.workflow import TicketState
+from helpdesk.audit import SYSTEM_LABEL, record
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.selectors import acting_local_expert
+from helpdesk.lib.background import enqueue_on_commit
+from helpdesk.mail import handlers
+from helpdesk.mail.form import read_form
+from helpdesk.mail.parse import MailAttachment, ParsedMail, parse_message
+from helpdesk.mail.quotes import trim_quoted
+from helpdesk.mail.rules import automatic_reason, dmarc_failed
+from helpdesk.models import (
+    AuditKind,
+    EventKind,
+    InboundMessage,
+    InboundStatus,
+    Notice,
+    Office,
+    OutboundEmail,
+    Outcome,
+    Person,
+    QuarantineReason,
+    Source,
+    System,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    User,
+    WhoAffected,
+)
+from helpdesk.notices import services as notice_services
+from helpdesk.tickets import services as ticket_services
+from helpdesk.tickets.attachments import attach, sniff
+from helpdesk.tickets.services import ProblemReport
+
+logger = logging.getLogger(__name__)
+
+_TRACKING_IN_SUBJECT = re.compile(r"\[\s*(CCAP-\d{4}-\d{6})\s*\]", re.IGNORECASE)
+_SUBJECT_PREFIXES = re.compile(
+    r"^\s*((re|fw|fwd|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE
+)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# The form's fields a report needs before the help desk can work it (DESIGN.md), in form order.
+REQUIRED_FIELDS = [
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "occurred_at",
+    "can_duplicate",
+    "who_affected",
+    "system",
+    "description",
+]
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    inbound: InboundMessage
+    outcome: str
+    ticket: Ticket | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "message_id": self.inbound.message_id or None,
+            "outcome": str(self.outcome),
+            "ticket": self.ticket.reference if self.ticket else None,
+        }
+
+
+@dataclass
+class Sender:
+    address: str
+    name: str
+    person: Person | None
+    user: User | None
+    expert_offices: list[Office]
+
+    @property
+    def staff(self) -> bool:
+        return self.user is not None and has_role(
+            self.user, Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR
+        )
+
+    @property
+    def label(self) -> str:
+        name = self.person.full_name if self.person else self.name
+        return f"{name} <{self.address}>" if name else self.address
+
+
+@dataclass
+class _Decision:
+    outcome: str
+    detail: str = ""
+    ticket: Ticket | None = None
+    reason: str = ""
+    duplicate_of: InboundMessage | None = None
+
+
+# --- 1. Store -----------------------------------------------------------------------------------
+
+
+def store(
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: str = "",
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+    quiet: bool = False,
+) -> InboundMessage:
+    """Save the raw message and commit. Raises if the database cannot take it (the caller then
+    leaves the message where it was: the MTA retries, the IMAP server keeps it)."""
+    from helpdesk.mail.parse import message_id_of_raw
+
+    with transaction.atomic():
+        return InboundMessage.objects.create(
+            raw=raw,
+            size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(),
+            message_id=message_id_of_raw(raw),
+            source=source,
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            quiet=quiet,
+        )
+
+
+def ingest(raw: bytes, *, source: str, **where) -> IntakeResult:
+    return process(store(raw, source=source, **where))
+
+
+# --- 2. Process ---------------------------------------------------------------------------------
+
+
+def process(inbound: InboundMessage) -> IntakeResult:
+    """Decide what the message is and act on it. Never raises for a bad message: an error rolls
+    back what was done and leaves the message ``failed`` with the error, raw copy intact."""
+    try:
+        with transaction.atomic():
+            claimed = (
+                InboundMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=inbound.pk, status=InboundStatus.RECEIVED)
+                .first()
+            )
+            if claimed is None:  # another worker has it, or had it
+                return _result_of(InboundMessage.objects.without_raw().get(pk=inbound.pk))
+            return _process_claimed(claimed)
+    except Exception as error:  # noqa: BLE001 - one bad message must never stop the intake
+        logger.exception("Inbound message %s failed", inbound.pk)
+        InboundMessage.objects.filter(pk=inbound.pk).update(
+            status=InboundStatus.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            attempts=F("attempts") + 1,
+            processed_at=timezone.now(),
+        )
+        return IntakeResult(InboundMessage.objects.without_raw().get(pk=inbound.pk), "failed")
+
+
+def process_pending(limit: int = 200) -> list[IntakeResult]:
+    """Messages stored but never processed (a worker killed between the two steps)."""
+    ids = list(
+        InboundMessage.objects.pending()
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return [process(InboundMessage(pk=pk)) for pk in ids]
+
+
+def _result_of(inbound: InboundMessage) -> IntakeResult:
+    outcome = inbound.outcome or ("failed" if inbound.status == InboundStatus.FAILED else "stored")
+    return IntakeResult(inbound, outcome, inbound.ticket)
+
+
+def _process_claimed(inbound: InboundMessage) -> IntakeResult:
+    parsed = parse_message(inbound.raw_bytes)
+    inbound.from_address = parsed.from_address.lower()[:254]  # lowering can lengthen it
+    inbound.from_name = parsed.from_name
+    inbound.subject = parsed.subject
+    inbound.sent_at = parsed.date
+    if not inbound.message_id and parsed.message_id:
+        inbound.message_id = parsed.message_id
+    decision = _decide(inbound, parsed)
+    inbound.status = InboundStatus.PROCESSED
+    inbound.outcome = decision.outcome
+    inbound.quarantine_reason = decision.reason
+    inbound.detail = decision.detail
+    inbound.ticket = decision.ticket
+    inbound.duplicate_of = decision.duplicate_of
+    inbound.error = ""
+    inbound.attempts += 1
+    inbound.processed_at = timezone.now()
+    _save_all_but_the_raw_message(inbound)
+    return IntakeResult(inbound, decision.outcome, decision.ticket)
+
+
+# Written once when stored, never again: saving them back would rewrite up to the whole message.
+_STORED_ONCE = {"id", "raw", "size", "sha256"}
+
+
+def _save_all_but_the_raw_message(inbound: InboundMessage) -> None:
+    fields = [f.name for f in InboundMessage._meta.concrete_fields if f.name not in _STORED_ONCE]
+    inbound.save(update_fields=fields)
+
+
+def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
+    if parsed.unreadable:
+        return _quarantine(QuarantineReason.UNREADABLE, parsed.unreadable)
+    duplicate = _duplicate(inbound)
+    if duplicate is not None:
+        return duplicate
+    automatic = automatic_reason(parsed)
+    if automatic:
+        return _Decision(
+            Outcome.AUTO_REPLY_IGNORED,
+            f"Not answered and not filed: {automatic}.",
+            ticket=_thread_ticket(parsed),
+        )
+    if dmarc_failed(parsed):
+        return _quarantine(
+            QuarantineReason.SPOOFED,
+            "Our mail server found that this message fails DMARC: the sender may be forged.",
+        )
+    if parsed.from_count != 1:
+        return _quarantine(
+            QuarantineReason.NO_SENDER,
+            "No sender address." if not parsed.from_count else "More than one sender address.",
+        )
+    sender = identify(parsed.from_address, parsed.from_name)
+    for name, handler in handlers.registered():
+        handled = handler(parsed, inbound, sender)
+        if handled is not None and handled.needs_review:
+            return _quarantine(QuarantineReason.NEEDS_REVIEW, f"{name}: {handled.detail}")
+        if handled is not None:
+            return _Decision(Outcome.HANDLED, f"{name}: {handled.detail}", ticket=handled.ticket)
+    ticket = _thread_ticket(parsed)
+    if ticket is not None:
+        return _follow_up(ticket, parsed, inbound, sender)
+    return _new_report(parsed, inbound, sender)
+
+
+def _quarantine(reason: str, detail: str, ticket: Ticket | None = None) -> _Decision:
+    return _Decision(Outcome.QUARANTINED, detail, ticket=ticket, reason=reason)
+
+
+def _duplicate(inbound: InboundMessage) -> _Decision | None:
+    """The same Message-ID seen before (or, without one, the same bytes). Same content: a
+    duplicate, nothing is created. Different content under the same Message-ID: kept and held
+    for a person, since one of the two is not what it claims to be."""
+    earlier = InboundMessage.objects.filter(pk__lt=inbound.pk)
+    if inbound.message_id:
+        earlier = earlier.filter(message_id=inbound.message_id)
+    else:
+        earlier = earlier.filter(sha256=inbound.sha256, message_id="")
+    first = earlier.order_by("pk").only("pk", "sha256", "raw", "ticket").first()
+    if first is None:
+        return None
+    same = first.sha256 == inbound.sha256 or _body_hash(first.raw_bytes) == _body_hash(
+        inbound.raw_bytes
+    )
+    if same:
+        return _Decision(
+            Outcome.DUPLICATE,
+            f"Already received as inbound #{first.pk}; nothing created.",
+            ticket=first.ticket,
+            duplicate_of=first,
+        )
+    decision = _quarantine(
+        QuarantineReason.MESSAGE_ID_CONFLICT,
+        f"Inbound #{first.pk} has the same Message-ID but different content.",
+    )
+    decision.duplicate_of = first
+    return decision
+
+
+def _body_hash(raw: bytes) -> str:
+    """The message without its header block: the same message delivered twice differs in its
+    Received and delivery headers only."""
+    parts = _HEADER_END.split(raw, 1)
+    return hashlib.sha256(parts[1] if len(parts) == 2 else raw).hexdigest()
+
+
+# --- Who sent it --------------------------------------------------------------------------------
+
+
+def identify(address: str, name: str = "") -> Sender:
+    person = (
+        Person.objects.active().with_email(address).select_related("user", "office__agency").first()
+    )
+    user = person.user if person is not None and person.user_id else None
+    if person is None:  # staff with a sign-in but no directory entry
+        user = User.objects.filter(email__iexact=address, is_active=True).first()
+    offices = (
+        [d.office for d in person.designations.select_related("office__agency").order_by("role")]
+        if person is not None
+        else []
+    )
+    return Sender(
+        address=address.lower(), name=name, person=person, user=user, expert_offices=offices
+    )
+
+
+def _participant_addresses(ticket: Ticket) -> set[str]:
+    """Who may add to a ticket by email: its office's local experts (every address of theirs),
+    the expert on the ticket, and its secondary contact. Staff are recognised by role."""
+    people = Q(designations__office_id=ticket.office_id)
+    if ticket.local_expert_id:
+        people |= Q(pk=ticket.local_expert_id)
+    addresses = {
+        a.lower()
+        for a in Person.objects.filter(people, active=True).values_list(
+            "emails__address", flat=True
+        )
+        if a
+    }
+    if ticket.secondary_email:
+        addresses.add(ticket.secondary_email.lower())
+    return addresses
+
+
+# --- Threads ------------------------------------------------------------------------------------
+
+
+def _thread_ticket(parsed: ParsedMail) -> Ticket | None:
+    """The ticket a reply belongs to: its tracking number in brackets in the subject, or a
+    Message-ID we sent (or received on that ticket) in In-Reply-To/References."""
+    found = _TRACKING_IN_SUBJECT.search(parsed.subject)
+    if found:
+        ticket = Ticket.objects.filter(tracking_number=found.group(1).upper()).first()
+        if ticket is not None:
+            return ticket
+    ids = parsed.thread_ids[:50]
+    if not ids:
+        return None
+    sent = (
+        OutboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False)
+        .select_related("ticket")
+        .first()
+    )
+    if sent is not None:
+        return sent.ticket
+    received = (
+        InboundMessage.objects.without_raw()
+        .filter(message_id__in=ids, ticket__isnull=False)
+        .select_related("ticket")
+        .first()
+    )
+    return received.ticket if received is not None else None
+
+
+def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _Decision:
+    expert = sender.user is not None and any(
+        o.pk == ticket.office_id for o in sender.expert_offices
+    )
+    if not (sender.staff or sender.address in _participant_addresses(ticket)):
+        return _quarantine(
+            QuarantineReason.NOT_PARTICIPANT,
+            f"{sender.label} replied on {ticket.reference} but is not one of its participants "
+            "(the office's local experts, its secondary contact, help desk or MIS staff).",
+            ticket=ticket,
+        )
+    finished = ticket.state in (TicketState.CLOSED, TicketState.REJECTED)
+    if finished and expert and _closed_long_ago(ticket):
+        new = _report_ticket(parsed, inbound, sender, ticket.office, follows=ticket)
+        return _Decision(
+            Outcome.TICKET_CREATED,
+            f"A reply on {ticket.reference}, closed more than "
+            f"{settings.MAIL_REOPEN_WINDOW_DAYS} business days ago: new ticket, linked.",
+            ticket=new,
+        )
+    by = sender.user if (expert or sender.staff) else None
+    body = trim_quoted(parsed.text) or "(The email had no text.)"
+    message = ticket_services.add_message(
+        ticket,
+        by=by,
+        body=body,
+        source=Source.EMAIL,
+        author_label="" if by else sender.label,
+    )
+    skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
+    _email_event(ticket, inbound, skipped)
+    detail = f"Added to {ticket.reference}."
+    if expert and ticket.incomplete_fields:
+        # Asked for what the form was missing, the expert answers in the reply (quote trimmed:
+        # our acknowledgement's own "System: ..." lines must not be read as the answer).
+        values = read_form(body, sent_at=parsed.date).values
+        filled = ticket_services.complete_report(ticket, by=by, values=values)
+        if filled:
+            detail += f" Form completed: {', '.join(filled)}."
+    return _Decision(Outcome.FOLLOWUP_ADDED, detail, ticket=ticket)
+
+
+def _closed_long_ago(ticket: Ticket) -> bool:
+    closed_at = ticket.state_changed_at or ticket.updated_at
+    return add_working_days(closed_at, settings.MAIL_REOPEN_WINDOW_DAYS) < timezone.now()
+
+
+# --- New reports --------------------------------------------------------------------------------
+
+
+def _new_report(parsed: ParsedMail, inbound, sender: Sender) -> _Decision:
+    if not sender.expert_offices:
+        _reply_not_local_expert(inbound, sender)
+        who = sender.person.full_name if sender.person else sender.address
+        return _quarantine(
+            QuarantineReason.NOT_LOCAL_EXPERT,
+            f"{who} is not a designated local expert; only local experts may report problems "
+            "to the help desk.",
+        )
+    if sender.user is None:
+        return _quarantine(
+            QuarantineReason.NO_SIGN_IN,
+            f"{sender.label} is a designated local expert but has no sign-in to file it under; "
+            "release it to make the ticket.",
+        )
+    office = sender.expert_offices[0]
+    ticket = _report_ticket(parsed, inbound, sender, office)
+    more = ""
+    if len(sender.expert_offices) > 1:
+        more = f" (the sender is local expert of {len(sender.expert_offices)} offices; filed "
+        more += f"under {office})"
+    return _Decision(Outcome.TICKET_CREATED, f"New ticket {ticket.reference}{more}.", ticket=ticket)
+
+
+def _report_ticket(
+    parsed: ParsedMail, inbound, sender: Sender, office: Office, follows: Ticket | None = None
+) -> Ticket:
+    report, missing = report_from_mail(parsed, sender)
+    answer = may_reply_automatically(inbound, sender.address)
+    inbound.auto_replied = answer
+    ticket = ticket_services.submit_problem_report(
+        report,
+        by=sender.user,
+        office=office,
+        source=Source.EMAIL,
+        incomplete_fields=missing,
+        acknowledge=answer,
+        acknowledgement={"auto_reply_to": sender.address, "in_reply_to": inbound.message_id},
+    )
+    skipped = _attach_parts(ticket, parsed.attachments, by=sender.user, message=None)
+    _email_event(ticket, inbound, skipped, quiet=not answer)
+    if follows is not None:
+        ticket_services.link_follow_on(ticket, follows, by=sender.user)
+    _join_notice_named_in(parsed.subject, ticket, by=sender.user)
+    return ticket
+
+
+_NOTICE_IN_SUBJECT = re.compile(r"\[Notice (\d{1,9})\]", re.IGNORECASE)
+
+
+def _join_notice_named_in(subject: str, ticket: Ticket, *, by) -> None:
+    """A local expert answering a notice's email ("we have this too") files a report of that
+    problem: the new ticket joins the notice when it is open, meant for the expert's agency
+    and about the same system (or the report names none). Otherwise the help desk is offered
+    the link on the ticket page, as for any report while a notice is open."""
+    match = _NOTICE_IN_SUBJECT.search(subject or "")
+    notice = Notice.objects.filter(pk=int(match.group(1))).first() if match else None
+    if notice is None or ticket.system not in {*notice.systems, System.OTHER}:
+        return
+    try:
+        notice_services.link_ticket(ticket, notice, by=by)
+    except (PermissionDenied, ValidationError):
+        return
+
+
+def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport, list[str]]:
+    """The Problem Report Form read from the message, with what is missing (by label). What the
+    directory knows of the sender fills their own contact details."""
+    form = read_form(parsed.full_text, sent_at=parsed.date).values
+    person = sender.person
+    known = {
+        "contact_name": person.full_name if person else sender.name,
+        "contact_email": sender.address,
+        "contact_phone": person.phone if person else "",
+    }
+    for name, value in known.items():
+        if value and not form.get(name):
+            form[name] = value
+    if "system" not in form:
+        from helpdesk.mail.form import SYSTEM_WORDS
+
+        subject = parsed.subject.lower()
+        named = [key for key, words in SYSTEM_WORDS.items() if any(w in subject for w in words)]
+        if len(named) == 1:
+            form["system"] = named[0]
+    if "description" not in form:
+        body = trim_quoted(parsed.text).strip()
+        if body:
+            form["description"] = body
+    missing = [_label(name) for name in REQUIRED_FIELDS if form.get(name) in (None, "")]
+    summary = _summary(parsed.subject, str(form.get("description", "")))
+    report = ProblemReport(
+        summary=summary,
+        system=str(form.get("system") or System.OTHER),
+        description=str(form.get("description") or parsed.subject or "(no description)"),
+        who_affected=str(form.get("who_affected") or WhoAffected.JUST_ME),
+        contact_name=str(form.get("contact_name", ""))[:150],
+        contact_phone=str(form.get("contact_phone", ""))[:40],
+        contact_email=str(form.get("contact_email", ""))[:254],
+        secondary_name=str(form.get("secondary_name", ""))[:150],
+        secondary_phone=str(form.get("secondary_phone", ""))[:40],
+        secondary_email=str(form.get("secondary_email", ""))[:254],
+        occurred_at=form.get("occurred_at"),
+        can_duplicate=form.get("can_duplicate"),
+        security_group=str(form.get("security_group", ""))[:100],
+        ccms_screen=str(form.get("ccms_screen", ""))[:150],
+        system_other=str(form.get("system_other", ""))[:100],
+        steps_taken=str(form.get("steps_taken", "")),
+        expected_result=str(form.get("expected_result", "")),
+    )
+    return report, missing
+
+
+def _label(field_name: str) -> str:
+    return str(Ticket._meta.get_field(field_name).verbose_name)
+
+
+def _summary(subject: str, description: str) -> str:
+    subject = _SUBJECT_PREFIXES.sub("", subject).strip()
+    if subject and subject.lower() not in {"problem report form", "problem report", "help"}:
+        return subject[:200]
+    first_line = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    return (first_line or subject or "Problem reported by email")[:200]
+
+
+# --- Attachments --------------------------------------------------------------------------------
+
+
+def _attach_parts(
+    ticket: Ticket, parts: list[MailAttachment], *, by, message: TicketMessage | None
+) -> list[str]:
+    """Keep every part we accept (inline images too); return what was not kept and why. The raw
+    message still holds all of it."""
+    skipped = []
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for part in parts:
+        if not part.data:
+            continue
+        if len(part.data) > limit:
+            skipped.append(f"{part.name} ({len(part.data) // 1024} KB, over the size limit)")
+            continue
+        if sniff(part.data) is None:
+            skipped.append(f"{part.name} (not a type we accept)")
+            continue
+        try:
+            attach(ticket, by=by, name=part.name, data=part.data, message=message)
+        except (ValidationError, PermissionDenied) as error:
+            skipped.append(f"{part.name} ({'; '.join(getattr(error, 'messages', [str(error)]))})")
+    return skipped
+
+
+def _email_event(ticket: Ticket, inbound, skipped: list[str], quiet: bool = False) -> None:
+    notes = [f"From {inbound.from_address}: {inbound.subject or '(no subject)'}"]
+    if skipped:
+        notes.append("Not kept from the email (the raw message has them): " + "; ".join(skipped))
+    if quiet:
+        notes.append("No automatic acknowledgement (backlog import or daily limit reached).")
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor_label=SYSTEM_LABEL,
+        kind=EventKind.EMAIL_RECEIVED,
+        note="\n".join(notes),
+        internal=True,
+        data={"inbound": inbound.pk, "skipped": skipped},
+    )
+
+
+# --- Automatic replies (RFC 3834 and the daily limit) ------------------------------------------
+
+
+def may_reply_automatically(inbound: InboundMessage, address: str) -> bool:
+    """Never to backlog imports, and at most MAIL_AUTO_REPLIES_PER_DAY per sender per day.
+    Automatic messages never get here (they are ignored before any reply is considered)."""
+    if inbound.quiet or not address:
+        return False
+    since = timezone.now() - timedelta(days=1)
+    answered = InboundMessage.objects.filter(
+        from_address=address.lower(), auto_replied=True, processed_at__gte=since
+    ).exclude(pk=inbound.pk)
+    return answered.count() < settings.MAIL_AUTO_REPLIES_PER_DAY
+
+
+def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
+    if not may_reply_automatically(inbound, sender.address):
+        return
+    inbound.auto_replied = True
+    experts = []
+    if sender.person is not None:  # known to the directory: name their office's local experts
+        office = sender.person.office
+        acting = acting_local_expert(office)
+        designated = [
+            d.person
+            for d in office.designations.select_related("person").prefetch_related("person__emails")
+        ]
+        ordered = ([acting] if acting else []) + [p for p in designated if p != acting]
+        experts = [f"{p.full_name} <{p.primary_email}>" for p in ordered]
+    pk = inbound.pk
+    enqueue_on_commit(
+        "helpdesk.tickets.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
+    )
+
+
+# --- 3. Help desk decisions ---------------------------------------------------------------------
+
+
+def _require_help_desk(by) -> None:
+    if not has_role(by, Role.HELP_DESK, Role.ADMINISTRATOR):
+        raise PermissionDenied("Only help desk staff act on inbound mail.")
+
+
+@transaction.atomic
+def release(inbound: InboundMessage, *, by, office: Office | None = None, note: str = "") -> Ticket:
+    """A quarantined message made into what it should have been: a follow-up on the ticket it
+    replied to, or a new ticket for ``office`` (the sender's own office when known)."""
+    _require_help_desk(by)
+    locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+    if locked.outcome != Outcome.QUARANTINED:
+        raise ValidationError("Only a quarantined message can be released.")
+    parsed = parse_message(locked.raw_bytes)
+    sender = identify(parsed.from_address or locked.from_address, parsed.from_name)
+    if locked.ticket_id and locked.quarantine_reason == QuarantineReason.NOT_PARTICIPANT:
+        ticket = locked.ticket
+        message = ticket_services.add_message(
+            ticket,
+            by=None,
+            body=trim_quoted(parsed.text) or "(The email had no text.)",
+            source=Source.EMAIL,
+            author_label=f"{sender.label} (released by {by.get_username()})",
+        )
+        skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
+    else:
+        office = office or (sender.expert_offices[0] if sender.expert_offices else None)
+        office = office or (sender.person.office if sender.person else None)
+        if office is None:
+            raise ValidationError("Choose the office this report is for.")
+        report, missing = report_from_mail(parsed, sender)
+        expert = sender.person if sender.person and sender.expert_offices else None
+        ticket = ticket_services.submit_problem_report(
+            report,
+            by=by,
+            office=office,
+            source=Source.EMAIL,
+            incomplete_fields=missing,
+            released=True,
+            on_behalf_of=expert,
+            acknowledge=False,
+        )
+        skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
+    _email_event(ticket, locked, skipped)
+    before = {"outcome": locked.outcome, "quarantine_reason": locked.quarantine_reason}
+    _decide_by_staff(locked, by, Outcome.RELEASED, note, ticket=ticket)
+    record(
+        AuditKind.MAIL_RELEASED,
+        actor=by,
+        target=locked,
+        before=before,
+        after={"outcome": locked.outcome, "ticket": ticket.reference},
+        note=note,
+    )
+    return ticket
+
+
+@transaction.atomic
+def discard(inbound: InboundMessage, *, by, reason: str) -> InboundMessage:
+    """Set aside for good, with the reason. The raw message is kept."""
+    _require_help_desk(by)
+    if not reason.strip():
+        raise ValidationError("Say why the message is discarded.")
+    locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+    if locked.outcome != Outcome.QUARANTINED:
+        raise ValidationError("Only a quarantined message can be discarded.")
+    before = {"outcome": locked.outcome, "quarantine_reason": locked.quarantine_reason}
+    _decide_by_staff(locked, by, Outcome.DISCARDED, reason.strip())
+    record(
+        AuditKind.MAIL_DISCARDED,
+        actor=by,
+        target=locked,
+        before=before,
+        after={"outcome": locked.outcome},
+        note=reason.strip(),
+    )
+    return locked
+
+
+def reprocess(inbound: InboundMessage, *, by=None) -> IntakeResult:
+    """Run a failed message through the pipeline again, from its raw copy. ``by`` is the staff
+    member (from the page) or None (the command)."""
+    if by is not None:
+        _require_help_desk(by)
+    with transaction.atomic():
+        locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+        if locked.status != InboundStatus.FAILED:
+            raise ValidationError("Only a failed message is reprocessed.")
+        locked.status = InboundStatus.RECEIVED
+        locked.save(update_fields=["status"])
+        record(
+            AuditKind.MAIL_REPROCESSED,
+            actor=by,
+            target=locked,
+            before={"status": InboundStatus.FAILED, "error": locked.error},
+            after={"status": InboundStatus.RECEIVED},
+        )
+    return process(locked)
+
+
+def _decide_by_staff(inbound, by, outcome: str, note: str, ticket: Ticket | None = None) -> None:
+    inbound.outcome = outcome
+    inbound.decided_by = by
+    inbound.decided_at = timezone.now()
+    inbound.decision_note = note
+    if ticket is not None:
+        inbound.ticket = ticket
+    _save_all_but_the_raw_message(inbound)

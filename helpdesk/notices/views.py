@@ -1,0 +1,229 @@
+"""Notices pages: thin views over notices/services.py. Everyone signed in reads the notices
+meant for them; help desk staff publish, update, resolve and link."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from helpdesk.directory.permissions import tickets_visible_to
+from helpdesk.lib.pagination import IdsFirstPaginator
+from helpdesk.models import Notice
+from helpdesk.notices import forms as nf
+from helpdesk.notices import services as svc
+from helpdesk.tickets.views import get_ticket_for_user
+
+PAGE_SIZE = 25
+
+
+def _notice_for(request: HttpRequest, pk: int) -> Notice:
+    """The notice if it is meant for the user; a 404 otherwise."""
+    return get_object_or_404(svc.notices_visible_to(request.user), pk=pk)
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    form = nf.NoticeFilterForm(request.GET or None)
+    notices = svc.notices_visible_to(request.user)
+    status, system = "open", ""
+    if form.is_valid():
+        status = form.cleaned_data["status"] or "open"
+        system = form.cleaned_data["system"]
+    if status == "open":
+        notices = notices.open()
+    elif status == "resolved":
+        notices = notices.filter(resolved_at__isnull=False)
+    if system:
+        notices = notices.about(system)
+    page = IdsFirstPaginator(notices.order_by("-published_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "notices/list.html",
+        {
+            "form": form,
+            "page": page,
+            "status": status,
+            "query": query.urlencode(),
+            "may_manage": svc.may_manage_notices(request.user),
+        },
+    )
+
+
+@login_required
+def notice_new(request: HttpRequest) -> HttpResponse:
+    svc.require_notice_manager(request.user)
+    initial = {"systems": request.GET.getlist("system")}
+    form = nf.NoticeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        draft = svc.NoticeDraft(
+            title=data["title"],
+            systems=data["systems"],
+            severity=data["severity"],
+            text=data["text"],
+            audience=data["audience"],
+            agency_kind=data["agency_kind"],
+            regions=tuple(data["regions"]),
+            agencies=tuple(data["agencies"]),
+            starts_at=data["starts_at"],
+            expected_end_at=data["expected_end_at"],
+        )
+        try:
+            notice = svc.publish_notice(draft, by=request.user, link_reported=data["link_reported"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            update = notice.updates.get()
+            messages.success(
+                request,
+                f"{notice.reference} published; it is going to {update.recipients} "
+                f"local expert address{'es' if update.recipients != 1 else ''}.",
+            )
+            return redirect("notice_detail", notice.pk)
+    return render(request, "notices/new.html", {"form": form})
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_for(request, pk)
+    manager = svc.may_manage_notices(request.user)
+    context = {
+        "notice": notice,
+        "updates": notice.updates.select_related("by"),
+        "may_manage": manager,
+        # Only the tickets this user may open (a local expert: their agency's).
+        "tickets": tickets_visible_to(request.user)
+        .filter(notice=notice)
+        .select_related("office__agency")
+        .order_by("created_at"),
+    }
+    if manager and notice.is_open:
+        candidates = svc.candidate_tickets(notice)
+        context |= {
+            # Prefixed: two forms on one page must not share element ids (labels would point
+            # at the other form's field).
+            "update_form": nf.NoticeUpdateForm(
+                initial={"version": notice.version}, prefix="update"
+            ),
+            "resolve_form": nf.NoticeResolveForm(
+                initial={"version": notice.version}, prefix="resolve"
+            ),
+            "link_form": nf.LinkTicketsForm(candidates=candidates) if candidates.exists() else None,
+        }
+    return render(request, "notices/detail.html", context)
+
+
+@login_required
+@require_POST
+def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
+    svc.require_notice_manager(request.user)
+    notice = _notice_for(request, pk)
+    form = nf.NoticeUpdateForm(request.POST, prefix="update")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("notice_detail", notice.pk)
+    data = form.cleaned_data
+    try:
+        update = svc.post_update(
+            notice,
+            by=request.user,
+            text=data["text"],
+            severity=data["severity"],
+            expected_end_at=data["expected_end_at"],
+            expected_version=data["version"],
+        )
+    except (svc.NoticeConflictError, ValidationError) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, f"Update sent to {update.recipients} addresses.")
+    return redirect("notice_detail", notice.pk)
+
+
+@login_required
+@require_POST
+def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    svc.require_notice_manager(request.user)
+    notice = _notice_for(request, pk)
+    form = nf.NoticeResolveForm(request.POST, prefix="resolve")
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("notice_detail", notice.pk)
+    data = form.cleaned_data
+    try:
+        outcome = svc.resolve_notice(
+            notice,
+            by=request.user,
+            text=data["text"],
+            resolve_tickets=data["resolve_tickets"],
+            expected_version=data["version"],
+        )
+    except (svc.NoticeConflictError, ValidationError) as error:
+        messages.error(request, _message(error))
+        return redirect("notice_detail", notice.pk)
+    text = f"{notice.reference} resolved; the resolution is going to {outcome.update.recipients}"
+    text += " addresses."
+    if outcome.resolved:
+        text += f" {len(outcome.resolved)} linked tickets resolved."
+    if outcome.left_open:
+        refs = ", ".join(t.reference for t in outcome.left_open)
+        text += f" Left open (with MIS or waiting for information): {refs}."
+    messages.success(request, text)
+    return redirect("notice_detail", notice.pk)
+
+
+@login_required
+@require_POST
+def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
+    svc.require_notice_manager(request.user)
+    notice = _notice_for(request, pk)
+    form = nf.LinkTicketsForm(request.POST, candidates=svc.candidate_tickets(notice))
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("notice_detail", notice.pk)
+    for ticket in form.cleaned_data["tickets"]:
+        svc.link_ticket(ticket, notice, by=request.user)
+    messages.success(request, f"{len(form.cleaned_data['tickets'])} tickets linked.")
+    return redirect("notice_detail", notice.pk)
+
+
+@login_required
+@require_POST
+def ticket_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a ticket to an open notice about its system, or unlink it (help desk staff)."""
+    svc.require_notice_manager(request.user)
+    ticket = get_ticket_for_user(request, pk)
+    if request.POST.get("unlink"):
+        svc.unlink_ticket(ticket, by=request.user)
+        messages.success(request, "No longer linked to the notice.")
+        return redirect("ticket_detail", ticket.pk)
+    form = nf.TicketNoticeForm(
+        request.POST, notices=svc.open_notices_about(ticket.system, ticket.office.agency)
+    )
+    if form.is_valid():
+        svc.link_ticket(ticket, form.cleaned_data["notice"], by=request.user)
+        messages.success(request, f"Linked to {form.cleaned_data['notice'].reference}.")
+    else:
+        messages.error(request, _errors(form))
+    return redirect("ticket_detail", ticket.pk)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _errors(form) -> str:
+    return "; ".join(" ".join(v) for v in form.errors.values())
+
+
+def _message(error: Exception) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)

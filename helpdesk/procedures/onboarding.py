@@ -1,0 +1,420 @@
+"""Onboarding: sending procedures to the people who must read them (a welcome packet for
+newcomers, a re-send after a change) and tracking each person's acknowledgement of each
+version.
+
+A packet is one email per person (``bulk_mail``), queued after commit in batches. Each email
+carries a link with a random token so people without a login can acknowledge; only the token's
+SHA-256 is stored. The link page acknowledges on POST only: mail scanners follow links.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from helpdesk import emails as bulk_mail
+from helpdesk.audit import record
+from helpdesk.directory.permissions import person_of
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.models import (
+    AcknowledgedHow,
+    AcknowledgementLink,
+    AgencyKind,
+    AuditKind,
+    LocalExpertDesignation,
+    Office,
+    Person,
+    Procedure,
+    ProcedureAcknowledgement,
+    ProcedureAudience,
+)
+from helpdesk.procedures.services import (
+    NEW_STAFF_AUDIENCE,
+    may_manage_procedures,
+    procedures_visible_to,
+)
+
+WELCOME = "welcome_packet"
+RESENT = "procedure_resent"
+SEND_TASK = "helpdesk.procedures.onboarding.send_packet_batch"
+LINK_VALID_DAYS = 60
+ONBOARDED_KINDS = tuple(NEW_STAFF_AUDIENCE)
+
+# --- Who is in which audience -------------------------------------------------------------------
+
+
+def audiences_of(person: Person) -> set[str]:
+    """The audiences whose procedures ``person`` is sent: everyone's and their agency kind's
+    new-staff ones, and the local experts' when designated. State staff are not onboarded."""
+    kind_audience = NEW_STAFF_AUDIENCE.get(person.office.agency.kind)
+    if not person.active or kind_audience is None:
+        return set()
+    audiences = {ProcedureAudience.ALL, kind_audience}
+    if person.designations.all():  # uses a prefetch when there is one
+        audiences.add(ProcedureAudience.LOCAL_EXPERTS)
+    return audiences
+
+
+def people_in_audience(audience: str) -> QuerySet[Person]:
+    """Everyone ``audiences_of`` puts in ``audience``, as one query."""
+    people = Person.objects.active().filter(office__agency__kind__in=ONBOARDED_KINDS)
+    if audience == ProcedureAudience.NEW_CCRR_STAFF:
+        people = people.filter(office__agency__kind=AgencyKind.CCRR)
+    elif audience == ProcedureAudience.NEW_SITE_STAFF:
+        people = people.filter(office__agency__kind=AgencyKind.SITE)
+    elif audience == ProcedureAudience.LOCAL_EXPERTS:
+        people = people.filter(designations__isnull=False)
+    return people.distinct()
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+def welcome(newcomer: Person | LocalExpertDesignation) -> None:
+    """Called when a person or a local expert designation is created (the post_save receiver
+    in ``apps.py``, so the admin, imports and services are all covered). After commit, when the
+    person's email addresses are saved too, their packet is sent. Nothing is queued when no
+    procedure is for them."""
+    if not Procedure.objects.live().exists():  # an empty library: no need to look further
+        return
+    if isinstance(newcomer, LocalExpertDesignation):
+        person, audiences = newcomer.person, {ProcedureAudience.LOCAL_EXPERTS}
+    else:
+        person, audiences = newcomer, audiences_of(newcomer)
+    if not audiences or not Procedure.objects.live().for_audiences(audiences).exists():
+        return
+    transaction.on_commit(partial(send_packets, [person.pk], kind=WELCOME, audiences=audiences))
+
+
+def send_welcome_packet_to_office(office: Office, *, by) -> int:
+    """Staff action: everyone in the office who has not been sent the current versions."""
+    people = office.people.active().values_list("pk", flat=True)
+    return send_packets(list(people), kind=WELCOME, by=by, target=office)
+
+
+def resend_procedure(procedure: Procedure, *, by) -> int:
+    """After a change: the procedure's audience is asked to acknowledge the current version."""
+    if procedure.archived:
+        raise ValidationError("An archived procedure is not sent.")
+    people = people_in_audience(procedure.audience).values_list("pk", flat=True)
+    return send_packets(list(people), kind=RESENT, by=by, procedure=procedure, target=procedure)
+
+
+@transaction.atomic
+def send_packets(
+    person_ids: list[int],
+    *,
+    kind: str,
+    by=None,
+    audiences: set[str] | None = None,
+    procedure: Procedure | None = None,
+    target=None,
+) -> int:
+    """Ask each person to acknowledge the current versions meant for them (limited to
+    ``audiences`` or to one ``procedure``) that they have not been sent yet; the emails leave
+    after commit, one per person. Returns how many people will get one."""
+    people = list(
+        Person.objects.active()
+        .filter(pk__in=person_ids, emails__isnull=False)
+        .distinct()
+        .select_related("office__agency")
+        .prefetch_related("designations")
+    )
+    versions = _current_version_ids(procedure)
+    rows = [
+        ProcedureAcknowledgement(person=person, version_id=version_id)
+        for person in people
+        for audience in audiences_of(person) & (audiences or set(ProcedureAudience.values))
+        for version_id in versions.get(audience, [])
+    ]
+    ProcedureAcknowledgement.objects.bulk_create(rows, ignore_conflicts=True)
+    version_ids = sorted({row.version_id for row in rows})
+    waiting = sorted(
+        set(
+            ProcedureAcknowledgement.objects.filter(
+                person__in=people, version_id__in=version_ids, sent_at__isnull=True
+            ).values_list("person_id", flat=True)
+        )
+    )
+    if not waiting:
+        return 0
+    batches = bulk_mail.queue_in_batches_on_commit(
+        SEND_TASK, waiting, kind=kind, version_ids=version_ids
+    )
+    record(
+        AuditKind.PROCEDURES_SENT,
+        actor=by,
+        target=target or people[0],
+        after={"kind": kind, "people": len(waiting), "versions": version_ids, "batches": batches},
+    )
+    return len(waiting)
+
+
+def _current_version_ids(procedure: Procedure | None) -> dict[str, list[int]]:
+    procedures = Procedure.objects.live().filter(current_version__isnull=False)
+    if procedure is not None:
+        procedures = procedures.filter(pk=procedure.pk)
+    by_audience: dict[str, list[int]] = {}
+    for audience, version_id in procedures.values_list("audience", "current_version_id"):
+        by_audience.setdefault(audience, []).append(version_id)
+    return by_audience
+
+
+def send_packet_batch(person_ids: list[int], *, kind: str, version_ids: list[int]) -> int:
+    """The django-q2 task: one email per person for their rows not sent yet. A retried batch
+    finds the rows of the emails that left already marked sent, and sends only the rest."""
+    people = Person.objects.filter(pk__in=person_ids).prefetch_related("emails")
+    return sum(_send_one_packet(person, kind, version_ids) for person in people)
+
+
+def _send_one_packet(person: Person, kind: str, version_ids: list[int]) -> bool:
+    with transaction.atomic():
+        rows = list(
+            # Lock only these rows, not the procedures they join (an edit may be saving).
+            ProcedureAcknowledgement.objects.select_for_update(of=("self",))
+            .of_current_versions()
+            .filter(person=person, version_id__in=version_ids, sent_at__isnull=True)
+            .select_related("version")
+            .order_by("version__title")
+        )
+        address = person.primary_email
+        if not rows or not address:
+            return False
+        row_ids = [row.pk for row in rows]
+        # The same rows always make the same key, so their email never leaves twice.
+        key = f"{kind}:person:{person.pk}:" + _digest(",".join(map(str, row_ids)))[:16]
+        if bulk_mail.already_sent(key):  # a retry after the email left, before it was marked
+            _mark_sent(row_ids)
+            return False
+        # Committed before the email leaves: the link must already list what it acknowledges.
+        link, token = _new_link(person)
+        ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(link=link)
+    bulk_mail.send_individual(kind, address, _packet_context(person, rows, token), key=key)
+    _mark_sent(row_ids)
+    return True
+
+
+def _mark_sent(row_ids: list[int]) -> None:
+    ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(sent_at=timezone.now())
+
+
+def _packet_context(person: Person, rows, token: str) -> dict:
+    return {
+        "person": person,
+        "procedures": [
+            (
+                row.version.title,
+                settings.SITE_URL + reverse("procedure_detail", args=[row.version.procedure_id]),
+            )
+            for row in rows
+        ],
+        "acknowledge_url": settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token]),
+        "valid_days": LINK_VALID_DAYS,
+    }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _new_link(person: Person) -> tuple[AcknowledgementLink, str]:
+    token = secrets.token_urlsafe(32)
+    link = AcknowledgementLink.objects.create(
+        person=person,
+        token_hash=_digest(token),
+        expires_at=timezone.now() + timedelta(days=LINK_VALID_DAYS),
+    )
+    return link, token
+
+
+# --- Acknowledging ------------------------------------------------------------------------------
+
+
+class LinkError(Exception):
+    """The emailed link cannot be used; the message says why, for the person who clicked."""
+
+
+def link_for_token(token: str) -> AcknowledgementLink:
+    link = (
+        AcknowledgementLink.objects.select_related("person")
+        .filter(token_hash=_digest(token or ""))
+        .first()
+    )
+    if link is None:
+        raise LinkError("This link is not valid. Check that the whole link was copied.")
+    if link.used_at is not None:
+        raise LinkError(
+            "These procedures were already acknowledged with this link on "
+            f"{date_format(timezone.localtime(link.used_at), 'F j, Y')}. Thank you."
+        )
+    if link.expires_at <= timezone.now():
+        raise LinkError(
+            "This link has expired. Ask your local expert or the help desk to send it again."
+        )
+    return link
+
+
+def acknowledge_by_link(token: str) -> int:
+    """The person behind the link has read the procedures it lists. Returns how many
+    acknowledgements were recorded; the link cannot be used again."""
+    with transaction.atomic():
+        link = link_for_token(token)
+        link = AcknowledgementLink.objects.select_for_update().get(pk=link.pk)
+        if link.used_at is not None:  # a double click that lost the race
+            raise LinkError("These procedures were already acknowledged with this link.")
+        rows = list(link.acknowledgements.outstanding().select_related("version"))
+        for row in rows:
+            _acknowledge(row, AcknowledgedHow.LINK, actor=None, label=str(link.person))
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+    return len(rows)
+
+
+@transaction.atomic
+def acknowledge_as_user(procedure: Procedure, *, user) -> ProcedureAcknowledgement:
+    """A signed-in reader acknowledges the current version (the view checked they may read)."""
+    person = person_of(user)
+    if person is None:
+        raise ValidationError("Only people in the agency directory acknowledge procedures.")
+    row, _ = ProcedureAcknowledgement.objects.select_for_update().get_or_create(
+        person=person, version_id=procedure.current_version_id
+    )
+    if row.acknowledged_at is not None:
+        raise ValidationError("You have already acknowledged this version.")
+    _acknowledge(row, AcknowledgedHow.WEB, actor=user)
+    return row
+
+
+def _acknowledge(row: ProcedureAcknowledgement, how: str, *, actor, label: str = "") -> None:
+    row.acknowledged_at = timezone.now()
+    row.how = how
+    row.save(update_fields=["acknowledged_at", "how"])
+    record(
+        AuditKind.PROCEDURE_ACKNOWLEDGED,
+        actor=actor,
+        actor_label=label,
+        target=row,
+        after={"version": row.version_id, "how": how},
+    )
+
+
+def awaiting_acknowledgement(user) -> QuerySet[ProcedureAcknowledgement]:
+    """The current versions this user has been asked to read and has not acknowledged."""
+    person = person_of(user)
+    if person is None:
+        return ProcedureAcknowledgement.objects.none()
+    return (
+        ProcedureAcknowledgement.objects.of_current_versions()
+        .outstanding()
+        .filter(person=person, version__procedure__in=procedures_visible_to(user))
+        .select_related("version")
+    )
+
+
+def acknowledged_current(user, procedure: Procedure) -> ProcedureAcknowledgement | None:
+    person = person_of(user)
+    if person is None:
+        return None
+    return (
+        ProcedureAcknowledgement.objects.filter(
+            person=person, version_id=procedure.current_version_id
+        )
+        .exclude(acknowledged_at=None)
+        .first()
+    )
+
+
+# --- The acknowledgements report ----------------------------------------------------------------
+
+
+def acknowledgements_visible_to(user) -> QuerySet[ProcedureAcknowledgement]:
+    """Help desk staff and administrators: everyone's; a local expert: their own agency's."""
+    rows = ProcedureAcknowledgement.objects.of_current_versions().select_related(
+        "person__office__agency", "version"
+    )
+    if may_manage_procedures(user):
+        return rows
+    me = person_of(user)
+    if me is None or not has_role(user, Role.LOCAL_EXPERT):
+        raise PermissionDenied("Acknowledgements are for help desk staff and local experts.")
+    return rows.filter(person__office__agency_id=me.office.agency_id)
+
+
+@dataclass(frozen=True)
+class ProcedureCount:
+    procedure_id: int
+    title: str
+    asked: int
+    acknowledged: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.asked - self.acknowledged
+
+
+def filter_acknowledgements(
+    rows: QuerySet[ProcedureAcknowledgement],
+    *,
+    procedure=None,
+    agency=None,
+    office=None,
+    outstanding_only: bool = False,
+) -> QuerySet[ProcedureAcknowledgement]:
+    if procedure is not None:
+        rows = rows.filter(version__procedure=procedure)
+    if agency is not None:
+        rows = rows.filter(person__office__agency=agency)
+    if office is not None:
+        rows = rows.filter(person__office=office)
+    if outstanding_only:
+        rows = rows.outstanding()
+    return rows.order_by("version__title", "person__last_name", "person__first_name", "pk")
+
+
+def counts_per_procedure(rows: QuerySet[ProcedureAcknowledgement]) -> list[ProcedureCount]:
+    grouped = (
+        rows.order_by()
+        .values("version__procedure_id", "version__title")
+        .annotate(
+            asked=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False))
+        )
+        .order_by("version__title")
+    )
+    return [
+        ProcedureCount(
+            g["version__procedure_id"], g["version__title"], g["asked"], g["acknowledged"]
+        )
+        for g in grouped
+    ]
+
+
+CSV_HEADER = ["Person", "Email", "Agency", "Office", "Procedure", "Version", "Sent", "Acknowledged"]
+
+
+def acknowledgement_csv_rows(rows: QuerySet[ProcedureAcknowledgement]):
+    """The report's rows as CSV cells (under ``CSV_HEADER``); ``csv_export`` makes them safe."""
+    for row in rows.prefetch_related("person__emails"):
+        person = row.person
+        yield [
+            person.full_name,
+            person.primary_email,
+            person.office.agency.name,
+            person.office.name,
+            row.version.title,
+            row.version.number,
+            _when(row.sent_at),
+            _when(row.acknowledged_at),
+        ]
+
+
+def _when(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""

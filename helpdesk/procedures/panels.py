@@ -1,0 +1,43 @@
+"""Home panels of the procedures library (registered from ``apps.py``)."""
+
+from helpdesk.directory.roles import Role
+from helpdesk.home.panels import Panel, register_panel
+from helpdesk.procedures import onboarding
+
+PANEL_ROWS = 8
+
+
+def outstanding_acknowledgements(user) -> dict | None:
+    """Staff: the procedures with the most people who have not acknowledged them yet."""
+    counts = onboarding.counts_per_procedure(onboarding.acknowledgements_visible_to(user))
+    waiting = sorted((c for c in counts if c.outstanding), key=lambda c: -c.outstanding)
+    return {"counts": waiting[:PANEL_ROWS], "total": sum(c.outstanding for c in waiting)}
+
+
+def my_procedures_to_read(user) -> dict | None:
+    """A reader: the procedures they were sent and have not acknowledged (nothing when none)."""
+    rows = list(onboarding.awaiting_acknowledgement(user).order_by("version__title"))
+    return {"rows": rows} if rows else None
+
+
+def register() -> None:
+    register_panel(
+        Panel(
+            "procedure_acknowledgements",
+            "Procedures not yet acknowledged",
+            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
+            "procedures/panels/outstanding.html",
+            outstanding_acknowledgements,
+            order=60,
+        )
+    )
+    register_panel(
+        Panel(
+            "my_procedures",
+            "Procedures to read",
+            frozenset({Role.AGENCY_USER, Role.LOCAL_EXPERT, Role.MIS}),
+            "procedures/panels/to_read.html",
+            my_procedures_to_read,
+            order=15,
+        )
+    )

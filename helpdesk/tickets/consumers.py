@@ -1,0 +1,50 @@
+"""Websockets for live updates. A socket joins one ticket or one queue, only after the same
+permission checks the pages use; what it receives is "ticket N changed" and nothing more."""
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import JsonWebsocketConsumer
+
+from helpdesk.directory.permissions import tickets_visible_to
+from helpdesk.tickets import queues
+from helpdesk.tickets.live import ticket_group
+
+NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
+
+
+class _LiveConsumer(JsonWebsocketConsumer):
+    group: str | None = None
+
+    def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            self.close(code=NOT_SIGNED_IN)
+            return
+        self.group = self.group_for(user)
+        if self.group is None:
+            self.close(code=FORBIDDEN)
+            return
+        async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
+        self.accept()
+
+    def disconnect(self, code) -> None:
+        if self.group:
+            async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
+
+    def ticket_changed(self, event: dict) -> None:
+        self.send_json({"ticket": event["ticket"], "version": event["version"]})
+
+    def group_for(self, user) -> str | None:
+        raise NotImplementedError
+
+
+class TicketConsumer(_LiveConsumer):
+    def group_for(self, user) -> str | None:
+        pk = self.scope["url_route"]["kwargs"]["pk"]
+        if not tickets_visible_to(user).filter(pk=pk).exists():
+            return None
+        return ticket_group(pk)
+
+
+class QueueConsumer(_LiveConsumer):
+    def group_for(self, user) -> str | None:
+        return queues.live_group(user, self.scope["url_route"]["kwargs"]["name"])

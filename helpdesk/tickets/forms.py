@@ -1,0 +1,292 @@
+"""Ticket forms. They validate only; views hand ``cleaned_data`` to the services."""
+
+from django import forms
+
+from escalation.workflow import Action, Priority, TicketState
+from helpdesk.dashboards.aging import BUCKETS
+from helpdesk.directory.forms import DateTimeLocalInput, agency_choice_label
+from helpdesk.directory.roles import Role
+from helpdesk.models import Agency, Notice, System, Ticket, User, WhoAffected
+from helpdesk.tickets import queues
+
+
+class ReportForm(forms.Form):
+    """An agency user's report to their local expert."""
+
+    summary = forms.CharField(max_length=200, help_text="One line: what is wrong?")
+    system = forms.ChoiceField(choices=System.choices)
+    who_affected = forms.ChoiceField(
+        choices=WhoAffected.choices, label="Who is experiencing the problem?"
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you were doing, what happened, any message on the screen.",
+    )
+
+
+class ProblemReportForm(forms.ModelForm):
+    """The Problem Report Form a local expert sends to the help desk."""
+
+    occurred_at = forms.DateTimeField(
+        label="Date and time the problem occurred", widget=DateTimeLocalInput()
+    )
+    can_duplicate = forms.TypedChoiceField(
+        label="Can you duplicate the problem?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "summary",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "secondary_name",
+            "secondary_phone",
+            "secondary_email",
+            "occurred_at",
+            "can_duplicate",
+            "who_affected",
+            "security_group",
+            "ccms_screen",
+            "system",
+            "system_other",
+            "description",
+            "steps_taken",
+            "expected_result",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "steps_taken": forms.Textarea(attrs={"rows": 4}),
+            "expected_result": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, offices=None, notices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if notices:
+            # While a notice is open, a report of the same problem is offered to join it.
+            self.fields["notice"] = forms.ModelChoiceField(
+                queryset=Notice.objects.filter(pk__in=[n.pk for n in notices]),
+                required=False,
+                blank=True,  # a radio list shows the "different problem" choice only then
+                empty_label="No, this is a different problem",
+                widget=forms.RadioSelect,
+                label="Is this a known problem?",
+                help_text="The help desk has published a notice about these problems.",
+            )
+            self.fields["notice"].label_from_instance = lambda n: (
+                f"{n.title} ({', '.join(n.system_labels())})"
+            )
+        for name in (
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "steps_taken",
+            "expected_result",
+        ):
+            self.fields[name].required = True
+        if offices is not None:
+            self.fields["office"] = forms.ModelChoiceField(queryset=offices, empty_label=None)
+        # The office first; the known problems right after the system they are about.
+        order = ["office", *self.Meta.fields]
+        order.insert(order.index("system_other") + 1, "notice")
+        self.order_fields(order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("system") == System.OTHER and not cleaned.get("system_other"):
+            self.add_error("system_other", "Name the system.")
+        notice = cleaned.get("notice")
+        if notice is not None and cleaned.get("system") not in notice.systems:
+            self.add_error(
+                "notice",
+                f"That notice is about {', '.join(notice.system_labels())}: choose that system, "
+                "or “a different problem”.",
+            )
+        return cleaned
+
+
+class _VersionedForm(forms.Form):
+    """Every action carries the version of the ticket the user was looking at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NoteForm(_VersionedForm):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ResolutionForm(_VersionedForm):
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ReasonForm(_VersionedForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class QuestionForm(_VersionedForm):
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Sent to the local expert."
+    )
+
+
+class AnswerForm(_VersionedForm):
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalateToMisForm(_VersionedForm):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="What the help desk found and tried."
+    )
+    mis_reference = forms.CharField(max_length=50, required=False, label="MIS ticket number")
+
+
+class AssignForm(_VersionedForm):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            groups__name=Role.HELP_DESK, is_active=True
+        ).order_by("first_name", "last_name")
+
+
+# Which form each action takes (the ticket page shows only the actions the user may take).
+ACTION_FORMS: dict[Action, type[forms.Form]] = {
+    Action.RESOLVE_LOCALLY: ResolutionForm,
+    Action.ASSIGN: AssignForm,
+    Action.ESCALATE_TO_MIS: EscalateToMisForm,
+    Action.REQUEST_INFO: QuestionForm,
+    Action.PROVIDE_INFO: AnswerForm,
+    Action.REPORT_MIS_RESOLUTION: ResolutionForm,
+    Action.RESOLVE: ResolutionForm,
+    Action.REOPEN: NoteForm,
+    Action.CLOSE: NoteForm,
+    Action.REJECT: ReasonForm,
+    Action.WITHDRAW: ReasonForm,
+}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
+    internal = forms.BooleanField(required=False, label="Internal note (help desk and MIS only)")
+    files = MultipleFileField(required=False, label="Attach files")
+
+
+class PriorityForm(_VersionedForm):
+    priority = forms.ChoiceField(choices=Priority.choices)
+
+
+class MisReferenceForm(forms.Form):
+    mis_reference = forms.CharField(max_length=50, label="MIS ticket number")
+
+
+class LinkForm(forms.Form):
+    tracking_number = forms.CharField(max_length=16, label="Related ticket (CCAP-YYYY-NNNNNN)")
+
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_AGES = [(b.key, b.label) for b in BUCKETS]
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
+    system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    # Every agency, inactive ones last: a closed agency's old tickets are still looked up, and
+    # the dashboard links to them (an unknown value would drop the whole filter).
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.order_by("-active", "name"),
+        required=False,
+        empty_label="Any agency",
+    )
+    assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    sort = forms.ChoiceField(
+        choices=[(k, k.title()) for k in queues.SORTS], required=False, initial="newest"
+    )
+    # The slices the dashboard's figures link to (helpdesk.dashboards.slices).
+    status = forms.ChoiceField(choices=[("", "Any"), ("open", "Open")], required=False)
+    tier = forms.TypedChoiceField(
+        choices=[("", "Any tier"), (3, "Tier 3 (help desk)"), (4, "Tier 4 (MIS)")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    created_from = forms.DateField(required=False, label="Opened from", widget=_DATE)
+    created_to = forms.DateField(required=False, label="Opened to", widget=_DATE)
+    resolved_from = forms.DateField(required=False, label="Resolved from", widget=_DATE)
+    resolved_to = forms.DateField(required=False, label="Resolved to", widget=_DATE)
+    age = forms.ChoiceField(
+        choices=[("", "Any"), *_AGES], required=False, label="Age at the help desk"
+    )
+    mis_age = forms.ChoiceField(
+        choices=[("", "Any"), *_AGES], required=False, label="Time with MIS"
+    )
+    reached_mis = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Yes"), ("no", "No")], required=False, label="Reached MIS"
+    )
+    sla = forms.ChoiceField(
+        choices=[("", "Either"), ("met", "Targets met"), ("breached", "A target missed")],
+        required=False,
+        label="SLA",
+    )
+    mis_update_overdue = forms.BooleanField(required=False, label="MIS update overdue")
+    MORE = (
+        "status",
+        "tier",
+        "created_from",
+        "created_to",
+        "resolved_from",
+        "resolved_to",
+        "age",
+        "mis_age",
+        "reached_mis",
+        "sla",
+        "mis_update_overdue",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].label_from_instance = agency_choice_label
+        staff = User.objects.filter(groups__name=Role.HELP_DESK, is_active=True).order_by(
+            "first_name"
+        )
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("none", "Unassigned"),
+            *((str(u.pk), u.get_full_name() or u.username) for u in staff),
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for first, last in (("created_from", "created_to"), ("resolved_from", "resolved_to")):
+            if data.get(first) and data.get(last) and data[first] > data[last]:
+                self.add_error(last, "The end date must be on or after the start date.")
+        return data
+
+    def more_fields(self) -> list:
+        return [self[name] for name in self.MORE]
+
+    def more_in_use(self) -> bool:
+        return any(self.data.get(name) for name in self.MORE)

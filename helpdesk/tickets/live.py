@@ -1,0 +1,42 @@
+"""Live updates: after a ticket changes and the change commits, tell the pages showing it.
+
+Only a "this ticket changed" signal with its id crosses the websocket; the page then reloads
+its fragment over HTTP, where the usual permission checks apply. Groups are per ticket and per
+queue; the consumer checks who may join each (helpdesk.tickets.consumers)."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def queue_groups(ticket) -> list[str]:
+    groups = ["queue.help_desk", f"queue.agency.{ticket.office.agency_id}"]
+    if ticket.mis_escalated_at is not None:
+        groups.append("queue.mis")
+    if ticket.reported_by_id:
+        groups.append(f"queue.reporter.{ticket.reported_by_id}")
+    return groups
+
+
+def push_ticket_changed_on_commit(ticket) -> None:
+    groups = [ticket_group(ticket.pk), *queue_groups(ticket)]
+    payload = {"type": "ticket.changed", "ticket": ticket.pk, "version": ticket.version}
+    transaction.on_commit(lambda: _send(groups, payload))
+
+
+def _send(groups: list[str], payload: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    # One hop into the event loop for all the groups: each async_to_sync call costs more than
+    # the in-memory or Redis send it wraps.
+    async_to_sync(_send_to_groups)(layer, groups, payload)
+
+
+async def _send_to_groups(layer, groups: list[str], payload: dict) -> None:
+    for group in groups:
+        await layer.group_send(group, payload)

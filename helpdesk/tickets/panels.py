@@ -1,0 +1,123 @@
+"""Home panels about tickets: each role's work waiting."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from escalation.workflow import TicketState as S
+from helpdesk.directory.permissions import person_of, tickets_visible_to
+from helpdesk.directory.roles import Role
+from helpdesk.home.panels import Panel, register_panel
+
+LIMIT = 8
+
+
+def _rows(tickets):
+    return list(tickets.select_related("office__agency", "assignee").order_by("created_at")[:LIMIT])
+
+
+def help_desk_work(user) -> dict:
+    tickets = tickets_visible_to(user)
+    counts = tickets.aggregate(
+        unassigned=Count("pk", filter=Q(state=S.SUBMITTED)),
+        mine=Count("pk", filter=Q(assignee=user, state__in=[S.IN_PROGRESS, S.AWAITING_INFO])),
+        with_mis=Count("pk", filter=Q(state=S.ESCALATED_TO_MIS)),
+    )
+    return {
+        "counts": counts,
+        "overdue": _rows(tickets.overdue(timezone.now())),
+        "unassigned": _rows(tickets.filter(state=S.SUBMITTED)),
+    }
+
+
+def mis_work(user) -> dict:
+    tickets = tickets_visible_to(user).filter(state=S.ESCALATED_TO_MIS)
+    return {
+        "open": _rows(tickets),
+        "update_due": _rows(tickets.filter(mis_update_due_at__lte=timezone.now())),
+    }
+
+
+def local_expert_work(user) -> dict | None:
+    me = person_of(user)
+    if me is None:
+        return None
+    mine = tickets_visible_to(user).filter(office__designations__person=me).distinct()
+    return {
+        "incoming": _rows(mine.filter(state=S.WITH_LOCAL_EXPERT)),
+        "asked": _rows(mine.filter(state=S.AWAITING_INFO)),
+        "resolved": _rows(mine.filter(state=S.RESOLVED)),
+    }
+
+
+def my_reports(user) -> dict | None:
+    me = person_of(user)
+    if me is None:
+        return None
+    return {"open": _rows(tickets_visible_to(user).filter(reported_by=me).open())}
+
+
+register_panel(
+    Panel(
+        "help_desk_work",
+        "Help desk work",
+        frozenset({Role.HELP_DESK}),
+        "tickets/panels/help_desk_work.html",
+        help_desk_work,
+        order=5,
+    )
+)
+register_panel(
+    Panel(
+        "mis_work",
+        "With MIS",
+        frozenset({Role.MIS}),
+        "tickets/panels/mis_work.html",
+        mis_work,
+        order=5,
+    )
+)
+register_panel(
+    Panel(
+        "local_expert_work",
+        "Reports for you",
+        frozenset({Role.LOCAL_EXPERT}),
+        "tickets/panels/local_expert_work.html",
+        local_expert_work,
+        order=15,
+    )
+)
+register_panel(
+    Panel(
+        "my_reports",
+        "Your open reports",
+        frozenset({Role.AGENCY_USER}),
+        "tickets/panels/my_reports.html",
+        my_reports,
+        order=12,
+    )
+)
+
+
+def inbound_mail(user) -> dict | None:
+    """Mail that needs a person: the quarantine, failures, and anything still waiting."""
+    from django.db.models import Count, Q
+
+    from helpdesk.models import InboundMessage, InboundStatus, Outcome
+
+    return InboundMessage.objects.aggregate(
+        quarantined=Count("pk", filter=Q(outcome=Outcome.QUARANTINED)),
+        failed=Count("pk", filter=Q(status=InboundStatus.FAILED)),
+        waiting=Count("pk", filter=Q(status=InboundStatus.RECEIVED)),
+    )
+
+
+register_panel(
+    Panel(
+        "inbound_mail",
+        "Inbound mail",
+        frozenset({Role.HELP_DESK}),
+        "tickets/panels/inbound_mail.html",
+        inbound_mail,
+        order=20,
+    )
+)
