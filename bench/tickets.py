@@ -440,7 +440,7 @@ def _measure_sweep() -> list[str]:
     from django.utils import timezone
 
     import helpdesk.lib.background as background
-    import helpdesk.tickets.sweeps as sweeps
+    import helpdesk.tickets.tasks as sweeps
     from helpdesk.models import Ticket
 
     now = timezone.now()

@@ -22,7 +22,7 @@ class HelpdeskConfig(AppConfig):
 
 
 def _ensure_roles(sender, using="default", **kwargs) -> None:
-    from helpdesk.directory.role_groups import ensure_role_groups
+    from helpdesk.directory.services import ensure_role_groups
     from helpdesk.lib.schedules import ensure_schedules
 
     ensure_role_groups(using=using)

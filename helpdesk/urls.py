@@ -1,7 +1,7 @@
 from django.urls import path
 
 from helpdesk.dashboards import views as dashboards
-from helpdesk.directory import absence_views as absences
+from helpdesk.directory import views as absences
 from helpdesk.directory import views as directory
 from helpdesk.home import views as home
 from helpdesk.mail import views as mail

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import populate_user
 
-from helpdesk.directory.role_groups import set_roles
 from helpdesk.directory.roles import Role
+from helpdesk.directory.services import set_roles
 from helpdesk.models import Person
 
 log = logging.getLogger(__name__)

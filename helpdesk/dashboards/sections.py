@@ -5,15 +5,15 @@ from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, register_dashboard_section
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import Role
-from helpdesk.tickets import queues
+from helpdesk.tickets import selectors
 
 STAFF = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
 
 
 def _scope(user, filters: DashboardFilters) -> figures.TicketScope:
     """The help desk queue for its staff; MIS's own queue for MIS, so every link opens."""
-    queue = "help_desk" if queues.may_open(user, "help_desk") else "mis"
-    return figures.TicketScope.of(queues.tickets_in(user, queue), queue, filters)
+    queue = "help_desk" if selectors.may_open(user, "help_desk") else "mis"
+    return figures.TicketScope.of(selectors.tickets_in(user, queue), queue, filters)
 
 
 def _tickets(user, filters: DashboardFilters) -> list[Table]:

@@ -21,9 +21,8 @@ from helpdesk.demo.history import seed_demo_history
 from helpdesk.demo.mail import seed_demo_mail
 from helpdesk.demo.notices import seed_demo_notices
 from helpdesk.demo.tickets import seed_demo_tickets
-from helpdesk.directory.role_groups import set_roles
 from helpdesk.directory.roles import Role
-from helpdesk.directory.services import designate_local_expert
+from helpdesk.directory.services import designate_local_expert, set_roles
 from helpdesk.models import (
     Absence,
     Agency,

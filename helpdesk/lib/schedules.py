@@ -7,7 +7,7 @@ SCHEDULES = {
     # name: (task, every N minutes)
     "SLA sweep": ("helpdesk.tickets.tasks.sla_sweep", 5),
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
-    "Mail intake": ("helpdesk.tickets.tasks.poll_mail", 1),
+    "Mail intake": ("helpdesk.mail.tasks.poll_mail", 1),
 }
 
 

@@ -621,7 +621,7 @@ def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
         experts = [f"{p.full_name} <{p.primary_email}>" for p in ordered]
     pk = inbound.pk
     enqueue_on_commit(
-        "helpdesk.tickets.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
+        "helpdesk.mail.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
     )
 
 

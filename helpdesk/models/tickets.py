@@ -156,7 +156,7 @@ class Ticket(EscalationWorkflow):
         return self.tracking_number or f"Report #{self.pk}"
 
     def user_may(self, user, action: Action) -> bool:
-        from helpdesk.directory.permissions import user_may_act
+        from helpdesk.tickets.permissions import user_may_act
 
         return user_may_act(user, self, action)
 

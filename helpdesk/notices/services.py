@@ -297,7 +297,7 @@ def _send(notice: Notice, update: NoticeUpdate, *, extra_addresses: list[str] = 
     update.recipients = len(addresses)
     update.save(update_fields=["recipients"])
     bulk_mail.queue_in_batches_on_commit(
-        "helpdesk.tickets.tasks.send_notice_batch",
+        "helpdesk.notices.tasks.send_notice_batch",
         sorted(addresses.values(), key=str.lower),
         update.pk,
     )

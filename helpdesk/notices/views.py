@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from helpdesk.directory.permissions import tickets_visible_to
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Notice
 from helpdesk.notices import forms as nf
 from helpdesk.notices import services as svc
+from helpdesk.tickets.permissions import tickets_visible_to
 from helpdesk.tickets.views import get_ticket_for_user
 
 PAGE_SIZE = 25

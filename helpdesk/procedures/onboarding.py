@@ -45,7 +45,7 @@ from helpdesk.procedures.services import (
 
 WELCOME = "welcome_packet"
 RESENT = "procedure_resent"
-SEND_TASK = "helpdesk.procedures.onboarding.send_packet_batch"
+SEND_TASK = "helpdesk.procedures.tasks.send_packet_batch"
 LINK_VALID_DAYS = 60
 ONBOARDED_KINDS = tuple(NEW_STAFF_AUDIENCE)
 

@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from helpdesk.directory.permissions import sees_internal_notes
 from helpdesk.models import Ticket, TicketAttachment, TicketMessage
+from helpdesk.tickets.permissions import sees_internal_notes
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

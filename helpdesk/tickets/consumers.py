@@ -4,9 +4,9 @@ permission checks the pages use; what it receives is "ticket N changed" and noth
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
-from helpdesk.directory.permissions import tickets_visible_to
-from helpdesk.tickets import queues
+from helpdesk.tickets import selectors
 from helpdesk.tickets.live import ticket_group
+from helpdesk.tickets.permissions import tickets_visible_to
 
 NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
 
@@ -47,4 +47,4 @@ class TicketConsumer(_LiveConsumer):
 
 class QueueConsumer(_LiveConsumer):
     def group_for(self, user) -> str | None:
-        return queues.live_group(user, self.scope["url_route"]["kwargs"]["name"])
+        return selectors.live_group(user, self.scope["url_route"]["kwargs"]["name"])

@@ -7,7 +7,7 @@ from helpdesk.dashboards.aging import BUCKETS
 from helpdesk.directory.forms import DateTimeLocalInput, agency_choice_label
 from helpdesk.directory.roles import Role
 from helpdesk.models import Agency, Notice, System, Ticket, User, WhoAffected
-from helpdesk.tickets import queues
+from helpdesk.tickets import selectors
 
 
 class ReportForm(forms.Form):
@@ -223,7 +223,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     overdue = forms.BooleanField(required=False, label="Overdue only")
     sort = forms.ChoiceField(
-        choices=[(k, k.title()) for k in queues.SORTS], required=False, initial="newest"
+        choices=[(k, k.title()) for k in selectors.SORTS], required=False, initial="newest"
     )
     # The slices the dashboard's figures link to (helpdesk.dashboards.slices).
     status = forms.ChoiceField(choices=[("", "Any"), ("open", "Open")], required=False)

@@ -4,9 +4,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
-from helpdesk.directory.permissions import person_of, tickets_visible_to
+from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, register_panel
+from helpdesk.tickets.permissions import tickets_visible_to
 
 LIMIT = 8
 

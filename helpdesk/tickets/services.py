@@ -15,7 +15,7 @@ from django_fsm import can_proceed, has_transition_perm
 from escalation import sla
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk.audit import SYSTEM_LABEL, label_of, record
-from helpdesk.directory.permissions import is_designated_expert_of, person_of, sees_internal_notes
+from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.directory.selectors import acting_local_expert
 from helpdesk.lib.sequences import next_tracking_number
@@ -33,6 +33,7 @@ from helpdesk.models import (
 from helpdesk.tickets.attachments import attach
 from helpdesk.tickets.live import push_ticket_changed_on_commit
 from helpdesk.tickets.notifications import notify_on_commit
+from helpdesk.tickets.permissions import sees_internal_notes
 
 
 class TicketConflictError(Exception):

@@ -1,21 +1,78 @@
-"""django-q2 tasks: thin, they load by id and call a service."""
+"""django-q2 tasks of tickets: the scheduled SLA sweep (flag missed targets once, tell the
+people concerned, close resolved tickets nobody answered for five business days) and the
+ticket emails. Tasks are thin: they load by id and call a service."""
 
-from helpdesk.mail import mailbox
-from helpdesk.notices.services import send_notice_batch
-from helpdesk.tickets.notifications import send_inbound_reply, send_ticket_email
-from helpdesk.tickets.sweeps import send_breach_emails, sla_sweep
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation import sla
+from helpdesk.audit import SYSTEM_LABEL
+from helpdesk.lib.background import enqueue_on_commit
+from helpdesk.models import EventKind, Ticket, TicketEvent
+from helpdesk.tickets.notifications import send_ticket_email
+from helpdesk.tickets.services import TicketConflictError, close
+
+log = logging.getLogger(__name__)
+BATCH = 500
 
 
-def poll_mail() -> dict:
-    """The every-minute intake pass (IMAP, or the drop folder)."""
-    return mailbox.poll().as_json()
+def sla_sweep(now: datetime | None = None) -> dict[str, int]:
+    """One pass. Safe to run in several workers at once: each breach is claimed by exactly
+    one conditional UPDATE, and each auto-close is a locked transition."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = sla.claim_breaches(Ticket.objects.all(), now)
+        for clock, ids in claimed.items():
+            _record_breaches(clock, ids, now)
+    counts = {clock.value: len(ids) for clock, ids in claimed.items()}
+    counts["auto_closed"] = _auto_close(now)
+    if any(counts.values()):
+        log.info("SLA sweep: %s", counts)
+    return counts
 
 
-__all__ = [
-    "poll_mail",
-    "send_breach_emails",
-    "send_inbound_reply",
-    "send_notice_batch",
-    "send_ticket_email",
-    "sla_sweep",
-]
+def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket_id=pk,
+                at=now,
+                actor_label=SYSTEM_LABEL,
+                kind=EventKind.SLA_BREACH,
+                note=f"{clock.label} target missed.",
+                data={"clock": clock.value},
+            )
+            for pk in ids
+        ],
+        batch_size=BATCH,
+    )
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        enqueue_on_commit("helpdesk.tickets.tasks.send_breach_emails", clock.value, batch)
+
+
+def send_breach_emails(clock: str, ticket_ids: list[int]) -> int:
+    return sum(
+        send_ticket_email("sla_breach", pk, clock=sla.Clock(clock).label) for pk in ticket_ids
+    )
+
+
+def _auto_close(now: datetime) -> int:
+    closed = 0
+    for pk in sla.due_for_auto_close(Ticket.objects.all(), now):
+        try:
+            close(
+                Ticket(pk=pk),
+                by=None,
+                note="Closed automatically: no reply for 5 business days after resolution.",
+            )
+        except TicketConflictError:
+            continue  # someone replied, or another worker closed it first
+        closed += 1
+    return closed
+
+
+__all__ = ["send_breach_emails", "send_ticket_email", "sla_sweep"]

@@ -10,21 +10,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
-from helpdesk.directory.permissions import (
-    is_designated_expert_of,
-    person_of,
-    sees_internal_notes,
-    tickets_visible_to,
-)
+from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Office, Ticket
 from helpdesk.notices import forms as nf
 from helpdesk.notices import services as notice_services
 from helpdesk.tickets import forms as tf
-from helpdesk.tickets import queues
+from helpdesk.tickets import selectors
 from helpdesk.tickets import services as svc
-from helpdesk.tickets.timeline import timeline_for
+from helpdesk.tickets.permissions import sees_internal_notes, tickets_visible_to
+from helpdesk.tickets.selectors import timeline_for
 
 PAGE_SIZE = 25
 
@@ -159,14 +155,14 @@ def _report_from(form: tf.ProblemReportForm) -> svc.ProblemReport:
 
 @login_required
 def queue(request: HttpRequest, name: str) -> HttpResponse:
-    if name not in queues.QUEUES:
+    if name not in selectors.QUEUES:
         raise Http404
-    if not queues.may_open(request.user, name):
+    if not selectors.may_open(request.user, name):
         raise PermissionDenied("This queue is not for your role.")
     form = tf.QueueFilterForm(request.GET or None)
-    tickets = queues.tickets_in(request.user, name).select_related("office__agency", "assignee")
+    tickets = selectors.tickets_in(request.user, name).select_related("office__agency", "assignee")
     if form.is_valid():
-        tickets = queues.filtered(tickets, form.cleaned_data)
+        tickets = selectors.filtered(tickets, form.cleaned_data)
     else:
         tickets = tickets.order_by("-created_at", "-id")
     page = IdsFirstPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -174,12 +170,12 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("partial", None)
     context = {
-        "title": queues.QUEUES[name].title,
+        "title": selectors.QUEUES[name].title,
         "name": name,
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "show_filters": queues.QUEUES[name].filters,
+        "show_filters": selectors.QUEUES[name].filters,
     }
     partial = bool(request.GET.get("partial"))  # the live refresh: the table alone
     if name == "help_desk" and not partial and notice_services.may_manage_notices(request.user):

@@ -16,8 +16,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from config.ldap import ldap_settings
-from helpdesk.directory.role_groups import current_roles
 from helpdesk.directory.roles import Role
+from helpdesk.directory.services import current_roles
 from helpdesk.models import AuditEvent, AuditKind, Person, User
 from tests.factories import TEST_PASSWORD, DesignationFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.conftest import DIRECTORY_USERS, GROUPS, PEOPLE, group_dn

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from helpdesk.directory.role_groups import ensure_role_groups
 from helpdesk.directory.roles import Role
+from helpdesk.directory.services import ensure_role_groups
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core import mail
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import EventKind, Ticket
-from helpdesk.tickets.sweeps import sla_sweep
+from helpdesk.tickets.tasks import sla_sweep
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[3]
 HELPDESK_FILES = [
     *sorted((ROOT / "helpdesk" / "dashboards").glob("*.py")),
     ROOT / "helpdesk" / "lib" / "csv_export.py",
-    ROOT / "helpdesk" / "tickets" / "queues.py",
+    ROOT / "helpdesk" / "tickets" / "selectors.py",
 ]
 
 

@@ -180,7 +180,7 @@ def test_the_worker_polls_the_mailbox_every_minute(db):
     ensure_schedules()
 
     schedule = Schedule.objects.get(name="Mail intake")
-    assert schedule.func == "helpdesk.tickets.tasks.poll_mail"
+    assert schedule.func == "helpdesk.mail.tasks.poll_mail"
     assert schedule.minutes == 1
 
 

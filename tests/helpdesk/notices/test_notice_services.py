@@ -189,12 +189,12 @@ def test_recipients_are_sent_in_batches_one_task_each(
     update = notice.updates.get()
     assert [len(args[1]) for args in queued] == [2, 2, 2, 1]
     assert {(args[0], args[2]) for args in queued} == {
-        ("helpdesk.tickets.tasks.send_notice_batch", update.pk)
+        ("helpdesk.notices.tasks.send_notice_batch", update.pk)
     }
     assert sorted(a for args in queued for a in args[1]) == svc.recipient_addresses(notice)
     assert mailoutbox == []
     # Each batch, run by the worker, sends its own addresses.
-    from helpdesk.tickets.tasks import send_notice_batch
+    from helpdesk.notices.tasks import send_notice_batch
 
     assert send_notice_batch(*queued[0][1:]) == 2
     assert [m.to for m in mailoutbox] == [[a] for a in queued[0][1]]

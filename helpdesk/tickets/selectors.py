@@ -1,8 +1,10 @@
-"""The ticket queues: who may open each, which tickets it holds, its live-update group, and how
-it is filtered. The queue pages and the queue websockets both ask here."""
+"""Reads of tickets, scoped by who asks: the queues (who may open each, which tickets it holds,
+its live-update group, how it is filtered; the queue pages and the queue websockets both ask
+here) and a ticket's timeline."""
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -10,8 +12,10 @@ from django.utils import timezone
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.dashboards import aging, slices
-from helpdesk.directory.permissions import person_of, tickets_visible_to
+from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role, has_role
+from helpdesk.models import Ticket, TicketEvent, TicketMessage
+from helpdesk.tickets.permissions import tickets_visible_to
 
 SORTS = {
     "newest": "-created_at",
@@ -146,3 +150,30 @@ def _searched(tickets: QuerySet, term: str) -> QuerySet:
         | Q(office__agency__name__icontains=term)
         | Q(mis_reference__iexact=term)
     )
+
+
+# --- The timeline -----------------------------------------------------------------------------
+# A ticket's one timeline: messages, state changes, assignments, SLA events, emails sent.
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    message: TicketMessage | None = None
+    event: TicketEvent | None = None
+
+    @property
+    def internal(self) -> bool:
+        return (self.message or self.event).internal
+
+
+def timeline_for(ticket: Ticket, *, internal: bool) -> list[Entry]:
+    """Everything that happened to ``ticket``, oldest first; internal entries only for staff."""
+    messages = ticket.messages.select_related("author").prefetch_related("attachments")
+    events = ticket.events.select_related("actor")
+    if not internal:
+        messages = messages.filter(internal=False)
+        events = events.filter(internal=False)
+    entries = [Entry(at=m.created_at, message=m) for m in messages]
+    entries += [Entry(at=e.at, event=e) for e in events]
+    return sorted(entries, key=lambda e: (e.at, 0 if e.event else 1))
