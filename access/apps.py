@@ -9,29 +9,36 @@ class AccessConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save
 
         from access import dashboard, panels
-        from access.demo import seed_demo_access
         from access.mail import departure_handler
         from forms_4052_4055.models import SecurityForm
-        from helpdesk.demo.directory import register_seeder
+        from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.context_processors import register_link
-        from helpdesk.lib import schedules
-        from helpdesk.mail import handlers
+        from helpdesk.home.context_processors import NavLink, nav_links
+        from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
+        from helpdesk.mail.handlers import MailHandler, mail_handlers
 
-        schedules.register("Access sweep", "access.tasks.access_schedule", 15)
-        handlers.register("departures", departure_handler)
+        worker_schedules.register(
+            WorkerSchedule("Access sweep", "access.tasks.access_schedule", 15)
+        )
+        mail_handlers.register(MailHandler("departures", departure_handler))
         panels.register()
         dashboard.register()
-        register_seeder("access", seed_demo_access)
+        demo_seeders.register(DemoSeeder("access", "access.demo.seed_demo_access"))
         post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
         post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")
-        register_link(
-            "Revocations", "revocations", {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}
+        nav_links.register(
+            NavLink(
+                "Revocations",
+                "revocations",
+                frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+            )
         )
-        register_link(
-            "Access reviews",
-            "review_campaigns",
-            {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT},
+        nav_links.register(
+            NavLink(
+                "Access reviews",
+                "review_campaigns",
+                frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+            )
         )
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from access.models import AccessRequest, RequestKind
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import DashboardSection, register_dashboard_section
+from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Cell, Row, Table, link
 from helpdesk.directory.roles import Role
 
@@ -46,7 +46,7 @@ def revocations(user, filters: DashboardFilters) -> list[Table]:
 
 
 def register() -> None:
-    register_dashboard_section(
+    dashboard_sections.register(
         DashboardSection(
             "revocations",
             "Access revocations",

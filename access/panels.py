@@ -6,7 +6,7 @@ from django.utils import timezone
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import Role, has_role
-from helpdesk.home.panels import Panel, register_panel
+from helpdesk.home.panels import Panel, home_panels
 
 
 def access_attention(user) -> dict | None:
@@ -28,7 +28,7 @@ def access_attention(user) -> dict | None:
 
 
 def register() -> None:
-    register_panel(
+    home_panels.register(
         Panel(
             "access",
             "Access",

@@ -10,23 +10,26 @@ class SecurityFormsConfig(AppConfig):
 
         post_migrate.connect(_seed, sender=self, dispatch_uid="forms_seed_form_types")
         from forms_4052_4055 import dashboard, panels
-        from forms_4052_4055.demo import seed_demo_forms
         from forms_4052_4055.mail import signed_form_handler
-        from helpdesk.demo.directory import register_seeder
+        from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.context_processors import register_link
-        from helpdesk.lib import schedules
-        from helpdesk.mail import handlers
+        from helpdesk.home.context_processors import NavLink, nav_links
+        from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
+        from helpdesk.mail.handlers import MailHandler, mail_handlers
 
-        handlers.register("security forms", signed_form_handler)
-        schedules.register("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
-        register_seeder("security forms", seed_demo_forms)
+        mail_handlers.register(MailHandler("security forms", signed_form_handler))
+        worker_schedules.register(
+            WorkerSchedule("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
+        )
+        demo_seeders.register(DemoSeeder("security forms", "forms_4052_4055.demo.seed_demo_forms"))
         panels.register()
         dashboard.register()
-        register_link(
-            "Security forms",
-            "forms_tracking",
-            {Role.LOCAL_EXPERT, Role.HELP_DESK, Role.ADMINISTRATOR},
+        nav_links.register(
+            NavLink(
+                "Security forms",
+                "forms_tracking",
+                frozenset({Role.LOCAL_EXPERT, Role.HELP_DESK, Role.ADMINISTRATOR}),
+            )
         )
 
 

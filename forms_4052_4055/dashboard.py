@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import DashboardSection, register_dashboard_section
+from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Cell, Row, Table, link
 from helpdesk.directory.roles import Role
 
@@ -45,7 +45,7 @@ def outstanding_forms(user, filters: DashboardFilters) -> list[Table]:
 
 
 def register() -> None:
-    register_dashboard_section(
+    dashboard_sections.register(
         DashboardSection(
             "security_forms",
             "Security forms",

@@ -1,7 +1,12 @@
-"""The form types the help desk started with (4052, 4055) and those the state replaced them
-with (IL 444-2022 and the two yearly training attestations), which an administrator switches
-on when the agency moves to them. Written by the data migration and again after every migrate
-(a test database flush removes migration data; this puts it back, never changing an edit)."""
+"""The built-in form types: those the help desk started with (4052, 4055) and those the state
+replaced them with (IL 444-2022 and the two yearly training attestations), which an
+administrator switches on when the agency moves to them. Written by the data migration and
+again after every migrate (a test database flush removes migration data; this puts it back,
+never changing an edit)."""
+
+from dataclasses import dataclass
+
+from helpdesk.registry import Registry
 
 SIGNED = [
     "Signed by the user",
@@ -14,65 +19,82 @@ TRAINING = [
     "Training completion date filled in",
     "Training completed within the last year",
 ]
-FORM_TYPES = [
-    (
+
+
+@dataclass(frozen=True)
+class BuiltInFormType:
+    code: str
+    title: str
+    systems: list[str]
+    checklist: list[str]
+    carries_ccms_role: bool = False
+    valid_days: int | None = None
+    active: bool = True
+
+
+built_in_form_types: Registry[BuiltInFormType] = Registry(
+    "built-in form types", key=lambda t: t.code
+)
+for form_type in [
+    BuiltInFormType(
         "4052",
         "User ID and password request (CCTS, CCMS, InfoView)",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        True,
-        None,
-        True,
+        systems=["ccts", "ccms", "infoview"],
+        checklist=SIGNED,
+        carries_ccms_role=True,
+        valid_days=None,
+        active=True,
     ),
-    (
+    BuiltInFormType(
         "4055",
         "Security and confidentiality agreement",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        False,
-        None,
-        True,
+        systems=["ccts", "ccms", "infoview"],
+        checklist=SIGNED,
+        carries_ccms_role=False,
+        valid_days=None,
+        active=True,
     ),
-    (
+    BuiltInFormType(
         "IL 444-2022",
         "Community Provider/External User I.D. and System Access Request",
-        ["ccts", "ccms", "infoview"],
-        SIGNED,
-        True,
-        None,
-        False,
+        systems=["ccts", "ccms", "infoview"],
+        checklist=SIGNED,
+        carries_ccms_role=True,
+        valid_days=None,
+        active=False,
     ),
-    (
+    BuiltInFormType(
         "HIPAA-TRAINING",
         "HIPAA Privacy training attestation (yearly)",
-        ["ccts", "ccms", "infoview"],
-        TRAINING,
-        False,
-        365,
-        False,
+        systems=["ccts", "ccms", "infoview"],
+        checklist=TRAINING,
+        carries_ccms_role=False,
+        valid_days=365,
+        active=False,
     ),
-    (
+    BuiltInFormType(
         "SECURITY-TRAINING",
         "Computer Security Awareness training attestation (yearly)",
-        ["ccts", "ccms", "infoview"],
-        TRAINING,
-        False,
-        365,
-        False,
+        systems=["ccts", "ccms", "infoview"],
+        checklist=TRAINING,
+        carries_ccms_role=False,
+        valid_days=365,
+        active=False,
     ),
-]
+]:
+    built_in_form_types.register(form_type)
 
 
 def seed_form_types(FormType, using: str = "default") -> None:  # noqa: N803 - a model class
-    for code, title, systems, checklist, role, valid_days, active in FORM_TYPES:
+    for seed in built_in_form_types:
         FormType.objects.using(using).get_or_create(
-            code=code,
+            code=seed.code,
             defaults={
-                "title": title,
-                "systems": systems,
-                "checklist": checklist,
-                "carries_ccms_role": role,
-                "valid_days": valid_days,
-                "active": active,
+                "title": seed.title,
+                "systems": seed.systems,
+                "checklist": seed.checklist,
+                "carries_ccms_role": seed.carries_ccms_role,
+                "valid_days": seed.valid_days,
+                "active": seed.active,
             },
         )

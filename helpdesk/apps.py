@@ -8,20 +8,36 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk.auth import ldap_roles  # noqa: F401  (connects the LDAP login receiver)
-        from helpdesk.dashboards import sections
-        from helpdesk.directory import panels as home_panels  # noqa: F401  (registers panels)
-        from helpdesk.notices import panels as notice_panels  # noqa: F401  (registers panels)
-        from helpdesk.tickets import panels as ticket_panels  # noqa: F401  (registers panels)
 
-        sections.register()
-
+        _register_extensions()
         # Groups and their permissions are synced after every migrate: permissions exist only
         # once all apps have migrated, so a data migration would run too early.
-        post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="ccap_ensure_roles")
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="ccap_ensure_roles")
         _connect_procedures()
 
 
-def _ensure_roles(sender, using="default", **kwargs) -> None:
+def _register_extensions() -> None:
+    """The help desk's own entries in its registries (higher apps add theirs the same way)."""
+    from helpdesk.dashboards import sections
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
+    from helpdesk.directory import panels as directory_panels
+    from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
+    from helpdesk.mail import panels as mail_panels
+    from helpdesk.notices import panels as notice_panels
+    from helpdesk.tickets import panels as ticket_panels
+
+    for panels in (directory_panels, ticket_panels, mail_panels, notice_panels):
+        panels.register()
+    sections.register()
+    worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
+    # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
+    worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
+    for order, name in enumerate(["tickets", "history", "mail", "notices"], start=1):
+        seed = f"helpdesk.demo.{name}.seed_demo_{name}"
+        demo_seeders.register(DemoSeeder(name, seed, order=order * 10))
+
+
+def _after_migrate(sender, using="default", **kwargs) -> None:
     from helpdesk.directory.services import ensure_role_groups
     from helpdesk.lib.schedules import ensure_schedules
 
@@ -37,10 +53,9 @@ def _connect_procedures() -> None:
     import); fixtures (raw saves) never send one. Also the nav link, panels and demo data."""
     from django.db.models.signals import post_save
 
-    from helpdesk.demo.directory import register_seeder
-    from helpdesk.demo.procedures import seed_demo_procedures
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory.roles import Role
-    from helpdesk.home.context_processors import register_link
+    from helpdesk.home.context_processors import NavLink, nav_links
     from helpdesk.models import LocalExpertDesignation, Person
     from helpdesk.procedures import panels as procedure_panels
 
@@ -49,12 +64,16 @@ def _connect_procedures() -> None:
             _welcome_newcomer, sender=model, dispatch_uid=f"ccap_welcome_{model.__name__}"
         )
     procedure_panels.register()
-    register_seeder("procedures", seed_demo_procedures)
-    register_link("Procedures", "procedure_list", set(Role.values))
-    register_link(
-        "Acknowledgements",
-        "acknowledgement_list",
-        {Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT},
+    demo_seeders.register(
+        DemoSeeder("procedures", "helpdesk.demo.procedures.seed_demo_procedures", order=50)
+    )
+    nav_links.register(NavLink("Procedures", "procedure_list", frozenset(Role.values)))
+    nav_links.register(
+        NavLink(
+            "Acknowledgements",
+            "acknowledgement_list",
+            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+        )
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import roles_of
+from helpdesk.registry import Registry
 
 # The dashboard pages: the full one (help desk staff, administrators) and MIS's own.
 FULL = "full"
@@ -26,16 +27,11 @@ class DashboardSection:
     order: int = 100
 
 
-_registry: dict[str, DashboardSection] = {}
+dashboard_sections: Registry[DashboardSection] = Registry(
+    "dashboard sections", key=lambda s: s.key, order=lambda s: (s.order, s.key)
+)
 
 
-def register_dashboard_section(section: DashboardSection) -> None:
-    _registry[section.key] = section
-
-
-def sections_for(user, page: str) -> list[DashboardSection]:
+def sections_for(user: Any, page: str) -> list[DashboardSection]:
     roles = roles_of(user)
-    return sorted(
-        (s for s in _registry.values() if page in s.pages and s.roles & roles),
-        key=lambda s: (s.order, s.key),
-    )
+    return [s for s in dashboard_sections if page in s.pages and s.roles & roles]

@@ -2,7 +2,7 @@
 
 from helpdesk.dashboards import figures
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, register_dashboard_section
+from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import Role
 from helpdesk.tickets import selectors
@@ -45,4 +45,4 @@ BUILT_IN = (
 
 def register() -> None:
     for section in BUILT_IN:
-        register_dashboard_section(section)
+        dashboard_sections.register(section)

@@ -6,21 +6,16 @@ Everything is keyed on stable natural keys and only created when missing, so see
 changes nothing.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
 from helpdesk.audit import record, snapshot
-from helpdesk.demo.history import seed_demo_history
-from helpdesk.demo.mail import seed_demo_mail
-from helpdesk.demo.notices import seed_demo_notices
-from helpdesk.demo.tickets import seed_demo_tickets
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import designate_local_expert, set_roles
 from helpdesk.models import (
@@ -303,17 +298,8 @@ def _office_staff(seeder: _Seeder, office: Office, users: int) -> tuple[Person, 
     return primary, alternate
 
 
-# Demo data of higher apps (security forms, accounts), registered from their AppConfig.ready;
-# each is a callable returning how many records it created, and must be idempotent.
-EXTRA_SEEDERS: dict[str, Callable[[], int]] = {}
-
-
-def register_seeder(name: str, seeder: Callable[[], int]) -> None:
-    EXTRA_SEEDERS[name] = seeder
-
-
-@transaction.atomic
-def seed_demo(password: str | None = None) -> SeedReport:
+def seed_directory(password: str | None = None) -> SeedReport:
+    """The regions, agencies, offices, people and logins every other demo seeder builds on."""
     password = password or settings.DEMO_PASSWORD
     today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     seeder = _Seeder(password, today)
@@ -354,12 +340,6 @@ def seed_demo(password: str | None = None) -> SeedReport:
         office_number += 1
         _maybe_away(seeder, office_number, primary, alternate)
     _state_units(seeder)
-    seeder.created += seed_demo_tickets()
-    seeder.created += seed_demo_history()
-    seeder.created += seed_demo_mail()
-    seeder.created += seed_demo_notices()
-    for extra in EXTRA_SEEDERS.values():
-        seeder.created += extra()
     return SeedReport(created=seeder.created, logins=seeder.logins)
 
 

@@ -1,17 +1,24 @@
+from dataclasses import dataclass
+
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from helpdesk.directory.permissions import can_use_admin
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.notices.services import banner_notices
-
-# Links of higher apps, registered from their AppConfig.ready: (label, url name, roles).
-EXTRA_LINKS: list[tuple[str, str, frozenset[str]]] = []
+from helpdesk.registry import Registry
 
 
-def register_link(label: str, url_name: str, roles: set[str]) -> None:
-    if all(link[1] != url_name for link in EXTRA_LINKS):
-        EXTRA_LINKS.append((label, url_name, frozenset(roles)))
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+# Links of the features and higher apps, registered from their AppConfig.ready, shown in
+# registration order after the help desk's own.
+nav_links: Registry[NavLink] = Registry("navigation links", key=lambda link: link.url_name)
 
 
 def navigation(request) -> dict:
@@ -38,7 +45,7 @@ def navigation(request) -> dict:
         links.append(("Dashboard", reverse("dashboard" if full else "mis_dashboard")))
     if roles:
         links.append(("Notices", reverse("notice_list")))
-    links += [(label, reverse(name)) for label, name, allowed in EXTRA_LINKS if allowed & roles]
+    links += [(link.label, reverse(link.url_name)) for link in nav_links if link.roles & roles]
     if roles:
         links.append(("Directory", reverse("directory")))
     if Role.LOCAL_EXPERT in roles or Role.HELP_DESK in roles or Role.ADMINISTRATOR in roles:

@@ -1,7 +1,8 @@
 """Home page panels: each role's "what needs my attention".
 
-Apps register panels when they load (``AppConfig.ready``), so a higher app (security forms,
-access) can add its own to the home page without this app importing it (DESIGN.md, layering).
+Every app registers its panels from ``AppConfig.ready`` (through its ``panels.register``), so a
+higher app (security forms, access) adds its own to the home page without this app importing
+it (DESIGN.md, layering).
 """
 
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.directory.roles import roles_of
+from helpdesk.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -22,17 +24,15 @@ class Panel:
     order: int = 100
 
 
-_registry: dict[str, Panel] = {}
+home_panels: Registry[Panel] = Registry(
+    "home panels", key=lambda p: p.key, order=lambda p: (p.order, p.key)
+)
 
 
-def register_panel(panel: Panel) -> None:
-    _registry[panel.key] = panel
-
-
-def panels_for(user) -> list[tuple[Panel, dict[str, Any]]]:
+def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
     roles = roles_of(user)
     shown = []
-    for panel in sorted(_registry.values(), key=lambda p: (p.order, p.key)):
+    for panel in home_panels:
         if panel.roles & roles:
             context = panel.context(user)
             if context is not None:

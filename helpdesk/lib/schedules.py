@@ -1,28 +1,31 @@
-"""The django-q2 schedules the worker runs; created or corrected after every migrate.
-Higher apps add theirs with ``register`` from ``AppConfig.ready`` (DESIGN.md layering)."""
+"""The django-q2 schedules the worker runs, created or corrected after every migrate. Each app
+registers its own from ``AppConfig.ready`` (DESIGN.md, layering)."""
+
+from dataclasses import dataclass
 
 from django_q.models import Schedule
 
-SCHEDULES = {
-    # name: (task, every N minutes)
-    "SLA sweep": ("helpdesk.tickets.tasks.sla_sweep", 5),
-    # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
-    "Mail intake": ("helpdesk.mail.tasks.poll_mail", 1),
-}
+from helpdesk.registry import Registry
 
 
-def register(name: str, func: str, minutes: int) -> None:
-    SCHEDULES[name] = (func, minutes)
+@dataclass(frozen=True)
+class WorkerSchedule:
+    name: str
+    func: str  # the task's dotted path
+    minutes: int  # runs every this many minutes
+
+
+worker_schedules: Registry[WorkerSchedule] = Registry("worker schedules", key=lambda s: s.name)
 
 
 def ensure_schedules(using: str = "default") -> None:
-    for name, (func, minutes) in SCHEDULES.items():
+    for schedule in worker_schedules:
         Schedule.objects.using(using).update_or_create(
-            name=name,
+            name=schedule.name,
             defaults={
-                "func": func,
+                "func": schedule.func,
                 "schedule_type": Schedule.MINUTES,
-                "minutes": minutes,
+                "minutes": schedule.minutes,
                 "repeats": -1,
             },
         )

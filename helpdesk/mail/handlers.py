@@ -10,6 +10,8 @@ to be reprocessed once the cause is fixed."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from helpdesk.registry import Registry
+
 
 @dataclass(frozen=True)
 class Handled:
@@ -19,17 +21,12 @@ class Handled:
     needs_review: bool = False
 
 
-MailHandler = Callable[..., Handled | None]
-_handlers: dict[str, MailHandler] = {}
+@dataclass(frozen=True)
+class MailHandler:
+    name: str
+    # handle(parsed, inbound, sender) -> Handled | None
+    handle: Callable[..., Handled | None]
 
 
-def register(name: str, handler: MailHandler) -> None:
-    _handlers[name] = handler  # by name: a module imported twice does not register twice
-
-
-def unregister(name: str) -> None:
-    _handlers.pop(name, None)
-
-
-def registered() -> list[tuple[str, MailHandler]]:
-    return list(_handlers.items())
+# Offered every message in registration order; keyed by name, so registering twice is once.
+mail_handlers: Registry[MailHandler] = Registry("mail handlers", key=lambda h: h.name)

@@ -252,8 +252,9 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
             "No sender address." if not parsed.from_count else "More than one sender address.",
         )
     sender = identify(parsed.from_address, parsed.from_name)
-    for name, handler in handlers.registered():
-        handled = handler(parsed, inbound, sender)
+    for handler in handlers.mail_handlers:
+        name = handler.name
+        handled = handler.handle(parsed, inbound, sender)
         if handled is not None and handled.needs_review:
             return _quarantine(QuarantineReason.NEEDS_REVIEW, f"{name}: {handled.detail}")
         if handled is not None:

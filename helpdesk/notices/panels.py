@@ -4,7 +4,7 @@ no notice covers yet."""
 from django.db.models import Count
 
 from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, register_panel
+from helpdesk.home.panels import Panel, home_panels
 from helpdesk.models import Notice
 from helpdesk.notices.services import possible_outages
 
@@ -16,13 +16,14 @@ def known_problems(user) -> dict:
     }
 
 
-register_panel(
-    Panel(
-        "known_problems",
-        "Known problems",
-        frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
-        "notices/panels/known_problems.html",
-        known_problems,
-        order=4,
+def register() -> None:
+    home_panels.register(
+        Panel(
+            "known_problems",
+            "Known problems",
+            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
+            "notices/panels/known_problems.html",
+            known_problems,
+            order=4,
+        )
     )
-)

@@ -1,7 +1,7 @@
 """Home panels of the procedures library (registered from ``apps.py``)."""
 
 from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, register_panel
+from helpdesk.home.panels import Panel, home_panels
 from helpdesk.procedures import onboarding
 
 PANEL_ROWS = 8
@@ -21,7 +21,7 @@ def my_procedures_to_read(user) -> dict | None:
 
 
 def register() -> None:
-    register_panel(
+    home_panels.register(
         Panel(
             "procedure_acknowledgements",
             "Procedures not yet acknowledged",
@@ -31,7 +31,7 @@ def register() -> None:
             order=60,
         )
     )
-    register_panel(
+    home_panels.register(
         Panel(
             "my_procedures",
             "Procedures to read",

@@ -6,7 +6,7 @@ from django.utils import timezone
 from escalation.workflow import TicketState as S
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, register_panel
+from helpdesk.home.panels import Panel, home_panels
 from helpdesk.tickets.permissions import tickets_visible_to
 
 LIMIT = 8
@@ -57,68 +57,44 @@ def my_reports(user) -> dict | None:
     return {"open": _rows(tickets_visible_to(user).filter(reported_by=me).open())}
 
 
-register_panel(
-    Panel(
-        "help_desk_work",
-        "Help desk work",
-        frozenset({Role.HELP_DESK}),
-        "tickets/panels/help_desk_work.html",
-        help_desk_work,
-        order=5,
+def register() -> None:
+    home_panels.register(
+        Panel(
+            "help_desk_work",
+            "Help desk work",
+            frozenset({Role.HELP_DESK}),
+            "tickets/panels/help_desk_work.html",
+            help_desk_work,
+            order=5,
+        )
     )
-)
-register_panel(
-    Panel(
-        "mis_work",
-        "With MIS",
-        frozenset({Role.MIS}),
-        "tickets/panels/mis_work.html",
-        mis_work,
-        order=5,
+    home_panels.register(
+        Panel(
+            "mis_work",
+            "With MIS",
+            frozenset({Role.MIS}),
+            "tickets/panels/mis_work.html",
+            mis_work,
+            order=5,
+        )
     )
-)
-register_panel(
-    Panel(
-        "local_expert_work",
-        "Reports for you",
-        frozenset({Role.LOCAL_EXPERT}),
-        "tickets/panels/local_expert_work.html",
-        local_expert_work,
-        order=15,
+    home_panels.register(
+        Panel(
+            "local_expert_work",
+            "Reports for you",
+            frozenset({Role.LOCAL_EXPERT}),
+            "tickets/panels/local_expert_work.html",
+            local_expert_work,
+            order=15,
+        )
     )
-)
-register_panel(
-    Panel(
-        "my_reports",
-        "Your open reports",
-        frozenset({Role.AGENCY_USER}),
-        "tickets/panels/my_reports.html",
-        my_reports,
-        order=12,
+    home_panels.register(
+        Panel(
+            "my_reports",
+            "Your open reports",
+            frozenset({Role.AGENCY_USER}),
+            "tickets/panels/my_reports.html",
+            my_reports,
+            order=12,
+        )
     )
-)
-
-
-def inbound_mail(user) -> dict | None:
-    """Mail that needs a person: the quarantine, failures, and anything still waiting."""
-    from django.db.models import Count, Q
-
-    from helpdesk.models import InboundMessage, InboundStatus, Outcome
-
-    return InboundMessage.objects.aggregate(
-        quarantined=Count("pk", filter=Q(outcome=Outcome.QUARANTINED)),
-        failed=Count("pk", filter=Q(status=InboundStatus.FAILED)),
-        waiting=Count("pk", filter=Q(status=InboundStatus.RECEIVED)),
-    )
-
-
-register_panel(
-    Panel(
-        "inbound_mail",
-        "Inbound mail",
-        frozenset({Role.HELP_DESK}),
-        "tickets/panels/inbound_mail.html",
-        inbound_mail,
-        order=20,
-    )
-)

@@ -3,7 +3,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.demo.directory import seed_demo
+from helpdesk.demo.seed import seed_demo
 
 
 class Command(BaseCommand):

@@ -418,11 +418,11 @@ def test_an_error_rolls_back_marks_the_message_failed_and_it_can_be_reprocessed(
     def broken(parsed, inbound, sender):
         raise RuntimeError("handler bug")
 
-    handlers.register("broken", broken)
+    handlers.mail_handlers.register(handlers.MailHandler("broken", broken))
     try:
         result = ingest(email_bytes())
     finally:
-        handlers.unregister("broken")
+        handlers.mail_handlers.unregister("broken")
 
     inbound = InboundMessage.objects.get()
     assert result.outcome == "failed"
@@ -444,18 +444,20 @@ def test_only_failed_messages_are_reprocessed(world, ingest):
 
 
 def test_a_registered_handler_of_a_higher_app_can_claim_a_message(world, ingest):
-    handlers.register(
-        "signed forms",
-        lambda parsed, inbound, sender: (
-            handlers.Handled("filed on SF-2026-00001")
-            if "SF-2026-00001" in parsed.subject
-            else None
-        ),
+    handlers.mail_handlers.register(
+        handlers.MailHandler(
+            "signed forms",
+            lambda parsed, inbound, sender: (
+                handlers.Handled("filed on SF-2026-00001")
+                if "SF-2026-00001" in parsed.subject
+                else None
+            ),
+        )
     )
     try:
         result = ingest(email_bytes(sender="alice@example.org", subject="Signed SF-2026-00001"))
     finally:
-        handlers.unregister("signed forms")
+        handlers.mail_handlers.unregister("signed forms")
 
     assert result.outcome == Outcome.HANDLED
     assert result.inbound.detail == "signed forms: filed on SF-2026-00001"

@@ -61,11 +61,11 @@ def test_ingest_mail_reads_a_file(world, monkeypatch, tmp_path):
 
 
 def test_ingest_mail_exits_0_once_stored_even_when_processing_fails(world, monkeypatch):
-    handlers.register("broken", lambda *a: 1 / 0)
+    handlers.mail_handlers.register(handlers.MailHandler("broken", lambda *a: 1 / 0))
     try:
         code, line = _ingest_command(monkeypatch, email_bytes())
     finally:
-        handlers.unregister("broken")
+        handlers.mail_handlers.unregister("broken")
 
     assert code == 0
     assert line["outcome"] == "failed"
@@ -158,11 +158,11 @@ def test_poll_mailbox_command_uses_the_drop_folder_without_imap(world, settings,
 
 
 def test_reprocess_mail_command(world):
-    handlers.register("broken", lambda *a: 1 / 0)
+    handlers.mail_handlers.register(handlers.MailHandler("broken", lambda *a: 1 / 0))
     try:
         failed = intake.ingest(email_bytes(), source="pipe").inbound
     finally:
-        handlers.unregister("broken")
+        handlers.mail_handlers.unregister("broken")
     out = io.StringIO()
 
     call_command("reprocess_mail", "--failed", stdout=out)

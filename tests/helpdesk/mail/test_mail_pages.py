@@ -129,11 +129,11 @@ def test_discard_from_the_page_needs_a_reason(client, world, quarantined):
 
 
 def test_reprocess_from_the_page(client, world):
-    handlers.register("broken", lambda *a: 1 / 0)
+    handlers.mail_handlers.register(handlers.MailHandler("broken", lambda *a: 1 / 0))
     try:
         failed = intake.ingest(email_bytes(), source="pipe").inbound
     finally:
-        handlers.unregister("broken")
+        handlers.mail_handlers.unregister("broken")
     _login(client, world, "hannah")
 
     assert "Reprocess" in client.get(reverse("inbound_detail", args=[failed.pk])).content.decode()

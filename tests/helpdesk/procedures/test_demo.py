@@ -3,7 +3,7 @@
 
 import pytest
 
-from helpdesk.demo.directory import seed_demo
+from helpdesk.demo.seed import seed_demo
 from helpdesk.models import OutboundEmail, Procedure, ProcedureAcknowledgement, ProcedureAudience
 from helpdesk.procedures import onboarding
 

@@ -1,0 +1,29 @@
+"""The mail intake's home panel: what in the help desk mailbox needs a person."""
+
+from django.db.models import Count, Q
+
+from helpdesk.directory.roles import Role
+from helpdesk.home.panels import Panel, home_panels
+from helpdesk.models import InboundMessage, InboundStatus, Outcome
+
+
+def inbound_mail(user) -> dict | None:
+    """Mail that needs a person: the quarantine, failures, and anything still waiting."""
+    return InboundMessage.objects.aggregate(
+        quarantined=Count("pk", filter=Q(outcome=Outcome.QUARANTINED)),
+        failed=Count("pk", filter=Q(status=InboundStatus.FAILED)),
+        waiting=Count("pk", filter=Q(status=InboundStatus.RECEIVED)),
+    )
+
+
+def register() -> None:
+    home_panels.register(
+        Panel(
+            "inbound_mail",
+            "Inbound mail",
+            frozenset({Role.HELP_DESK}),
+            "mail/panels/inbound_mail.html",
+            inbound_mail,
+            order=20,
+        )
+    )
