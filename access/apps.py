@@ -6,11 +6,12 @@ class AccessConfig(AppConfig):
     verbose_name = "Access management"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate, post_save
+        from django.db.models.signals import post_migrate
 
         from access import dashboard, panels
         from access.mail import departure_handler
-        from forms_4052_4055.models import SecurityForm
+        from access.services import recheck_forms_of
+        from forms_4052_4055.services import FormFiledHook, form_filed_hooks
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
         from helpdesk.home.context_processors import NavLink, nav_links
@@ -24,7 +25,7 @@ class AccessConfig(AppConfig):
         panels.register()
         dashboard.register()
         demo_seeders.register(DemoSeeder("access", "access.demo.seed_demo_access"))
-        post_save.connect(_form_saved, sender=SecurityForm, dispatch_uid="access_form_filed")
+        form_filed_hooks.register(FormFiledHook("access requests", recheck_forms_of))
         post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")
         nav_links.register(
             NavLink(
@@ -40,17 +41,6 @@ class AccessConfig(AppConfig):
                 frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
             )
         )
-
-
-def _form_saved(sender, instance, **kwargs) -> None:
-    """A security form filed may let requests waiting for it go on (after the commit)."""
-    from django.db import transaction
-
-    from access.services import recheck_forms_of
-
-    if instance.state == "filed":
-        person = instance.person
-        transaction.on_commit(lambda: recheck_forms_of(person))
 
 
 def _seed(sender, using="default", **kwargs) -> None:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from access import services
 from access.models import Account, AccountState, CredentialGroup
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
 from helpdesk.models import Person, User
 
@@ -40,6 +41,6 @@ def seed_demo_access() -> int:
         created += 2
     # The last one left today: both accounts' revocations are open, due in 2 working days.
     services.report_departure(
-        people[-1], by=desk, kind="left", effective_on=timezone.localdate(), note="Demo."
+        people[-1], by=Actor.of(desk), kind="left", effective_on=timezone.localdate(), note="Demo."
     )
     return created

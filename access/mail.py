@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from access.models import Departure
 from access.services import report_departure
+from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled
 from helpdesk.models import Person
 
@@ -38,7 +39,7 @@ def departure_handler(parsed, inbound, sender) -> Handled | None:
     try:
         departure = report_departure(
             person,
-            by=sender.user,
+            by=Actor.of(sender.user),
             kind=kind,
             effective_on=timezone.localdate(),
             note=f"Reported by email: {parsed.subject}",

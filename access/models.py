@@ -216,11 +216,6 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.system} for {self.person}"
 
-    def user_may(self, user, action: str) -> bool:
-        from access.permissions import user_may_act
-
-        return user_may_act(user, self, action)
-
     @property
     def is_help_desk_reset(self) -> bool:
         """A reset the help desk does itself: submitted by "Reset to a temporary password" with
@@ -237,42 +232,36 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state, source=RequestState.DRAFT, target=RequestState.AWAITING_FORMS,
-        permission=lambda r, user: r.user_may(user, "prepare"),
     )  # fmt: skip
     def wait_for_forms(self) -> None:
         pass
 
     @transition(
         state, source=[RequestState.DRAFT, RequestState.AWAITING_FORMS], target=RequestState.READY,
-        permission=lambda r, user: r.user_may(user, "prepare"),
     )  # fmt: skip
     def make_ready(self) -> None:
         pass
 
     @transition(
         state, source=RequestState.READY, target=RequestState.SUBMITTED,
-        permission=lambda r, user: r.user_may(user, "submit"),
     )  # fmt: skip
     def submit(self) -> None:
         self.submitted_at = timezone.now()
 
     @transition(
         state, source=RequestState.SUBMITTED, target=RequestState.COMPLETED,
-        permission=lambda r, user: r.user_may(user, "complete"),
     )  # fmt: skip
     def complete(self) -> None:
         self.closed_at = timezone.now()
 
     @transition(
         state, source=[RequestState.READY, RequestState.SUBMITTED], target=RequestState.DENIED,
-        permission=lambda r, user: r.user_may(user, "deny"),
     )  # fmt: skip
     def deny(self) -> None:
         self.closed_at = timezone.now()
 
     @transition(
         state, source=OPEN_REQUEST_STATES, target=RequestState.CANCELLED,
-        permission=lambda r, user: r.user_may(user, "cancel"),
     )  # fmt: skip
     def cancel(self) -> None:
         self.closed_at = timezone.now()

@@ -1,6 +1,8 @@
 """Who may do what with access. Views, services and the request machine's guards ask these."""
 
+from access.models import AccessRequest
 from forms_4052_4055.permissions import is_local_expert_for
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Person
 
@@ -14,17 +16,23 @@ def may_see_access_of(user, person: Person) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR) or is_local_expert_for(user, person)
 
 
-def user_may_act(user, request, action: str) -> bool:
-    """The request machine's guards. ``user`` None is the system: a departure's fan-out, the
-    forms gate moving a request on, the LDAP task completing what it provisioned."""
-    if user is None:
-        return action in ("prepare", "submit", "cancel", "complete")
-    if not getattr(user, "is_active", False):
+# What the system may do on its own: a departure's fan-out (prepare, submit, cancel), the forms
+# gate moving a request on (prepare), the LDAP task completing what it provisioned, and a CMS
+# reset answered at once with CMS's route.
+SYSTEM_ACTIONS = frozenset({"wait_for_forms", "make_ready", "submit", "cancel", "complete"})
+
+
+def may_act(actor: Actor, request: AccessRequest, action: str) -> bool:
+    """Who may take each step of an access request."""
+    if actor.is_system:
+        return action in SYSTEM_ACTIONS
+    if not actor.is_active:
         return False
-    help_desk = has_role(user, Role.HELP_DESK)
-    requester = may_request_for(user, request.person)
+    help_desk = actor.has_role(Role.HELP_DESK)
+    requester = may_request_for(actor.user, request.person)
     rules = {
-        "prepare": requester,
+        "wait_for_forms": requester,
+        "make_ready": requester,
         "submit": help_desk,
         "complete": help_desk,
         "deny": help_desk,

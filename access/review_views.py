@@ -16,6 +16,7 @@ from access import reviews
 from access.models import Account, ReviewCampaign, ReviewDecision, ReviewItem
 from access.services import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Agency
 
@@ -46,7 +47,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             )
             try:
                 campaign = reviews.start_campaign(
-                    by=request.user, name=form.cleaned_data["name"], deadline=deadline
+                    by=Actor.of(request.user), name=form.cleaned_data["name"], deadline=deadline
                 )
             except ValidationError as error:
                 form.add_error("deadline", error)
@@ -108,7 +109,7 @@ def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     try:
         reviews.decide(
             item,
-            by=request.user,
+            by=Actor.of(request.user),
             decision=request.POST.get("decision", ""),
             note=request.POST.get("note", ""),
         )

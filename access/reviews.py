@@ -24,8 +24,9 @@ from access.models import (
 )
 from access.services import LIVE_ACCOUNT_STATES, open_request, submit
 from forms_4052_4055.permissions import is_local_expert_for
+from helpdesk.actor import Actor
 from helpdesk.audit import record
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import Role
 from helpdesk.lib.background import enqueue, enqueue_on_commit
 from helpdesk.lib.csv_export import safe_cell
 from helpdesk.models import AuditKind
@@ -34,12 +35,14 @@ REMINDER_DAYS_BEFORE_DEADLINE = (7, 1)
 
 
 @transaction.atomic
-def start_campaign(*, by, name: str, deadline) -> ReviewCampaign:
-    if not has_role(by, Role.HELP_DESK):
+def start_campaign(*, by: Actor, name: str, deadline) -> ReviewCampaign:
+    if not by.has_role(Role.HELP_DESK):
         raise PermissionDenied("Help desk staff start access reviews.")
     if deadline <= timezone.now():
         raise ValidationError("The deadline must be in the future.")
-    campaign = ReviewCampaign.objects.create(name=name.strip(), started_by=by, deadline=deadline)
+    campaign = ReviewCampaign.objects.create(
+        name=name.strip(), started_by=by.user, deadline=deadline
+    )
     accounts = Account.objects.filter(state__in=LIVE_ACCOUNT_STATES).select_related(
         "person__office"
     )
@@ -67,14 +70,14 @@ def may_review(user, item: ReviewItem) -> bool:
 
 
 @transaction.atomic
-def decide(item: ReviewItem, *, by, decision: str, note: str = "") -> ReviewItem:
+def decide(item: ReviewItem, *, by: Actor, decision: str, note: str = "") -> ReviewItem:
     """Confirm an account, or mark it for removal: that opens a revoke request at once."""
     locked = (
         ReviewItem.objects.select_for_update(of=("self",))
         .select_related("campaign", "account__person__office", "account__credential_group")
         .get(pk=item.pk)
     )
-    if not may_review(by, locked):
+    if not may_review(by.user, locked):
         raise PermissionDenied("Only the agency's local expert reviews its people's access.")
     if not locked.campaign.open:
         raise ValidationError("This review is closed.")
@@ -83,7 +86,7 @@ def decide(item: ReviewItem, *, by, decision: str, note: str = "") -> ReviewItem
     if locked.decision == ReviewDecision.REMOVE:
         raise ValidationError("Already marked for removal; the revocation is under way.")
     before = locked.decision
-    locked.decision, locked.decided_by, locked.decided_at = decision, by, timezone.now()
+    locked.decision, locked.decided_by, locked.decided_at = decision, by.user, timezone.now()
     locked.note = note.strip()[:300]
     if decision == ReviewDecision.REMOVE:
         system = locked.account.credential_group.systems.filter(active=True).order_by("pk").first()
@@ -94,7 +97,8 @@ def decide(item: ReviewItem, *, by, decision: str, note: str = "") -> ReviewItem
             by=by,
             reason=f"Access review {locked.campaign}: {note}".strip(": "),
         )
-        locked.revoke_request = submit(revoke, by=None)
+        review = Actor.system(f"access review {locked.campaign}: marked for removal")
+        locked.revoke_request = submit(revoke, by=review)
     else:
         Account.objects.filter(pk=locked.account_id).update(last_reviewed_at=locked.decided_at)
     locked.save()
@@ -140,7 +144,8 @@ def close(campaign: ReviewCampaign, *, now=None) -> ReviewCampaign:
     missed = locked.items.filter(decision=ReviewDecision.PENDING).update(
         decision=ReviewDecision.NOT_REVIEWED
     )
-    record(AuditKind.CHANGED, actor=None, target=locked, after={"closed": True, "missed": missed})
+    by = Actor.system("the access review sweep: the deadline passed")
+    record(AuditKind.CHANGED, actor=by, target=locked, after={"closed": True, "missed": missed})
     return locked
 
 

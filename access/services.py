@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from access.models import (
     OPEN_REQUEST_STATES,
@@ -23,22 +22,20 @@ from access.models import (
     RequestState,
     TargetSystem,
 )
-from access.permissions import may_request_for
+from access.permissions import may_act, may_request_for
 from escalation.calendar import add_working_days
 from forms_4052_4055.services import forms_on_file
+from helpdesk.actor import Actor
 from helpdesk.audit import record
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import Role
 from helpdesk.lib.background import enqueue, enqueue_on_commit
 from helpdesk.models import AuditKind, Person
+from helpdesk.transitions import ConflictError, Machine, transition
 
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2
 # Easy to read aloud over the phone: no 0/O, 1/l/I.
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
-
-
-class RequestConflictError(Exception):
-    """The request is not in a state where this can be done (someone acted on it first)."""
 
 
 # --- Opening a request ----------------------------------------------------------------------------
@@ -50,14 +47,14 @@ def open_request(
     system: TargetSystem,
     kind: str,
     *,
-    by,
+    by: Actor,
     ccms_role: str = "",
     reason: str = "",
 ) -> AccessRequest:
     """A new, reset, modify or revoke request. New and modify requests wait for the security
     forms the system needs; a reset of a system CMS resets (CCMS, InfoView) is answered at once
     with CMS's route and recorded, never queued for the help desk."""
-    if by is not None and not may_request_for(by, person):
+    if not by.is_system and not may_request_for(by.user, person):
         raise PermissionDenied("You may request access only for people of your own agency.")
     if kind in (RequestKind.NEW, RequestKind.MODIFY) and not person.active:
         raise ValidationError("Access is not requested for someone who has left.")
@@ -74,7 +71,7 @@ def open_request(
         fulfiller=system.fulfiller_for(kind),
         ccms_role=ccms_role.strip(),
         reason=reason.strip(),
-        requested_by=by,
+        requested_by=by.user,
     )
     record(
         AuditKind.CREATED,
@@ -91,16 +88,21 @@ def open_request(
         )
         request.account = _live_account(person, system)
         request.save(update_fields=["account"])
-    advance_past_forms(request, by=by)
-    return request
+    return advance_past_forms(request, by=by)
 
 
-def _route_to_cms(request: AccessRequest, *, by) -> AccessRequest:
+def _route_to_cms(request: AccessRequest, *, by: Actor) -> AccessRequest:
     """CMS resets CCMS and InfoView passwords itself: the answer is its portal and phone."""
-    request.outcome_note = request.system.reset_route
-    for action in ("make_ready", "submit", "complete"):
-        _transition(request, action, by=None, note="Routed to CMS." if action == "complete" else "")
-    return request
+    system = Actor.system(f"a {request.system} reset is CMS's: answered with its route")
+    request = _transition(request, "make_ready", by=system)
+    request = _transition(request, "submit", by=system)
+    return _transition(
+        request,
+        "complete",
+        by=system,
+        note="Routed to CMS.",
+        changes={"outcome_note": request.system.reset_route},
+    )
 
 
 def _live_account(person: Person, system: TargetSystem) -> Account | None:
@@ -116,13 +118,14 @@ def missing_forms(request: AccessRequest) -> list[str]:
     return [t.code for t in forms_on_file(request.person, request.system.forms_system).missing]
 
 
-def advance_past_forms(request: AccessRequest, *, by=None) -> AccessRequest:
+def advance_past_forms(request: AccessRequest, *, by: Actor) -> AccessRequest:
     """Move a draft or waiting request on: ``ready`` once its forms are on file."""
     missing = missing_forms(request)
     if missing and request.state == RequestState.DRAFT:
-        _transition(request, "wait_for_forms", by=by, note=f"Waiting for {', '.join(missing)}.")
-    elif not missing and request.state in (RequestState.DRAFT, RequestState.AWAITING_FORMS):
-        _transition(
+        note = f"Waiting for {', '.join(missing)}."
+        return _transition(request, "wait_for_forms", by=by, note=note)
+    if not missing and request.state in (RequestState.DRAFT, RequestState.AWAITING_FORMS):
+        return _transition(
             request,
             "make_ready",
             by=by,
@@ -138,9 +141,9 @@ def recheck_forms_of(person: Person) -> int:
         person=person, state=RequestState.AWAITING_FORMS
     ).select_related("system"):
         with transaction.atomic():
-            locked = _locked(request)
+            locked = _lock(request)
             if locked.state == RequestState.AWAITING_FORMS and not missing_forms(locked):
-                _transition(locked, "make_ready", by=None, note="Forms on file.")
+                _transition(locked, "make_ready", by=FORMS_GATE, note="Forms on file.")
                 moved += 1
     return moved
 
@@ -149,10 +152,10 @@ def recheck_forms_of(person: Person) -> int:
 
 
 @transaction.atomic
-def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequest:
+def submit(request: AccessRequest, *, by: Actor, password_hash: str = "") -> AccessRequest:
     """Hand the request to its fulfiller: the help desk's own task list, or an email to CMS or
     MIS with what they need; a system provisioned through LDAP gets a task after the commit."""
-    locked = _locked(request)
+    locked = _lock(request)
     if locked.is_help_desk_reset and not password_hash:
         raise ValidationError(
             "Use “Reset to a temporary password”: it submits the reset with the new password."
@@ -160,7 +163,7 @@ def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequ
     missing = missing_forms(locked)
     if missing:
         raise ValidationError(f"Security forms missing: {', '.join(missing)}.")
-    _transition(locked, "submit", by=by, note=f"To {locked.get_fulfiller_display()}.")
+    locked = _transition(locked, "submit", by=by, note=f"To {locked.get_fulfiller_display()}.")
     pk = locked.pk
     if locked.fulfiller in (Fulfiller.CMS, Fulfiller.MIS):
         enqueue_on_commit("access.tasks.send_fulfiller_email", pk)
@@ -170,18 +173,25 @@ def submit(request: AccessRequest, *, by, password_hash: str = "") -> AccessRequ
 
 
 @transaction.atomic
-def complete(request: AccessRequest, *, by, identifier: str = "", note: str = "") -> AccessRequest:
+def complete(
+    request: AccessRequest, *, by: Actor, identifier: str = "", note: str = ""
+) -> AccessRequest:
     """The fulfiller confirmed it (help desk staff record CMS's or MIS's confirmation; the
     provisioning task records its own). The account follows."""
-    locked = _locked(request)
-    if not locked.user_may(by, "complete"):
+    locked = _lock(request)
+    if not may_act(by, locked, "complete"):
         raise PermissionDenied("Only help desk staff record that a request was carried out.")
     account = locked.account
     if locked.kind == RequestKind.NEW:
         identifier = (identifier or (account.identifier if account else "")).strip()
         _check_identifier(locked.system, identifier)
-    locked.outcome_note = note.strip()
-    _transition(locked, "complete", by=by, note=note or "Confirmed by the fulfiller.")
+    locked = _transition(
+        locked,
+        "complete",
+        by=by,
+        note=note or "Confirmed by the fulfiller.",
+        changes={"outcome_note": note.strip()},
+    )
     if account is not None:
         before = {"state": account.state, "identifier": account.identifier}
         if locked.kind == RequestKind.NEW:
@@ -213,26 +223,30 @@ def _check_identifier(system: TargetSystem, identifier: str) -> None:
 
 
 @transaction.atomic
-def deny(request: AccessRequest, *, by, reason: str) -> AccessRequest:
+def deny(request: AccessRequest, *, by: Actor, reason: str) -> AccessRequest:
     if not reason.strip():
         raise ValidationError("Say why the request is denied.")
-    locked = _locked(request)
-    locked.outcome_note = reason.strip()
-    _transition(locked, "deny", by=by, note=reason.strip())
+    locked = _transition(
+        request, "deny", by=by, note=reason.strip(), changes={"outcome_note": reason.strip()}
+    )
     _drop_requested_account(locked, by)
     return locked
 
 
 @transaction.atomic
-def cancel(request: AccessRequest, *, by, reason: str) -> AccessRequest:
-    locked = _locked(request)
-    locked.outcome_note = reason.strip()
-    _transition(locked, "cancel", by=by, note=reason.strip() or "Cancelled.")
+def cancel(request: AccessRequest, *, by: Actor, reason: str) -> AccessRequest:
+    locked = _transition(
+        request,
+        "cancel",
+        by=by,
+        note=reason.strip() or "Cancelled.",
+        changes={"outcome_note": reason.strip()},
+    )
     _drop_requested_account(locked, by)
     return locked
 
 
-def _drop_requested_account(request: AccessRequest, by) -> None:
+def _drop_requested_account(request: AccessRequest, by: Actor) -> None:
     """A new request that will not happen leaves no account behind."""
     account = request.account
     if request.kind == RequestKind.NEW and account and account.state == AccountState.REQUESTED:
@@ -275,25 +289,24 @@ def ldap_password_hash(password: TemporaryPassword) -> str:
 
 
 @transaction.atomic
-def reset_password(request: AccessRequest, *, by) -> TemporaryPassword:
+def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
     """The help desk resets a password it owns (CCTS): a temporary one, returned to be shown
     once. With a directory, the task sets its hash after the commit."""
-    if not has_role(by, Role.HELP_DESK):
+    if not by.has_role(Role.HELP_DESK):
         raise PermissionDenied("Only help desk staff reset passwords.")
-    locked = _locked(request)
+    locked = _lock(request)
     if locked.kind != RequestKind.RESET or locked.fulfiller != Fulfiller.HELP_DESK:
         raise ValidationError("Only a password reset the help desk does itself.")
     password = generate_temporary_password()
     password_hash = ldap_password_hash(password)
     if locked.state == RequestState.READY:
-        submit(locked, by=by, password_hash=password_hash)
-        locked.refresh_from_db()
+        locked = submit(locked, by=by, password_hash=password_hash)
     elif locked.state == RequestState.SUBMITTED and locked.system.directory_base_dn:
         # Tried before and the directory was down: this new password goes with a new attempt.
         pk = locked.pk
         enqueue_on_commit("access.tasks.provision", pk, password_hash=password_hash)
     else:
-        raise RequestConflictError("This reset is no longer waiting to be done.")
+        raise ConflictError("This reset is no longer waiting to be done.")
     if not locked.system.directory_base_dn:
         complete(locked, by=by, note="Temporary password given by phone.")
     record(
@@ -309,10 +322,12 @@ def reset_password(request: AccessRequest, *, by) -> TemporaryPassword:
 
 
 @transaction.atomic
-def report_departure(person: Person, *, by, kind: str, effective_on, note: str = "") -> Departure:
+def report_departure(
+    person: Person, *, by: Actor, kind: str, effective_on, note: str = ""
+) -> Departure:
     """Someone left or changed job function: one revoke request per live account, submitted at
     once, each due 2 working days after this report; their pending requests are cancelled."""
-    if by is not None and not may_request_for(by, person):
+    if not by.is_system and not may_request_for(by.user, person):
         raise PermissionDenied("You may report departures only for people of your own agency.")
     now = timezone.now()
     departure = Departure.objects.create(
@@ -320,7 +335,7 @@ def report_departure(person: Person, *, by, kind: str, effective_on, note: str =
         kind=kind,
         effective_on=effective_on,
         note=note.strip(),
-        reported_by=by,
+        reported_by=by.user,
         reported_at=now,
         deadline=add_working_days(now, DEPARTURE_WORKING_DAYS),
     )
@@ -331,11 +346,13 @@ def report_departure(person: Person, *, by, kind: str, effective_on, note: str =
         after={"person": person.pk, "kind": kind, "deadline": departure.deadline.isoformat()},
         note=note,
     )
+    fan_out = Actor.system(f"departure of {person} reported by {by.label}")
+    fan_out = Actor.system(f"departure of {person} reported by {by.label}")
     pending = AccessRequest.objects.filter(person=person, state__in=OPEN_REQUEST_STATES).exclude(
         kind=RequestKind.REVOKE
     )
     for request in pending:
-        cancel(request, by=None, reason=f"{person} {departure.get_kind_display().lower()}.")
+        cancel(request, by=fan_out, reason=f"{person} {departure.get_kind_display().lower()}.")
     accounts = Account.objects.filter(person=person, state__in=LIVE_ACCOUNT_STATES).select_related(
         "credential_group"
     )
@@ -350,13 +367,13 @@ def report_departure(person: Person, *, by, kind: str, effective_on, note: str =
             account=account,
             fulfiller=system.fulfils_revoke,
             reason=f"Departure: {departure.get_kind_display().lower()}.",
-            requested_by=by,
+            requested_by=by.user,
             departure=departure,
             deadline=departure.deadline,
         )
         record(AuditKind.CREATED, actor=by, target=revoke, after={"kind": "revoke"})
-        _transition(revoke, "make_ready", by=None, note="Departure reported.")
-        submit(revoke, by=None)
+        revoke = _transition(revoke, "make_ready", by=fan_out, note="Departure reported.")
+        submit(revoke, by=fan_out)
     if kind == Departure.Kind.LEFT and person.active:
         person.active = False
         person.left_on = effective_on
@@ -397,7 +414,7 @@ def access_sweep(now=None) -> dict[str, int]:
 # --- The machine ----------------------------------------------------------------------------------
 
 
-def _locked(request: AccessRequest) -> AccessRequest:
+def _lock(request: AccessRequest) -> AccessRequest:
     return (
         AccessRequest.objects.select_for_update(of=("self",))
         .select_related("system__credential_group", "person__office__agency", "account")
@@ -405,22 +422,18 @@ def _locked(request: AccessRequest) -> AccessRequest:
     )
 
 
-def _transition(request: AccessRequest, action: str, *, by, note: str = "") -> None:
-    method = getattr(request, action)
-    if not can_proceed(method):
-        raise RequestConflictError(
-            f"This request is {request.get_state_display().lower()}: that cannot be done now."
-        )
-    if not has_transition_perm(method, by):
-        raise PermissionDenied("You may not do that with this request.")
-    before = request.state
-    method()
-    request.save()
-    record(
-        AuditKind.TRANSITION,
-        actor=by,
-        target=request,
-        before={"state": before},
-        after={"state": request.state},
-        note=note,
-    )
+REQUESTS: Machine[AccessRequest] = Machine(
+    noun="request", lock=_lock, may=may_act, reference=lambda request: "This request"
+)
+FORMS_GATE = Actor.system("the security forms gate: the forms are on file")
+
+
+def _transition(
+    request: AccessRequest,
+    action: str,
+    *,
+    by: Actor,
+    note: str = "",
+    changes: dict | None = None,
+) -> AccessRequest:
+    return transition(request, action, machine=REQUESTS, by=by, note=note, changes=changes)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.services import forms_on_file
+from helpdesk.actor import Actor
 from helpdesk.models import OutboundEmail
 from helpdesk.tickets.notifications import _role_addresses, automatic_headers, new_message_id
 
@@ -49,7 +50,10 @@ def provision(request_id: int, password_hash: str = "") -> str:
         return "failed"
     AccessRequest.objects.filter(pk=request.pk).update(provisioning_error="")
     services.complete(
-        request, by=None, identifier=entry.uid, note="Done in the directory by the help desk."
+        request,
+        by=Actor.system("the provisioning task: done in the directory"),
+        identifier=entry.uid,
+        note="Done in the directory by the help desk.",
     )
     return "done"
 

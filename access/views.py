@@ -24,10 +24,12 @@ from access.models import (
     RequestState,
     TargetSystem,
 )
-from access.permissions import may_request_for, may_see_access_of
+from access.permissions import may_act, may_request_for, may_see_access_of
 from forms_4052_4055.permissions import expert_agency_id
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Agency, AuditEvent, Person
+from helpdesk.transitions import ConflictError
 
 
 class RequestForm(forms.Form):
@@ -165,7 +167,7 @@ def _handle_person_post(request, person, request_form, departure_form):
                 person,
                 data["system"],
                 data["kind"],
-                by=request.user,
+                by=Actor.of(request.user),
                 ccms_role=data["ccms_role"],
                 reason=data["reason"],
             )
@@ -178,7 +180,7 @@ def _handle_person_post(request, person, request_form, departure_form):
             data = departure_form.cleaned_data
             departure = services.report_departure(
                 person,
-                by=request.user,
+                by=Actor.of(request.user),
                 kind=data["kind"],
                 effective_on=data["effective_on"],
                 note=data["note"],
@@ -224,7 +226,7 @@ def _render_detail(request, access_request, password=None, status=200):
             and help_desk_reset
             and state in (RequestState.READY, RequestState.SUBMITTED),
             "may_cancel": state in services.OPEN_REQUEST_STATES
-            and access_request.user_may(request.user, "cancel"),
+            and may_act(Actor.of(request.user), access_request, "cancel"),
             "complete_form": CompleteForm(access_request=access_request),
             # Two forms on one page: their fields need ids of their own.
             "deny_form": ReasonForm(auto_id="id_deny_%s"),
@@ -243,24 +245,24 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     access_request = _get_request(request, pk)
     if action not in ("submit", "complete", "deny", "cancel"):
         raise Http404
-    if not access_request.user_may(request.user, action):  # before any check of the input
+    if not may_act(Actor.of(request.user), access_request, action):  # before the input
         raise PermissionDenied("You may not do that with this request.")
     try:
         if action == "submit":
-            services.submit(access_request, by=request.user)
+            services.submit(access_request, by=Actor.of(request.user))
         elif action == "complete":
             form = CompleteForm(request.POST, access_request=access_request)
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
-            services.complete(access_request, by=request.user, **form.cleaned_data)
+            services.complete(access_request, by=Actor.of(request.user), **form.cleaned_data)
         elif action in ("deny", "cancel"):
             form = ReasonForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Give the reason.")
             getattr(services, action)(
-                access_request, by=request.user, reason=form.cleaned_data["reason"]
+                access_request, by=Actor.of(request.user), reason=form.cleaned_data["reason"]
             )
-    except (ValidationError, services.RequestConflictError) as error:
+    except (ValidationError, ConflictError) as error:
         messages.error(request, _errors(error))
     else:
         access_request.refresh_from_db()
@@ -280,8 +282,8 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.HELP_DESK):
         raise PermissionDenied("Passwords are reset by help desk staff.")
     try:
-        password = services.reset_password(access_request, by=request.user)
-    except (ValidationError, services.RequestConflictError) as error:
+        password = services.reset_password(access_request, by=Actor.of(request.user))
+    except (ValidationError, ConflictError) as error:
         messages.error(request, _errors(error))
         return redirect("access_request", pk)
     access_request.refresh_from_db()

@@ -1,9 +1,11 @@
 """The four-tier escalation as a reusable abstract model on django-fsm-2.
 
-The machine (states, transitions, which action each transition is) lives here; *who* may take
-an action is the concrete model's business: every transition's permission asks
-``instance.user_may(user, action)``, which the concrete model implements with its own
-directory and roles. So this app knows no other app (DESIGN.md, layering).
+The machine (states, transitions, which action each transition is) lives here. *Who* may take
+an action is not: it needs the directory and the roles, which this app does not know
+(DESIGN.md, layering), so the project's one transition path (``helpdesk.transitions``) asks the
+ticket rules (``helpdesk.tickets.permissions.may_act``) before it calls a transition. That is
+also why no transition declares django-fsm's ``permission=``: a callable there would make the
+model import the rules, and the rules import the models.
 
 Transitions change fields only. Clocks, audit, timeline and notifications are the services'.
 """
@@ -65,16 +67,8 @@ class Priority(models.TextChoices):
     LOW = "p4", "P4 - low (one person)"
 
 
-def _may(action: Action):
-    def permission(instance, user) -> bool:
-        return instance.user_may(user, action)
-
-    permission.__name__ = f"may_{action.value}"
-    return permission
-
-
 class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
-    """A problem moving through the tiers. Concrete models implement ``user_may``."""
+    """A problem moving through the tiers."""
 
     state = FSMField(
         max_length=20, choices=TicketState.choices, default=S.WITH_LOCAL_EXPERT, protected=True
@@ -104,9 +98,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
 
-    def user_may(self, user, action: Action) -> bool:
-        raise NotImplementedError("The concrete ticket model decides who may act.")
-
     @property
     def tier(self) -> int | None:
         if self.state == S.AWAITING_INFO:
@@ -122,7 +113,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.WITH_LOCAL_EXPERT,
         target=S.RESOLVED_LOCALLY,
-        permission=_may(Action.RESOLVE_LOCALLY),
     )
     def resolve_locally(self) -> None:
         pass
@@ -131,7 +121,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.WITH_LOCAL_EXPERT,
         target=S.SUBMITTED,
-        permission=_may(Action.ESCALATE_TO_HELP_DESK),
     )
     def escalate_to_help_desk(self) -> None:
         pass
@@ -140,7 +129,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.WITH_LOCAL_EXPERT, S.SUBMITTED],
         target=S.REJECTED,
-        permission=_may(Action.WITHDRAW),
     )
     def withdraw(self) -> None:
         pass
@@ -150,7 +138,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.SUBMITTED, S.IN_PROGRESS],
         target=S.IN_PROGRESS,
-        permission=_may(Action.ASSIGN),
     )
     def assign(self) -> None:
         pass
@@ -159,7 +146,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.IN_PROGRESS,
         target=S.ESCALATED_TO_MIS,
-        permission=_may(Action.ESCALATE_TO_MIS),
     )
     def escalate_to_mis(self) -> None:
         pass
@@ -168,7 +154,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.IN_PROGRESS,
         target=S.RESOLVED,
-        permission=_may(Action.RESOLVE),
     )
     def resolve(self) -> None:
         pass
@@ -177,7 +162,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.SUBMITTED, S.IN_PROGRESS],
         target=S.REJECTED,
-        permission=_may(Action.REJECT),
     )
     def reject(self) -> None:
         pass
@@ -186,7 +170,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.RESOLVED,
         target=S.IN_PROGRESS,
-        permission=_may(Action.REOPEN),
     )
     def reopen(self) -> None:
         pass
@@ -195,7 +178,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.RESOLVED,
         target=S.CLOSED,
-        permission=_may(Action.CLOSE),
     )
     def close(self) -> None:
         pass
@@ -205,7 +187,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=list(PAUSABLE_STATES),
         target=S.AWAITING_INFO,
-        permission=_may(Action.REQUEST_INFO),
     )
     def request_info(self) -> None:
         self.state_before_pause = self.state
@@ -214,7 +195,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.AWAITING_INFO,
         target=RETURN_VALUE(*PAUSABLE_STATES),
-        permission=_may(Action.PROVIDE_INFO),
     )
     def provide_info(self) -> str:
         resumed = self.state_before_pause or S.IN_PROGRESS
@@ -226,7 +206,6 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.ESCALATED_TO_MIS,
         target=S.IN_PROGRESS,
-        permission=_may(Action.REPORT_MIS_RESOLUTION),
     )
     def report_mis_resolution(self) -> None:
         pass

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import is_local_expert_for
-from forms_4052_4055.services import FormConflictError, check_document, receive
+from forms_4052_4055.services import check_document, receive
+from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled
+from helpdesk.transitions import ConflictError
 
 REFERENCE = re.compile(r"\bSF-\d{4}-\d{5}\b", re.IGNORECASE)
 OPEN_TO_COPIES = [FormState.ISSUED, FormState.RETURNED, FormState.RECEIVED]
@@ -37,8 +39,14 @@ def signed_form_handler(parsed, inbound, sender) -> Handled | None:
     for part in parsed.attachments:
         try:
             check_document(part.name, part.data)
-            receive(form, by=None, name=part.name, data=part.data, source="email")
-        except (ValidationError, PermissionDenied, FormConflictError):
+            receive(
+                form,
+                by=Actor.system(f"signed copy emailed by {sender.address}"),
+                name=part.name,
+                data=part.data,
+                source="email",
+            )
+        except (ValidationError, PermissionDenied, ConflictError):
             continue
         filed.append(part.name)
     if not filed:

@@ -81,8 +81,9 @@ class SecurityFormQuerySet(models.QuerySet):
 
 
 class SecurityForm(ConcurrentTransitionMixin, models.Model):
-    """One form issued to one person. Transitions are methods guarded by ``user_may``; they
-    are called only from ``forms_4052_4055.services``, which audits each one."""
+    """One form issued to one person. Transitions change the state only; they are called
+    through the one transition path by ``forms_4052_4055.services``, which checks who may
+    take each (``forms_4052_4055.permissions.may_act``) and audits it."""
 
     reference = models.CharField(max_length=16, unique=True)
     form_type = models.ForeignKey(FormType, on_delete=models.PROTECT, related_name="forms")
@@ -129,11 +130,6 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.reference} ({self.form_type.code}) for {self.person}"
 
-    def user_may(self, user, action: str) -> bool:
-        from forms_4052_4055.permissions import user_may_act
-
-        return user_may_act(user, self, action)
-
     @property
     def overdue(self) -> bool:
         return self.state in (FormState.ISSUED, FormState.RETURNED) and self.due_at < timezone.now()
@@ -142,14 +138,12 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state, source=[FormState.ISSUED, FormState.RETURNED], target=FormState.RECEIVED,
-        permission=lambda form, user: form.user_may(user, "receive"),
     )  # fmt: skip
     def receive(self) -> None:
         self.received_at = timezone.now()
 
     @transition(
         state, source=FormState.RECEIVED, target=FormState.RETURNED,
-        permission=lambda form, user: form.user_may(user, "verify"),
     )  # fmt: skip
     def return_for_correction(self) -> None:
         # The person gets as long again to send it back corrected.
@@ -157,14 +151,12 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state, source=FormState.RECEIVED, target=FormState.VERIFIED,
-        permission=lambda form, user: form.user_may(user, "verify"),
     )  # fmt: skip
     def verify(self) -> None:
         self.verified_at = timezone.now()
 
     @transition(
         state, source=FormState.VERIFIED, target=FormState.FILED,
-        permission=lambda form, user: form.user_may(user, "file"),
     )  # fmt: skip
     def file(self) -> None:
         self.filed_at = timezone.now()
@@ -173,21 +165,18 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state, source=[FormState.ISSUED, FormState.RETURNED], target=FormState.EXPIRED,
-        permission=lambda form, user: form.user_may(user, "expire"),
     )  # fmt: skip
     def expire(self) -> None:
         pass
 
     @transition(
         state, source=FormState.FILED, target=FormState.SUPERSEDED,
-        permission=lambda form, user: form.user_may(user, "supersede"),
     )  # fmt: skip
     def supersede(self) -> None:
         pass
 
     @transition(
         state, source=[*OUTSTANDING, FormState.FILED], target=FormState.VOID,
-        permission=lambda form, user: form.user_may(user, "void"),
     )  # fmt: skip
     def void(self) -> None:
         pass

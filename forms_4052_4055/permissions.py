@@ -1,5 +1,7 @@
 """Who may do what with security forms. Views, services and the machine's guards ask these."""
 
+from forms_4052_4055.models import SecurityForm
+from helpdesk.actor import Actor
 from helpdesk.directory.permissions import designated_office_ids, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Person
@@ -34,17 +36,22 @@ def may_download_documents(user) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def user_may_act(user, form, action: str) -> bool:
-    """The machine's guards. ``user`` None is the system: the schedule expires forms, the mail
-    intake receives a signed copy by email."""
-    if user is None:
-        return action in ("expire", "receive")
-    if not getattr(user, "is_active", False):
+# What the system may do on its own: the daily sweep expires forms not returned in time, and
+# the mail intake receives a signed copy emailed back to the help desk.
+SYSTEM_ACTIONS = frozenset({"expire", "receive"})
+
+
+def may_act(actor: Actor, form: SecurityForm, action: str) -> bool:
+    """Who may take each step of a security form."""
+    if actor.is_system:
+        return action in SYSTEM_ACTIONS
+    if not actor.is_active:
         return False
-    help_desk = has_role(user, Role.HELP_DESK)
+    help_desk = actor.has_role(Role.HELP_DESK)
     rules = {
-        "receive": help_desk or is_local_expert_for(user, form.person),
+        "receive": help_desk or is_local_expert_for(actor.user, form.person),
         "verify": help_desk,
+        "return_for_correction": help_desk,
         "file": help_desk,
         "supersede": help_desk,
         "void": help_desk,

@@ -3,6 +3,7 @@ expiry sweep, and ``forms_on_file``, the gate the access app asks before request
 Every step is a transition on the form's machine, audited; emails leave after the commit."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -12,7 +13,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from forms_4052_4055.models import (
     DEFAULT_CCMS_ROLE,
@@ -23,12 +23,15 @@ from forms_4052_4055.models import (
     SecurityForm,
     SignedDocument,
 )
-from forms_4052_4055.permissions import may_issue_for
+from forms_4052_4055.permissions import may_act, may_issue_for
+from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.sequences import take_next
 from helpdesk.models import AuditKind, Person
+from helpdesk.registry import Registry
 from helpdesk.tickets.attachments import safe_name
+from helpdesk.transitions import Machine, transition
 
 # Signed copies: PDF and common image types only, whatever the file is called.
 ACCEPTED = {
@@ -41,10 +44,7 @@ ACCEPTED = {
     b"MM\x00*": ("image/tiff", "tif"),
 }
 REMINDER_DAYS_BEFORE_DUE = (7, 1)
-
-
-class FormConflictError(Exception):
-    """The form is not in a state where this can be done (someone acted on it first)."""
+SWEEP = Actor.system("the security forms sweep")
 
 
 def next_reference(year: int | None = None) -> str:
@@ -60,6 +60,18 @@ def required_form_types(systems: list[str]) -> list[FormType]:
 # --- Issue ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FormFiledHook:
+    """Work of a higher app that waits for a person's forms (access requests), run after the
+    commit that files one; registered from its AppConfig.ready."""
+
+    name: str
+    run: Callable[[Person], object]
+
+
+form_filed_hooks: Registry[FormFiledHook] = Registry("form filed hooks", key=lambda h: h.name)
+
+
 @dataclass
 class IssueResult:
     issued: list[SecurityForm] = field(default_factory=list)
@@ -67,11 +79,13 @@ class IssueResult:
 
 
 @transaction.atomic
-def issue_forms(person: Person, systems: list[str], *, by, ccms_role: str = "") -> IssueResult:
+def issue_forms(
+    person: Person, systems: list[str], *, by: Actor, ccms_role: str = ""
+) -> IssueResult:
     """Issue the forms ``systems`` require, except those the person already has outstanding or
     filed and valid. Each gets a reference and a pre-filled PDF, emailed to the person and the
     office's local expert after the commit."""
-    if not may_issue_for(by, person):
+    if not may_issue_for(by.user, person):
         raise PermissionDenied("You may issue forms only for people of your own agency.")
     if not systems:
         raise ValidationError("Choose the systems the person needs.")
@@ -96,7 +110,7 @@ def issue_forms(person: Person, systems: list[str], *, by, ccms_role: str = "") 
             ccms_role=(ccms_role.strip() or DEFAULT_CCMS_ROLE)
             if form_type.carries_ccms_role
             else "",
-            issued_by=by,
+            issued_by=by.user,
             issued_at=now,
             due_at=now + timedelta(days=form_type.return_days),
         )
@@ -131,15 +145,15 @@ def check_document(name: str, data: bytes) -> tuple[str, str]:
 
 @transaction.atomic
 def receive(
-    form: SecurityForm, *, by, name: str, data: bytes, source: str = "web"
+    form: SecurityForm, *, by: Actor, name: str, data: bytes, source: str = "web"
 ) -> SignedDocument:
     """A signed copy came back. The first one moves the form to ``received``; another one on a
     received form (a better scan) is kept beside it."""
     content_type, extension = check_document(name, data)
-    locked = _locked(form)
+    locked = _lock(form)
     if locked.state != FormState.RECEIVED:
-        _transition(locked, "receive", by=by, note=f"Signed copy received ({source}).")
-    elif not locked.user_may(by, "receive"):
+        locked = _transition(locked, "receive", by=by, note=f"Signed copy received ({source}).")
+    elif not may_act(by, locked, "receive"):
         raise PermissionDenied("You may not add a signed copy to this form.")
     document = SignedDocument(
         form=locked,
@@ -148,7 +162,7 @@ def receive(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         source=source,
-        uploaded_by=by if getattr(by, "pk", None) else None,
+        uploaded_by=by.user,
     )
     document.file.save("signed", ContentFile(data), save=False)
     document.save()
@@ -166,55 +180,69 @@ def receive(
 
 
 @transaction.atomic
-def verify(form: SecurityForm, *, by, results: dict[str, bool], note: str = "") -> SecurityForm:
+def verify(
+    form: SecurityForm, *, by: Actor, results: dict[str, bool], note: str = ""
+) -> SecurityForm:
     """Check the form against its type's checklist. Every item passed: verified. Any failed:
     returned to the sender with the reasons."""
-    locked = _locked(form)
-    checklist = list(locked.form_type.checklist)
+    checklist = list(form.form_type.checklist)
     unanswered = [item for item in checklist if item not in results]
     if unanswered:
         raise ValidationError(f"Check every item: {', '.join(unanswered)}.")
-    locked.checklist_results = {item: bool(results[item]) for item in checklist}
+    checked = {item: bool(results[item]) for item in checklist}
     failed = [item for item in checklist if not results[item]]
     if failed:
         reasons = failed + ([note.strip()] if note.strip() else [])
-        locked.returned_reasons = reasons
-        _transition(locked, "return_for_correction", by=by, note="; ".join(reasons))
-        _email_on_commit("returned", locked)
-        return locked
-    locked.verified_by = by
-    _transition(locked, "verify", by=by, note=note or "Every item checked.")
-    return locked
-
-
-@transaction.atomic
-def file_form(form: SecurityForm, *, by) -> SecurityForm:
-    """File a verified form; an older filed form of the same type for the person is superseded."""
-    locked = _locked(form)
-    locked.filed_by = by
-    _transition(locked, "file", by=by, note="Filed.")
-    older = (
-        SecurityForm.objects.select_for_update(of=("self",))
-        .filter(person=locked.person, form_type=locked.form_type, state=FormState.FILED)
-        .exclude(pk=locked.pk)
+        returned = _transition(
+            form,
+            "return_for_correction",
+            by=by,
+            note="; ".join(reasons),
+            changes={"checklist_results": checked, "returned_reasons": reasons},
+        )
+        _email_on_commit("returned", returned)
+        return returned
+    return _transition(
+        form,
+        "verify",
+        by=by,
+        note=note or "Every item checked.",
+        changes={"checklist_results": checked, "verified_by": by.user},
     )
-    for previous in older:
-        previous.superseded_by = locked
-        _transition(previous, "supersede", by=by, note=f"Superseded by {locked.reference}.")
-    return locked
 
 
 @transaction.atomic
-def void_form(form: SecurityForm, *, by, reason: str) -> SecurityForm:
+def file_form(form: SecurityForm, *, by: Actor) -> SecurityForm:
+    """File a verified form; an older filed form of the same type for the person is superseded.
+    Filing may let access requests waiting for the form go on (``form_filed_hooks``)."""
+    filed = _transition(form, "file", by=by, note="Filed.", changes={"filed_by": by.user})
+    older = SecurityForm.objects.filter(
+        person=filed.person, form_type=filed.form_type, state=FormState.FILED
+    ).exclude(pk=filed.pk)
+    for previous in older:
+        _transition(
+            previous,
+            "supersede",
+            by=by,
+            note=f"Superseded by {filed.reference}.",
+            changes={"superseded_by": filed},
+        )
+    person = filed.person
+    for hook in form_filed_hooks:
+        transaction.on_commit(lambda hook=hook: hook.run(person))
+    return filed
+
+
+@transaction.atomic
+def void_form(form: SecurityForm, *, by: Actor, reason: str) -> SecurityForm:
     if not reason.strip():
         raise ValidationError("Say why the form is void.")
-    locked = _locked(form)
-    locked.void_reason = reason.strip()
-    _transition(locked, "void", by=by, note=reason.strip())
-    return locked
+    return _transition(
+        form, "void", by=by, note=reason.strip(), changes={"void_reason": reason.strip()}
+    )
 
 
-def _locked(form: SecurityForm) -> SecurityForm:
+def _lock(form: SecurityForm) -> SecurityForm:
     return (
         SecurityForm.objects.select_for_update(of=("self",))
         .select_related("form_type", "person__office__agency")
@@ -222,25 +250,13 @@ def _locked(form: SecurityForm) -> SecurityForm:
     )
 
 
-def _transition(form: SecurityForm, action: str, *, by, note: str) -> None:
-    method = getattr(form, action)
-    if not can_proceed(method):
-        raise FormConflictError(
-            f"{form.reference} is {form.get_state_display().lower()}: this cannot be done now."
-        )
-    if not has_transition_perm(method, by):
-        raise PermissionDenied("You may not do that with this form.")
-    before = form.state
-    method()
-    form.save()
-    record(
-        AuditKind.TRANSITION,
-        actor=by,
-        target=form,
-        before={"state": before},
-        after={"state": form.state},
-        note=note,
-    )
+FORMS: Machine[SecurityForm] = Machine(noun="form", lock=_lock, may=may_act)
+
+
+def _transition(
+    form: SecurityForm, action: str, *, by: Actor, note: str, changes: dict | None = None
+) -> SecurityForm:
+    return transition(form, action, machine=FORMS, by=by, note=note, changes=changes)
 
 
 # --- Reminders and expiry ------------------------------------------------------------------------
@@ -255,9 +271,9 @@ def forms_sweep(now=None) -> dict[str, int]:
     waiting = SecurityForm.objects.filter(state__in=[FormState.ISSUED, FormState.RETURNED])
     for form_id in waiting.filter(due_at__lt=now).values_list("pk", flat=True):
         with transaction.atomic():
-            form = _locked(SecurityForm(pk=form_id))
+            form = _lock(SecurityForm(pk=form_id))
             if form.state in (FormState.ISSUED, FormState.RETURNED) and form.due_at < now:
-                _transition(form, "expire", by=None, note="Not returned in time.")
+                form = _transition(form, "expire", by=SWEEP, note="Not returned in time.")
                 _email_on_commit("expired", form)
                 counts["expired"] += 1
     soon = waiting.filter(
@@ -265,7 +281,7 @@ def forms_sweep(now=None) -> dict[str, int]:
     )
     for form_id in soon.values_list("pk", flat=True):
         with transaction.atomic():
-            form = _locked(SecurityForm(pk=form_id))
+            form = _lock(SecurityForm(pk=form_id))
             if _reminder_due(form, now):
                 form.reminders_sent += 1
                 form.last_reminded_at = now

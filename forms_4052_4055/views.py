@@ -14,15 +14,18 @@ from forms_4052_4055 import services
 from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from forms_4052_4055.permissions import (
     expert_agency_id,
+    may_act,
     may_download_documents,
     may_issue_for,
     may_see_forms_of,
 )
+from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import offices_visible_to
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import AuditEvent, AuditKind, Person
+from helpdesk.transitions import ConflictError
 
 PAGE_SIZE = 50
 
@@ -126,7 +129,7 @@ def issue(request: HttpRequest) -> HttpResponse:
             result = services.issue_forms(
                 person,
                 form.cleaned_data["systems"],
-                by=request.user,
+                by=Actor.of(request.user),
                 ccms_role=form.cleaned_data["ccms_role"],
             )
         except ValidationError as error:
@@ -177,7 +180,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": form.documents.select_related("uploaded_by"),
             "may_download": may_download_documents(request.user),
             "may_upload": form.state in (FormState.ISSUED, FormState.RETURNED, FormState.RECEIVED)
-            and form.user_may(request.user, "receive"),
+            and may_act(Actor.of(request.user), form, "receive"),
             "may_verify": help_desk and form.state == FormState.RECEIVED,
             "may_file": help_desk and form.state == FormState.VERIFIED,
             "may_void": help_desk and form.state in [*OUTSTANDING, FormState.FILED],
@@ -200,8 +203,8 @@ def form_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("form_detail", pk)
     document = upload.cleaned_data["document"]
     try:
-        services.receive(form, by=request.user, name=document.name, data=document.read())
-    except (ValidationError, services.FormConflictError) as error:
+        services.receive(form, by=Actor.of(request.user), name=document.name, data=document.read())
+    except (ValidationError, ConflictError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, "Signed copy received.")
@@ -222,9 +225,9 @@ def form_verify(request: HttpRequest, pk: int) -> HttpResponse:
     }
     try:
         done = services.verify(
-            form, by=request.user, results=results, note=checks.cleaned_data["note"]
+            form, by=Actor.of(request.user), results=results, note=checks.cleaned_data["note"]
         )
-    except (ValidationError, services.FormConflictError) as error:
+    except (ValidationError, ConflictError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("form_detail", pk)
     if done.state == FormState.RETURNED:
@@ -239,8 +242,8 @@ def form_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def form_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     try:
-        services.file_form(form, by=request.user)
-    except services.FormConflictError as error:
+        services.file_form(form, by=Actor.of(request.user))
+    except ConflictError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{form.reference} filed.")
@@ -256,8 +259,8 @@ def form_void(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Say why the form is void.")
         return redirect("form_detail", pk)
     try:
-        services.void_form(form, by=request.user, reason=void.cleaned_data["reason"])
-    except services.FormConflictError as error:
+        services.void_form(form, by=Actor.of(request.user), reason=void.cleaned_data["reason"])
+    except ConflictError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{form.reference} is void.")
@@ -265,7 +268,7 @@ def form_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _private_download(request, file, *, name: str, content_type: str, target, what: str):
-    record(AuditKind.DOWNLOADED, actor=request.user, target=target, note=what)
+    record(AuditKind.DOWNLOADED, actor=Actor.of(request.user), target=target, note=what)
     response = FileResponse(
         file.open("rb"), as_attachment=True, filename=name, content_type=content_type
     )

@@ -1,4 +1,5 @@
-"""Writing the audit trail. Every service that changes the directory or access calls ``record``."""
+"""Writing the audit trail. Every service that changes a record calls ``record``, with the
+``Actor`` that made the change (a user, or the system and its reason)."""
 
 import datetime as dt
 import decimal
@@ -8,9 +9,10 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from helpdesk.actor import SYSTEM_LABEL, Actor
 from helpdesk.models import AuditEvent, AuditKind
 
-SYSTEM_LABEL = "system"
+__all__ = ["SYSTEM_LABEL", "record", "snapshot", "snapshot_from_db"]
 # Never copied into an audit event, whatever the model: a hash is still a secret to guard.
 _SECRET_FIELDS = frozenset({"password"})
 
@@ -18,24 +20,26 @@ _SECRET_FIELDS = frozenset({"password"})
 def record(
     kind: AuditKind,
     *,
-    actor,
+    actor: Actor,
     target: models.Model,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str = "",
-    actor_label: str = "",
 ) -> AuditEvent:
-    """Write one audit event. ``actor`` is a user, or None when the system acted."""
+    """Write one audit event. When the system acted, its reason is the note unless one is
+    given."""
+    if not isinstance(actor, Actor):
+        raise TypeError("The audit trail records an Actor.")
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label or label_of(actor),
+        actor=actor.user,
+        actor_label=actor.label,
         kind=kind,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=str(target.pk),
         target_repr=str(target)[:255],
         before=before,
         after=after,
-        note=note,
+        note=note or actor.reason,
     )
 
 
@@ -73,10 +77,3 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
         return value.name or ""
     return value
-
-
-def label_of(actor) -> str:
-    """How an actor is named in the audit trail and timelines: the username, or "system"."""
-    if actor is None or not getattr(actor, "pk", None):
-        return SYSTEM_LABEL
-    return actor.get_username()

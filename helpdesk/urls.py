@@ -7,6 +7,7 @@ from helpdesk.home import views as home
 from helpdesk.mail import views as mail
 from helpdesk.notices import views as notices
 from helpdesk.procedures import views as procedures
+from helpdesk.reports import views as reports
 from helpdesk.tickets import views as tickets
 
 urlpatterns = [
@@ -17,11 +18,11 @@ urlpatterns = [
     path("absences/", absences.absence_list, name="absence_list"),
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("absences/<int:pk>/cancel/", absences.absence_cancel, name="absence_cancel"),
-    path("report/", tickets.report_problem, name="report_problem"),
-    path("problem-report/", tickets.problem_report_new, name="problem_report_new"),
+    path("report/", reports.report_problem, name="report_problem"),
+    path("problem-report/", reports.problem_report_new, name="problem_report_new"),
     path("queues/<slug:name>/", tickets.queue, name="queue"),
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
-    path("tickets/<int:pk>/escalate/", tickets.escalate, name="ticket_escalate"),
+    path("tickets/<int:pk>/escalate/", reports.escalate, name="ticket_escalate"),
     path("tickets/<int:pk>/act/<slug:action>/", tickets.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/messages/", tickets.ticket_message, name="ticket_message"),
     path("tickets/<int:pk>/update/<slug:what>/", tickets.ticket_update, name="ticket_update"),

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot, snapshot_from_db
 from helpdesk.models import AuditEvent, AuditKind
 
@@ -23,7 +24,12 @@ class AuditedAdminMixin:
         if before != after:
             kind = AuditKind.CHANGED if change else AuditKind.CREATED
             record(
-                kind, actor=request.user, target=obj, before=before, after=after, note=ADMIN_NOTE
+                kind,
+                actor=Actor.of(request.user),
+                target=obj,
+                before=before,
+                after=after,
+                note=ADMIN_NOTE,
             )
 
     def save_formset(self, request, form, formset, change) -> None:
@@ -34,7 +40,7 @@ class AuditedAdminMixin:
             if deleted.instance.pk is not None:
                 record(
                     AuditKind.DELETED,
-                    actor=request.user,
+                    actor=Actor.of(request.user),
                     target=deleted.instance,
                     before=befores.get(deleted.instance.pk),
                     note=ADMIN_NOTE,
@@ -43,7 +49,7 @@ class AuditedAdminMixin:
         for obj in formset.new_objects:
             record(
                 AuditKind.CREATED,
-                actor=request.user,
+                actor=Actor.of(request.user),
                 target=obj,
                 after=snapshot(obj),
                 note=ADMIN_NOTE,
@@ -51,7 +57,7 @@ class AuditedAdminMixin:
         for obj, _fields in formset.changed_objects:
             record(
                 AuditKind.CHANGED,
-                actor=request.user,
+                actor=Actor.of(request.user),
                 target=obj,
                 before=befores.get(obj.pk),
                 after=snapshot(obj),
@@ -60,14 +66,20 @@ class AuditedAdminMixin:
 
     def delete_model(self, request, obj) -> None:
         before = snapshot(obj)
-        record(AuditKind.DELETED, actor=request.user, target=obj, before=before, note=ADMIN_NOTE)
+        record(
+            AuditKind.DELETED,
+            actor=Actor.of(request.user),
+            target=obj,
+            before=before,
+            note=ADMIN_NOTE,
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             record(
                 AuditKind.DELETED,
-                actor=request.user,
+                actor=Actor.of(request.user),
                 target=obj,
                 before=snapshot(obj),
                 note=ADMIN_NOTE,

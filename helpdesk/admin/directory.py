@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from helpdesk.actor import Actor
 from helpdesk.admin.audit import AuditedAdminMixin
 from helpdesk.directory.services import designate_local_expert, remove_designation
 from helpdesk.models import (
@@ -102,7 +103,9 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
         # and the local expert role that follows a designation.
         for deleted in formset.deleted_forms:
             if deleted.instance.pk is not None:
-                remove_designation(deleted.instance, by=request.user, note="Removed in admin.")
+                remove_designation(
+                    deleted.instance, by=Actor.of(request.user), note="Removed in admin."
+                )
         for row in formset.forms:
             if row in formset.deleted_forms or not row.has_changed() or not row.cleaned_data:
                 continue
@@ -110,7 +113,7 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 form.instance,
                 row.cleaned_data["person"],
                 row.cleaned_data["role"],
-                by=request.user,
+                by=Actor.of(request.user),
                 note="Designated in admin.",
             )
         # The admin's change message reads these; the audit trail has the full story.
@@ -189,16 +192,16 @@ class LocalExpertDesignationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         designated = designate_local_expert(
-            obj.office, obj.person, obj.role, by=request.user, note="Designated in admin."
+            obj.office, obj.person, obj.role, by=Actor.of(request.user), note="Designated in admin."
         )
         obj.pk = designated.pk
 
     def delete_model(self, request, obj) -> None:
-        remove_designation(obj, by=request.user, note="Removed in admin.")
+        remove_designation(obj, by=Actor.of(request.user), note="Removed in admin.")
 
     def delete_queryset(self, request, queryset) -> None:
         for designation in queryset:
-            remove_designation(designation, by=request.user, note="Removed in admin.")
+            remove_designation(designation, by=Actor.of(request.user), note="Removed in admin.")
 
 
 @admin.register(Absence)

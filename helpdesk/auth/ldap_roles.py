@@ -7,11 +7,14 @@ from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import populate_user
 
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import set_roles
 from helpdesk.models import Person
 
 log = logging.getLogger(__name__)
+# The directory decides the roles at every LDAP login; the audit trail names it "ldap".
+LDAP_LOGIN = Actor.system("roles from the LDAP directory at login", label="ldap")
 
 
 @receiver(populate_user, dispatch_uid="ccap_ldap_roles")
@@ -27,7 +30,7 @@ def sync_roles_from_ldap(sender, user, ldap_user, **kwargs) -> None:
     person = getattr(user, "person", None)
     if person is not None and person.designations.exists():
         roles.add(Role.LOCAL_EXPERT)
-    set_roles(user, roles, by=None, note="LDAP login", actor_label="ldap")
+    set_roles(user, roles, by=LDAP_LOGIN, note="LDAP login")
 
 
 def _dn_key(dn: str) -> str:

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import designate_local_expert, set_roles
@@ -33,6 +34,8 @@ from helpdesk.models import (
 )
 
 SEEDER = "seed_demo"
+# The audit trail names the demo data's author "seed_demo".
+DEMO = Actor.system("demo data", label=SEEDER)
 DEMO_DOMAIN = "demo.ccap-helpdesk.example"
 
 # (region number, region name, CCR&R name, main office city, satellite office city or None)
@@ -212,9 +215,7 @@ class _Seeder:
 
     def audit_created(self, obj: models.Model, kind: AuditKind) -> None:
         self.created += 1
-        record(
-            kind, actor=None, target=obj, after=snapshot(obj), note="Demo data.", actor_label=SEEDER
-        )
+        record(kind, actor=DEMO, target=obj, after=snapshot(obj), note="Demo data.")
 
     def next_name(self) -> tuple[str, str]:
         first = FIRST_NAMES[self._name_index % len(FIRST_NAMES)]
@@ -234,7 +235,7 @@ class _Seeder:
             user.password = self.password_hash
             user.save()
             self.audit_created(user, AuditKind.CREATED)
-            set_roles(user, [role], by=None, note="Demo login.", actor_label=SEEDER)
+            set_roles(user, [role], by=DEMO, note="Demo login.")
         person = self.get_or_create(
             Person,
             user=user,
@@ -267,7 +268,7 @@ class _Seeder:
     def designate(self, office: Office, person: Person, role: DesignationRole) -> None:
         if LocalExpertDesignation.objects.filter(office=office, role=role).exists():
             return
-        designate_local_expert(office, person, role, by=None, note="Demo data.", actor_label=SEEDER)
+        designate_local_expert(office, person, role, by=DEMO, note="Demo data.")
         self.created += 1
 
     def away_today(self, person: Person, days: int, reason: str) -> None:

@@ -11,11 +11,13 @@ from datetime import timedelta
 
 from django.db.models import F
 
+from helpdesk.actor import Actor
 from helpdesk.models import (
     AuditEvent,
     DesignationRole,
     Office,
     OutboundEmail,
+    Source,
     System,
     Ticket,
     TicketEvent,
@@ -93,15 +95,29 @@ def _resolved_ticket(summary, system, office, desk, rng) -> Ticket:
         expected_result="It works as it did last week.",
         can_duplicate=True,
     )
-    ticket = svc.submit_problem_report(report, by=expert.user, office=office, acknowledge=False)
-    ticket = svc.assign(ticket, by=desk, assignee=desk)
+    # Filed through the core, not a report use case: history sends no acknowledgements.
+    ticket = svc.file_problem_report(
+        report,
+        by=Actor.of(expert.user),
+        office=office,
+        local_expert=expert,
+        source=Source.WEB,
+        note="Escalated to the help desk.",
+    )
+    ticket = svc.assign(ticket, by=Actor.of(desk), assignee=desk)
     if rng.random() < 0.25:
-        ticket = svc.escalate_to_mis(ticket, by=desk, note="Needs a change on the MIS side.")
+        ticket = svc.escalate_to_mis(
+            ticket, by=Actor.of(desk), note="Needs a change on the MIS side."
+        )
         mis = User.objects.get(username="mis.joan")
-        ticket = svc.report_mis_resolution(ticket, by=mis, resolution="Fixed in the nightly run.")
-    ticket = svc.resolve(ticket, by=desk, resolution="Fixed; confirmed with the local expert.")
+        ticket = svc.report_mis_resolution(
+            ticket, by=Actor.of(mis), resolution="Fixed in the nightly run."
+        )
+    ticket = svc.resolve(
+        ticket, by=Actor.of(desk), resolution="Fixed; confirmed with the local expert."
+    )
     if rng.random() < 0.8:
-        ticket = svc.close(ticket, by=expert.user, note="Confirmed fixed.")
+        ticket = svc.close(ticket, by=Actor.of(expert.user), note="Confirmed fixed.")
     if rng.random() < 0.15:  # some missed their target on the way
         Ticket.objects.filter(pk=ticket.pk).update(resolution_breached_at=F("resolved_at"))
     return ticket

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from escalation.workflow import OPEN_STATES
+from helpdesk.actor import Actor
 from helpdesk.models import Notice, Severity, System, Ticket, User
 from helpdesk.notices import services as svc
 
@@ -27,17 +28,17 @@ def seed_demo_notices() -> int:
                 "need to send a Problem Report Form for this.",
                 expected_end_at=timezone.now() + timedelta(hours=6),
             ),
-            by=desk,
+            by=Actor.of(desk),
             link_reported=True,
         )
         still_open = Ticket.objects.filter(
             system=System.IVR, notice__isnull=True, state__in=OPEN_STATES
         )
         for ticket in still_open:
-            svc.link_ticket(ticket, notice, by=desk)
+            svc.link_ticket(ticket, notice, by=Actor.of(desk))
         svc.post_update(
             notice,
-            by=desk,
+            by=Actor.of(desk),
             text="MIS found the cause (a table load) and is reloading it.",
         )
         created += 1
@@ -52,8 +53,8 @@ def seed_demo_notices() -> int:
                 starts_at=starts,
                 expected_end_at=starts + timedelta(hours=4),
             ),
-            by=desk,
+            by=Actor.of(desk),
         )
-        svc.resolve_notice(notice, by=desk, text="Maintenance finished; CCMS is back.")
+        svc.resolve_notice(notice, by=Actor.of(desk), text="Maintenance finished; CCMS is back.")
         created += 1
     return created

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from helpdesk.actor import Actor
 from helpdesk.models import (
     AcknowledgedHow,
     Person,
@@ -128,13 +129,13 @@ def seed_demo_procedures() -> int:
     now = timezone.now()
     created = 0
     for title, body, audience in PROCEDURES:
-        ps.create_procedure(by=author, title=title, body=body, audience=audience)
+        ps.create_procedure(by=Actor.of(author), title=title, body=body, audience=audience)
         created += 1
     racf = Procedure.objects.get(current_version__title=PROCEDURES[0][0])
     racf.versions.update(created_at=now - timedelta(days=40))
     ps.edit_procedure(
         racf,
-        by=author,
+        by=Actor.of(author),
         title=PROCEDURES[0][0],
         body=RACF_V2,
         audience=ProcedureAudience.ALL,

@@ -2,8 +2,10 @@
 numbers, clocks, timelines and audit events. Each is keyed on its summary: made once."""
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
 from helpdesk.models import DesignationRole, Office, Person, System, Ticket, User, WhoAffected
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 
 DEMO = [
@@ -83,8 +85,8 @@ def seed_demo_tickets() -> int:
         office = Office.objects.filter(agency__code=agency_code).order_by("pk").first()
         expert = office.designations.get(role=DesignationRole.PRIMARY).person.user
         reporter = Person.objects.filter(office=office, user__groups__name=Role.AGENCY_USER).first()
-        ticket = svc.report_to_local_expert(
-            by=reporter.user,
+        ticket = reports.report_to_local_expert(
+            by=Actor.of(reporter.user),
             summary=summary,
             system=system,
             who_affected=affected,
@@ -99,7 +101,9 @@ def _advance(ticket: Ticket, target: str, *, expert, desk) -> None:
     if target == S.WITH_LOCAL_EXPERT:
         return
     if target == S.RESOLVED_LOCALLY:
-        svc.resolve_locally(ticket, by=expert, resolution="Cleared the browser's saved passwords.")
+        svc.resolve_locally(
+            ticket, by=Actor.of(expert), resolution="Cleared the browser's saved passwords."
+        )
         return
     report = svc.ProblemReport(
         summary=ticket.summary,
@@ -113,30 +117,38 @@ def _advance(ticket: Ticket, target: str, *, expert, desk) -> None:
         expected_result="The screen saves and moves to the next step.",
         can_duplicate=True,
     )
-    ticket = svc.submit_problem_report(
-        report, by=expert, office=ticket.office, from_ticket=ticket, expected_version=ticket.version
-    )
+    ticket = reports.report_from_web(
+        report,
+        by=Actor.of(expert),
+        office=ticket.office,
+        from_ticket=ticket,
+        expected_version=ticket.version,
+    ).ticket
     if target == S.SUBMITTED:
         return
     if target == S.REJECTED:
-        svc.reject(ticket, by=desk, reason="Duplicate of the report sent earlier from this office.")
+        svc.reject(
+            ticket,
+            by=Actor.of(desk),
+            reason="Duplicate of the report sent earlier from this office.",
+        )
         return
-    ticket = svc.assign(ticket, by=desk, assignee=desk)
+    ticket = svc.assign(ticket, by=Actor.of(desk), assignee=desk)
     if target == S.IN_PROGRESS:
         return
     if target == S.ESCALATED_TO_MIS:
         svc.escalate_to_mis(
             ticket,
-            by=desk,
+            by=Actor.of(desk),
             note="Reproduced; needs a fix in the IVR.",
             mis_reference="MIS-2026-0412",
         )
         return
     if target == S.AWAITING_INFO:
-        svc.request_info(ticket, by=desk, question="Which case numbers are affected?")
+        svc.request_info(ticket, by=Actor.of(desk), question="Which case numbers are affected?")
         return
     ticket = svc.resolve(
-        ticket, by=desk, resolution="Updated the BlueZone profile's keep-alive setting."
+        ticket, by=Actor.of(desk), resolution="Updated the BlueZone profile's keep-alive setting."
     )
     if target == S.CLOSED:
-        svc.close(ticket, by=expert, note="Confirmed fixed.")
+        svc.close(ticket, by=Actor.of(expert), note="Confirmed fixed.")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
 from helpdesk.directory.permissions import can_manage_absences_of
 from helpdesk.directory.roles import Role, forget_roles
@@ -23,7 +24,7 @@ from helpdesk.models import (
 
 @transaction.atomic
 def designate_local_expert(
-    office: Office, person: Person, role: DesignationRole, *, by, note: str = "", actor_label=""
+    office: Office, person: Person, role: DesignationRole, *, by: Actor, note: str = ""
 ) -> LocalExpertDesignation:
     """Make ``person`` the office's primary or alternate local expert, replacing whoever held
     that role. The rules (same agency, active, one per role) live on the model."""
@@ -32,57 +33,43 @@ def designate_local_expert(
     if replaced is not None and replaced.person_id == person.pk:
         return replaced
     if replaced is not None:
-        remove_designation(replaced, by=by, note=f"Replaced by {person}.", actor_label=actor_label)
+        remove_designation(replaced, by=by, note=f"Replaced by {person}.")
     # Moving someone between roles (a swap of primary and alternate) frees their old role first.
     moved = LocalExpertDesignation.objects.filter(office=office, person=person).first()
     if moved is not None:
-        remove_designation(moved, by=by, note=f"Now {role}.", actor_label=actor_label)
+        remove_designation(moved, by=by, note=f"Now {role}.")
     designation = LocalExpertDesignation(office=office, person=person, role=role)
     designation.full_clean()
     designation.save()
     record(
-        AuditKind.DESIGNATED,
-        actor=by,
-        target=designation,
-        after=snapshot(designation),
-        note=note,
-        actor_label=actor_label,
+        AuditKind.DESIGNATED, actor=by, target=designation, after=snapshot(designation), note=note
     )
-    sync_local_expert_role(person, by=by, actor_label=actor_label)
+    sync_local_expert_role(person, by=by)
     return designation
 
 
 @transaction.atomic
-def remove_designation(
-    designation: LocalExpertDesignation, *, by, note: str = "", actor_label: str = ""
-) -> None:
+def remove_designation(designation: LocalExpertDesignation, *, by: Actor, note: str = "") -> None:
     before = snapshot(designation)
     person = designation.person
-    record(
-        AuditKind.UNDESIGNATED,
-        actor=by,
-        target=designation,
-        before=before,
-        note=note,
-        actor_label=actor_label,
-    )
+    record(AuditKind.UNDESIGNATED, actor=by, target=designation, before=before, note=note)
     designation.delete()
-    sync_local_expert_role(person, by=by, actor_label=actor_label)
+    sync_local_expert_role(person, by=by)
 
 
 @transaction.atomic
 def record_absence(
-    person: Person, *, starts_at: datetime, ends_at: datetime, reason: str = "", by
+    person: Person, *, starts_at: datetime, ends_at: datetime, reason: str = "", by: Actor
 ) -> Absence:
     """Mark ``person`` away for [starts_at, ends_at); their office's alternate acts meanwhile."""
-    if by is not None and not can_manage_absences_of(by, person):
+    if not by.is_system and not can_manage_absences_of(by.user, person):
         raise PermissionDenied("You may not record absences for this person.")
     absence = Absence(
         person=person,
         starts_at=starts_at,
         ends_at=ends_at,
         reason=reason,
-        recorded_by=by if getattr(by, "pk", None) else None,
+        recorded_by=by.user,
     )
     absence.full_clean()
     absence.save()
@@ -91,8 +78,8 @@ def record_absence(
 
 
 @transaction.atomic
-def cancel_absence(absence: Absence, *, by, note: str = "") -> None:
-    if by is not None and not can_manage_absences_of(by, absence.person):
+def cancel_absence(absence: Absence, *, by: Actor, note: str = "") -> None:
+    if not by.is_system and not can_manage_absences_of(by.user, absence.person):
         raise PermissionDenied("You may not change absences for this person.")
     record(
         AuditKind.ABSENCE_CANCELLED, actor=by, target=absence, before=snapshot(absence), note=note
@@ -126,7 +113,7 @@ def ensure_role_groups(using: str = "default") -> None:
 
 
 @transaction.atomic
-def set_roles(user, roles: Iterable[str], *, by, note: str = "", actor_label: str = "") -> bool:
+def set_roles(user, roles: Iterable[str], *, by: Actor, note: str = "") -> bool:
     """Make ``user`` hold exactly ``roles``; audited. Returns whether anything changed."""
     wanted = {Role(r).value for r in roles}
     current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
@@ -143,7 +130,6 @@ def set_roles(user, roles: Iterable[str], *, by, note: str = "", actor_label: st
         before={"roles": sorted(current)},
         after={"roles": sorted(wanted)},
         note=note,
-        actor_label=actor_label,
     )
     return True
 
@@ -152,7 +138,7 @@ def current_roles(user) -> set[str]:
     return set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
 
-def sync_local_expert_role(person, *, by, actor_label: str = "") -> None:
+def sync_local_expert_role(person: Person, *, by: Actor) -> None:
     """A person with a login holds the local expert role exactly while they have a designation."""
     user = person.user
     if user is None:
@@ -162,10 +148,4 @@ def sync_local_expert_role(person, *, by, actor_label: str = "") -> None:
         roles.add(Role.LOCAL_EXPERT)
     else:
         roles.discard(Role.LOCAL_EXPERT)
-    set_roles(
-        user,
-        roles,
-        by=by,
-        note="Follows the person's local expert designations.",
-        actor_label=actor_label,
-    )
+    set_roles(user, roles, by=by, note="Follows the person's local expert designations.")

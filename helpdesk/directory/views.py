@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from helpdesk.actor import Actor
 from helpdesk.directory.forms import AbsenceForm, DirectoryFilterForm
 from helpdesk.directory.permissions import can_manage_absences_of, offices_visible_to, person_of
 from helpdesk.directory.roles import Role, has_role, roles_of
@@ -124,7 +125,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 reason=data["reason"],
-                by=request.user,
+                by=Actor.of(request.user),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -143,6 +144,6 @@ def absence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if absence.ends_at <= timezone.now():
         messages.error(request, "That absence is already over.")
     else:
-        cancel_absence(absence, by=request.user, note="Cancelled on the absences page.")
+        cancel_absence(absence, by=Actor.of(request.user), note="Cancelled on the absences page.")
         messages.success(request, f"Absence of {absence.person} cancelled.")
     return redirect("absence_list")

@@ -5,7 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from helpdesk.directory.permissions import can_use_admin
 from helpdesk.directory.roles import Role, roles_of
-from helpdesk.notices.services import banner_notices
+from helpdesk.notices.selectors import banner_notices
 from helpdesk.registry import Registry
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from escalation.calendar import add_working_days
 from escalation.workflow import TicketState
+from helpdesk.actor import Actor
 from helpdesk.audit import SYSTEM_LABEL, record
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.directory.selectors import acting_local_expert
@@ -52,8 +53,9 @@ from helpdesk.models import (
     TicketMessage,
     User,
     WhoAffected,
+    missing_report_fields,
 )
-from helpdesk.notices import services as notice_services
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.attachments import attach, sniff
 from helpdesk.tickets.services import ProblemReport
@@ -65,17 +67,6 @@ _SUBJECT_PREFIXES = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE
 )
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-# The form's fields a report needs before the help desk can work it (DESIGN.md), in form order.
-REQUIRED_FIELDS = [
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "occurred_at",
-    "can_duplicate",
-    "who_affected",
-    "system",
-    "description",
-]
 
 
 @dataclass(frozen=True)
@@ -394,14 +385,15 @@ def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _
             f"{settings.MAIL_REOPEN_WINDOW_DAYS} business days ago: new ticket, linked.",
             ticket=new,
         )
-    by = sender.user if (expert or sender.staff) else None
+    signed_in = expert or sender.staff
+    by = Actor.of(sender.user) if signed_in else Actor.system(f"an email from {sender.label}")
     body = trim_quoted(parsed.text) or "(The email had no text.)"
     message = ticket_services.add_message(
         ticket,
         by=by,
         body=body,
         source=Source.EMAIL,
-        author_label="" if by else sender.label,
+        author_label="" if signed_in else sender.label,
     )
     skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     _email_event(ticket, inbound, skipped)
@@ -454,39 +446,33 @@ def _report_ticket(
     report, missing = report_from_mail(parsed, sender)
     answer = may_reply_automatically(inbound, sender.address)
     inbound.auto_replied = answer
-    ticket = ticket_services.submit_problem_report(
+    by = Actor.of(sender.user)
+    ticket = reports.report_from_mail(
         report,
-        by=sender.user,
+        by=by,
         office=office,
-        source=Source.EMAIL,
         incomplete_fields=missing,
         acknowledge=answer,
-        acknowledgement={"auto_reply_to": sender.address, "in_reply_to": inbound.message_id},
+        reply_to=sender.address,
+        in_reply_to=inbound.message_id,
+        notice=_notice_named_in(parsed.subject),
+        names_system=_label("system") not in missing,
     )
-    skipped = _attach_parts(ticket, parsed.attachments, by=sender.user, message=None)
+    skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
     _email_event(ticket, inbound, skipped, quiet=not answer)
     if follows is not None:
-        ticket_services.link_follow_on(ticket, follows, by=sender.user)
-    _join_notice_named_in(parsed.subject, ticket, by=sender.user)
+        ticket_services.link_follow_on(ticket, follows, by=by)
     return ticket
 
 
 _NOTICE_IN_SUBJECT = re.compile(r"\[Notice (\d{1,9})\]", re.IGNORECASE)
 
 
-def _join_notice_named_in(subject: str, ticket: Ticket, *, by) -> None:
-    """A local expert answering a notice's email ("we have this too") files a report of that
-    problem: the new ticket joins the notice when it is open, meant for the expert's agency
-    and about the same system (or the report names none). Otherwise the help desk is offered
-    the link on the ticket page, as for any report while a notice is open."""
+def _notice_named_in(subject: str) -> Notice | None:
+    """A local expert answering a notice's email ("we have this too") reports that problem:
+    the notice, when the subject names one (``[Notice 12]``)."""
     match = _NOTICE_IN_SUBJECT.search(subject or "")
-    notice = Notice.objects.filter(pk=int(match.group(1))).first() if match else None
-    if notice is None or ticket.system not in {*notice.systems, System.OTHER}:
-        return
-    try:
-        notice_services.link_ticket(ticket, notice, by=by)
-    except (PermissionDenied, ValidationError):
-        return
+    return Notice.objects.filter(pk=int(match.group(1))).first() if match else None
 
 
 def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport, list[str]]:
@@ -513,7 +499,7 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         body = trim_quoted(parsed.text).strip()
         if body:
             form["description"] = body
-    missing = [_label(name) for name in REQUIRED_FIELDS if form.get(name) in (None, "")]
+    missing = [_label(name) for name in missing_report_fields(form)]
     summary = _summary(parsed.subject, str(form.get("description", "")))
     report = ProblemReport(
         summary=summary,
@@ -553,7 +539,7 @@ def _summary(subject: str, description: str) -> str:
 
 
 def _attach_parts(
-    ticket: Ticket, parts: list[MailAttachment], *, by, message: TicketMessage | None
+    ticket: Ticket, parts: list[MailAttachment], *, by: Actor, message: TicketMessage | None
 ) -> list[str]:
     """Keep every part we accept (inline images too); return what was not kept and why. The raw
     message still holds all of it."""
@@ -629,13 +615,15 @@ def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
 # --- 3. Help desk decisions ---------------------------------------------------------------------
 
 
-def _require_help_desk(by) -> None:
-    if not has_role(by, Role.HELP_DESK, Role.ADMINISTRATOR):
+def _require_help_desk(by: Actor) -> None:
+    if not by.has_role(Role.HELP_DESK, Role.ADMINISTRATOR):
         raise PermissionDenied("Only help desk staff act on inbound mail.")
 
 
 @transaction.atomic
-def release(inbound: InboundMessage, *, by, office: Office | None = None, note: str = "") -> Ticket:
+def release(
+    inbound: InboundMessage, *, by: Actor, office: Office | None = None, note: str = ""
+) -> Ticket:
     """A quarantined message made into what it should have been: a follow-up on the ticket it
     replied to, or a new ticket for ``office`` (the sender's own office when known)."""
     _require_help_desk(by)
@@ -648,10 +636,10 @@ def release(inbound: InboundMessage, *, by, office: Office | None = None, note: 
         ticket = locked.ticket
         message = ticket_services.add_message(
             ticket,
-            by=None,
+            by=Actor.system(f"an email from {sender.label}, released by {by.label}"),
             body=trim_quoted(parsed.text) or "(The email had no text.)",
             source=Source.EMAIL,
-            author_label=f"{sender.label} (released by {by.get_username()})",
+            author_label=f"{sender.label} (released by {by.label})",
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     else:
@@ -661,15 +649,8 @@ def release(inbound: InboundMessage, *, by, office: Office | None = None, note: 
             raise ValidationError("Choose the office this report is for.")
         report, missing = report_from_mail(parsed, sender)
         expert = sender.person if sender.person and sender.expert_offices else None
-        ticket = ticket_services.submit_problem_report(
-            report,
-            by=by,
-            office=office,
-            source=Source.EMAIL,
-            incomplete_fields=missing,
-            released=True,
-            on_behalf_of=expert,
-            acknowledge=False,
+        ticket = reports.release_from_quarantine(
+            report, by=by, office=office, on_behalf_of=expert, incomplete_fields=missing
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
     _email_event(ticket, locked, skipped)
@@ -687,7 +668,7 @@ def release(inbound: InboundMessage, *, by, office: Office | None = None, note: 
 
 
 @transaction.atomic
-def discard(inbound: InboundMessage, *, by, reason: str) -> InboundMessage:
+def discard(inbound: InboundMessage, *, by: Actor, reason: str) -> InboundMessage:
     """Set aside for good, with the reason. The raw message is kept."""
     _require_help_desk(by)
     if not reason.strip():
@@ -708,10 +689,10 @@ def discard(inbound: InboundMessage, *, by, reason: str) -> InboundMessage:
     return locked
 
 
-def reprocess(inbound: InboundMessage, *, by=None) -> IntakeResult:
-    """Run a failed message through the pipeline again, from its raw copy. ``by`` is the staff
-    member (from the page) or None (the command)."""
-    if by is not None:
+def reprocess(inbound: InboundMessage, *, by: Actor) -> IntakeResult:
+    """Run a failed message through the pipeline again, from its raw copy, for the staff
+    member on the page or the system (the ``reprocess_mail`` command)."""
+    if not by.is_system:
         _require_help_desk(by)
     with transaction.atomic():
         locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
@@ -729,9 +710,11 @@ def reprocess(inbound: InboundMessage, *, by=None) -> IntakeResult:
     return process(locked)
 
 
-def _decide_by_staff(inbound, by, outcome: str, note: str, ticket: Ticket | None = None) -> None:
+def _decide_by_staff(
+    inbound: InboundMessage, by: Actor, outcome: str, note: str, ticket: Ticket | None = None
+) -> None:
     inbound.outcome = outcome
-    inbound.decided_by = by
+    inbound.decided_by = by.user
     inbound.decided_at = timezone.now()
     inbound.decision_note = note
     if ticket is not None:

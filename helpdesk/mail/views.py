@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from helpdesk.actor import Actor
 from helpdesk.directory.permissions import may_review_mail
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.mail import forms as mf
@@ -122,7 +123,7 @@ def inbound_release(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ticket = intake.release(
             inbound,
-            by=request.user,
+            by=Actor.of(request.user),
             office=form.cleaned_data["office"],
             note=form.cleaned_data["note"],
         )
@@ -141,7 +142,7 @@ def inbound_discard(request: HttpRequest, pk: int) -> HttpResponse:
     form = mf.DiscardForm(request.POST)
     if form.is_valid():
         try:
-            intake.discard(inbound, by=request.user, reason=form.cleaned_data["reason"])
+            intake.discard(inbound, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
             messages.success(request, "Discarded. The raw message is kept.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -156,7 +157,7 @@ def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     inbound = get_object_or_404(InboundMessage.objects.without_raw(), pk=pk)
     try:
-        result = intake.reprocess(inbound, by=request.user)
+        result = intake.reprocess(inbound, by=Actor.of(request.user))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("inbound_detail", pk)

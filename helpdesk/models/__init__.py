@@ -22,6 +22,7 @@ from helpdesk.models.notices import (
     SEVERITY_RANK,
     Notice,
     NoticeAudience,
+    NoticeState,
     NoticeUpdate,
     Severity,
     UpdateKind,
@@ -36,6 +37,7 @@ from helpdesk.models.procedures import (
 )
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
+    REQUIRED_REPORT_FIELDS,
     EventKind,
     OutboundEmail,
     Source,
@@ -46,6 +48,7 @@ from helpdesk.models.tickets import (
     TicketMessage,
     TrackingSequence,
     WhoAffected,
+    missing_report_fields,
 )
 from helpdesk.models.users import User
 
@@ -53,6 +56,7 @@ __all__ = [
     "SEVERITY_RANK",
     "NoticeAudience",
     "Notice",
+    "NoticeState",
     "NoticeUpdate",
     "Severity",
     "UpdateKind",
@@ -69,6 +73,8 @@ __all__ = [
     "Outcome",
     "QuarantineReason",
     "PRIORITY_FOR_AFFECTED",
+    "REQUIRED_REPORT_FIELDS",
+    "missing_report_fields",
     "EventKind",
     "OutboundEmail",
     "Source",

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from helpdesk.models.directory import Agency, AgencyKind, Region
 
@@ -26,9 +27,17 @@ class NoticeAudience(models.TextChoices):
     AGENCY = "agency", "Local experts of some agencies"
 
 
+class NoticeState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
 class NoticeQuerySet(models.QuerySet):
     def open(self) -> "NoticeQuerySet":
-        return self.filter(resolved_at__isnull=True)
+        return self.filter(state=NoticeState.OPEN)
+
+    def resolved(self) -> "NoticeQuerySet":
+        return self.filter(state=NoticeState.RESOLVED)
 
     def about(self, system: str) -> "NoticeQuerySet":
         """The notices naming ``system``. ``systems`` is a JSON list, which SQLite cannot search
@@ -51,7 +60,10 @@ class NoticeQuerySet(models.QuerySet):
         ).distinct()
 
 
-class Notice(models.Model):
+class Notice(ConcurrentTransitionMixin, models.Model):
+    """A known problem, open until the help desk resolves it (through the one transition path:
+    ``helpdesk.notices.services.resolve_notice``)."""
+
     title = models.CharField(max_length=200)
     # Values of helpdesk.models.System; few notices are open at once, so a list is enough.
     systems = models.JSONField(default=list)
@@ -70,6 +82,9 @@ class Notice(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    state = FSMField(
+        max_length=10, choices=NoticeState.choices, default=NoticeState.OPEN, protected=True
+    )
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -81,13 +96,18 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["state", "published_at"], name="notice_state_published")]
 
     def __str__(self) -> str:
         return self.title
 
     @property
     def is_open(self) -> bool:
-        return self.resolved_at is None
+        return self.state == NoticeState.OPEN
+
+    @transition(field=state, source=NoticeState.OPEN, target=NoticeState.RESOLVED)
+    def resolve(self) -> None:
+        pass
 
     @property
     def reference(self) -> str:

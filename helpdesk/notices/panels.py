@@ -1,12 +1,16 @@
-"""The help desk's home panel about known problems: open notices, and possible outages that
-no notice covers yet."""
+"""Where notices show outside their own pages: the help desk's home panel about known problems
+(open notices, and possible outages no notice covers yet), the possible-outage prompt on the
+help desk queue, and the notice a ticket is part of on the ticket page."""
 
 from django.db.models import Count
 
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
-from helpdesk.models import Notice
-from helpdesk.notices.services import possible_outages
+from helpdesk.models import Notice, Ticket
+from helpdesk.notices.forms import TicketNoticeForm
+from helpdesk.notices.permissions import may_manage_notices, notices_visible_to
+from helpdesk.notices.selectors import open_notices_about, possible_outages
+from helpdesk.tickets.panels import QueueSection, TicketSection, queue_sections, ticket_sections
 
 
 def known_problems(user) -> dict:
@@ -16,7 +20,39 @@ def known_problems(user) -> dict:
     }
 
 
+def outage_prompt(user) -> dict | None:
+    return {"possible_outages": possible_outages()} if may_manage_notices(user) else None
+
+
+def ticket_notice(user, ticket: Ticket) -> dict | None:
+    """The notice the ticket is part of, if the user may read it; for help desk staff, the open
+    notices about its system it could join."""
+    notice = None
+    if ticket.notice_id:
+        notice = notices_visible_to(user).filter(pk=ticket.notice_id).first()
+    manager = may_manage_notices(user)
+    offers = []
+    if manager and ticket.notice_id is None and ticket.is_open:
+        offers = open_notices_about(ticket.system, ticket.office.agency)
+    if notice is None and not offers:
+        return None
+    return {
+        "notice": notice,
+        "manages_notices": manager,
+        "notice_form": TicketNoticeForm(notices=offers) if offers else None,
+    }
+
+
 def register() -> None:
+    queue_sections.register(
+        QueueSection(
+            "possible_outages",
+            frozenset({"help_desk"}),
+            "notices/_possible_outages.html",
+            outage_prompt,
+        )
+    )
+    ticket_sections.register(TicketSection("notice", "notices/_ticket_section.html", ticket_notice))
     home_panels.register(
         Panel(
             "known_problems",

@@ -1,28 +1,21 @@
-"""Notices of system problems to the field: publish, update and resolve them, email every
-local expert of the audience one message each, link the tickets that report the same problem,
-and spot a possible outage before anyone has published a notice."""
+"""Notices of system problems to the field: publish, update and resolve them (resolving is a
+transition on the one path), email every local expert of the audience one message each, and
+link the tickets that report the same problem."""
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F
 from django.utils import timezone
 
 from escalation.workflow import OPEN_STATES, TicketState
 from helpdesk import emails as bulk_mail
+from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
-from helpdesk.directory.permissions import person_of, sees_all_agencies
-from helpdesk.directory.roles import Role, has_role, roles_of
 from helpdesk.models import (
-    SEVERITY_RANK,
-    Agency,
     AuditKind,
-    EventKind,
-    LocalExpertDesignation,
     Notice,
     NoticeAudience,
     NoticeUpdate,
@@ -30,65 +23,27 @@ from helpdesk.models import (
     Ticket,
     UpdateKind,
 )
+from helpdesk.notices.permissions import (
+    expert_may_link,
+    may_manage_notices,
+    require_notice_manager,
+)
+from helpdesk.notices.selectors import candidate_tickets, recipient_addresses
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.live import push_ticket_changed_on_commit
 from helpdesk.tickets.notifications import expert_addresses
+from helpdesk.transitions import ConflictError, Machine, locked, save, transition
 
 
-class NoticeConflictError(Exception):
-    """Someone else changed or resolved the notice first; nothing was changed."""
+def _lock(notice: Notice) -> Notice:
+    return Notice.objects.select_for_update().get(pk=notice.pk)
 
 
-# --- Who may do what, and who a notice is for -----------------------------------------------------
-
-
-def may_manage_notices(user) -> bool:
-    return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
-
-
-def require_notice_manager(user) -> None:
-    if not may_manage_notices(user):
-        raise PermissionDenied("Only help desk staff publish and change notices.")
-
-
-def notices_visible_to(user):
-    """State staff see every notice; agency staff see those whose audience includes their
-    agency; anyone else, none."""
-    if sees_all_agencies(user):
-        return Notice.objects.all()
-    me = person_of(user)
-    if me is None or not roles_of(user) or not me.active:
-        return Notice.objects.none()
-    return Notice.objects.for_agencies(Agency.objects.filter(offices=me.office_id))
-
-
-def banner_notices(user) -> list[Notice]:
-    """The open notices to show this user at the top of every page, worst first."""
-    notices = list(notices_visible_to(user).open().order_by("-published_at")[:10])
-    return sorted(notices, key=lambda n: -SEVERITY_RANK.get(n.severity, 0))
-
-
-def recipient_addresses(notice: Notice) -> list[str]:
-    """Every designated, active local expert (primary and alternate) of the audience's agencies,
-    once per address: the alternate acts when the primary is away, so both hear of it."""
-    designations = (
-        LocalExpertDesignation.objects.filter(
-            office__agency__in=notice.audience_agencies(),
-            office__active=True,
-            person__active=True,
-        )
-        .select_related("person")
-        .prefetch_related("person__emails")
-    )
-    addresses: dict[str, str] = {}
-    for designation in designations:
-        address = designation.person.primary_email
-        if address:
-            addresses.setdefault(address.lower(), address)
-    return sorted(addresses.values(), key=str.lower)
-
-
-# --- Publish, update, resolve ---------------------------------------------------------------------
+NOTICES: Machine[Notice] = Machine(
+    noun="notice",
+    lock=_lock,
+    may=lambda actor, notice, action: may_manage_notices(actor.user),
+    refusal=lambda action: "Only help desk staff publish and change notices.",
+)
 
 
 @dataclass
@@ -106,10 +61,10 @@ class NoticeDraft:
 
 
 @transaction.atomic
-def publish_notice(draft: NoticeDraft, *, by, link_reported: bool = False) -> Notice:
+def publish_notice(draft: NoticeDraft, *, by: Actor, link_reported: bool = False) -> Notice:
     """Open a notice and email it to its audience. ``link_reported``: the open tickets already
     reported about its systems by its audience (``candidate_tickets``) are linked to it at once."""
-    require_notice_manager(by)
+    require_notice_manager(by.user)
     _check_draft(draft)
     notice = Notice.objects.create(
         title=draft.title.strip(),
@@ -120,7 +75,7 @@ def publish_notice(draft: NoticeDraft, *, by, link_reported: bool = False) -> No
         starts_at=draft.starts_at or timezone.now(),
         expected_end_at=draft.expected_end_at,
         text=draft.text.strip(),
-        published_by=by,
+        published_by=by.user,
     )
     if draft.audience == NoticeAudience.REGION:
         notice.regions.set(draft.regions)
@@ -138,32 +93,29 @@ def publish_notice(draft: NoticeDraft, *, by, link_reported: bool = False) -> No
 def post_update(
     notice: Notice,
     *,
-    by,
+    by: Actor,
     text: str,
     expected_end_at: datetime | None = None,
     severity: str = "",
     expected_version: int | None = None,
 ) -> NoticeUpdate:
     """News about an open notice (a new expected end, a workaround), sent like the notice."""
-    require_notice_manager(by)
-    locked = _locked(notice, expected_version)
-    if not locked.is_open:
-        raise NoticeConflictError(f"{locked.reference} is resolved; it takes no more updates.")
+    require_notice_manager(by.user)
+    row = locked(notice, NOTICES, expected_version)
+    if not row.is_open:
+        raise ConflictError(f"{row.reference} is resolved; it takes no more updates.")
     if not text.strip():
         raise ValidationError("Say what changed.")
-    before = _snapshot(locked)
-    locked.text = text.strip()
+    before = _snapshot(row)
+    row.text = text.strip()
     if expected_end_at is not None:
-        locked.expected_end_at = expected_end_at
+        row.expected_end_at = expected_end_at
     if severity:
-        locked.severity = severity
-    locked.version += 1
-    locked.save()
-    record(
-        AuditKind.NOTICE_UPDATED, actor=by, target=locked, before=before, after=_snapshot(locked)
-    )
-    update = _new_update(locked, UpdateKind.UPDATE, text, by=by)
-    _send(locked, update)
+        row.severity = severity
+    save(row, NOTICES)
+    record(AuditKind.NOTICE_UPDATED, actor=by, target=row, before=before, after=_snapshot(row))
+    update = _new_update(row, UpdateKind.UPDATE, text, by=by)
+    _send(row, update)
     return update
 
 
@@ -178,7 +130,7 @@ class Resolution:
 def resolve_notice(
     notice: Notice,
     *,
-    by,
+    by: Actor,
     text: str,
     resolve_tickets: bool = False,
     expected_version: int | None = None,
@@ -187,20 +139,16 @@ def resolve_notice(
     the help desk holds are resolved with the same words, and each local expert gets one message
     (the resolution, listing their own tickets) instead of one per ticket. Tickets with MIS stay
     open: MIS reports its own resolution."""
-    require_notice_manager(by)
-    locked = _locked(notice, expected_version)
-    if not locked.is_open:
-        raise NoticeConflictError(f"{locked.reference} was resolved already; nothing was changed.")
     if not text.strip():
         raise ValidationError("Say how the problem was resolved.")
-    before = _snapshot(locked)
-    locked.resolved_at = timezone.now()
-    locked.resolved_by = by
-    locked.text = text.strip()
-    locked.version += 1
-    locked.save()
-    record(
-        AuditKind.NOTICE_RESOLVED, actor=by, target=locked, before=before, after=_snapshot(locked)
+    locked = transition(
+        notice,
+        "resolve",
+        machine=NOTICES,
+        by=by,
+        note=text.strip(),
+        expected_version=expected_version,
+        changes={"resolved_at": timezone.now(), "resolved_by": by.user, "text": text.strip()},
     )
     resolved, left_open = ([], [])
     if resolve_tickets:
@@ -216,14 +164,14 @@ def resolve_notice(
     return Resolution(update, resolved, left_open)
 
 
-def _resolve_linked_tickets(notice: Notice, *, by, text: str) -> tuple[list, list]:
+def _resolve_linked_tickets(notice: Notice, *, by: Actor, text: str) -> tuple[list, list]:
     resolved, left_open = [], []
     # The workflow's open states: a ticket already resolved (awaiting the expert's word) is done.
     for ticket in (
         notice.tickets.filter(state__in=OPEN_STATES).select_related("office").order_by("pk")
     ):
         if ticket.state == TicketState.SUBMITTED:
-            ticket = ticket_services.assign(ticket, by=by, assignee=by)
+            ticket = ticket_services.assign(ticket, by=by, assignee=by.user)
         if ticket.state == TicketState.AWAITING_INFO and not ticket.state_before_pause.startswith(
             "escalated"
         ):
@@ -235,16 +183,6 @@ def _resolve_linked_tickets(notice: Notice, *, by, text: str) -> tuple[list, lis
         else:
             left_open.append(ticket)
     return resolved, left_open
-
-
-def _locked(notice: Notice, expected_version: int | None) -> Notice:
-    locked = Notice.objects.select_for_update().get(pk=notice.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise NoticeConflictError(
-            f"{locked.reference} was changed by someone else while you were looking at it. "
-            "Nothing was changed: please read it again and retry."
-        )
-    return locked
 
 
 def _check_draft(draft: NoticeDraft) -> None:
@@ -276,13 +214,15 @@ def _snapshot(notice: Notice) -> dict:
     }
 
 
-def _new_update(notice: Notice, kind: str, text: str, *, by, data=None) -> NoticeUpdate:
+def _new_update(
+    notice: Notice, kind: str, text: str, *, by: Actor, data: dict | None = None
+) -> NoticeUpdate:
     return NoticeUpdate.objects.create(
         notice=notice,
         kind=kind,
         text=text.strip(),
         expected_end_at=notice.expected_end_at,
-        by=by,
+        by=by.user,
         data=data or {},
     )
 
@@ -335,117 +275,16 @@ def _key(update: NoticeUpdate, address: str) -> str:
 # --- Tickets about the same problem ---------------------------------------------------------------
 
 
-def open_notices_about(system: str, agency: Agency | None = None) -> list[Notice]:
-    """Open notices about ``system`` (for a ticket of that agency's, when given): what a new
-    ticket is offered to be linked to."""
-    notices = Notice.objects.open()
-    if agency is not None:
-        notices = notices.for_agency(agency)
-    # One query, filtered here (NoticeQuerySet.about would take two): the ticket page and
-    # every acknowledgement ask.
-    return [n for n in notices.order_by("-published_at") if system in n.systems]
-
-
 @transaction.atomic
-def link_ticket(ticket: Ticket, notice: Notice, *, by) -> None:
+def link_ticket(ticket: Ticket, notice: Notice, *, by: Actor) -> None:
     """Mark ``ticket`` as one report of ``notice``'s problem. Help desk staff link any ticket;
-    a local expert links their own report to a notice meant for their agency (the form does)."""
-    # A local expert may link only to an open notice (_expert_may_link); staff to any.
-    if not (may_manage_notices(by) or _expert_may_link(by, ticket, notice)):
+    a local expert links their own report to an open notice meant for their agency."""
+    if not (may_manage_notices(by.user) or expert_may_link(by.user, ticket, notice)):
         raise PermissionDenied("Only help desk staff link tickets to notices.")
-    if ticket.notice_id == notice.pk:
-        return
-    previous = ticket.notice_id
-    Ticket.objects.filter(pk=ticket.pk).update(notice=notice, version=F("version") + 1)
-    ticket.notice = notice
-    ticket_services.record_event(
-        ticket, by=by, kind=EventKind.NOTICE, note=f"{notice.reference}: {notice.title}"
-    )
-    record(
-        AuditKind.CHANGED,
-        actor=by,
-        target=ticket,
-        before={"notice": previous},
-        after={"notice": notice.pk},
-    )
-    push_ticket_changed_on_commit(ticket)
+    ticket_services.set_notice(ticket, notice, by=by)
 
 
 @transaction.atomic
-def unlink_ticket(ticket: Ticket, *, by) -> None:
-    require_notice_manager(by)
-    if ticket.notice_id is None:
-        return
-    previous = ticket.notice_id
-    Ticket.objects.filter(pk=ticket.pk).update(notice=None, version=F("version") + 1)
-    ticket.notice = None
-    ticket_services.record_event(
-        ticket, by=by, kind=EventKind.NOTICE, note=f"No longer linked to Notice {previous}."
-    )
-    record(AuditKind.CHANGED, actor=by, target=ticket, before={"notice": previous}, after={})
-    push_ticket_changed_on_commit(ticket)
-
-
-def _expert_may_link(user, ticket: Ticket, notice: Notice) -> bool:
-    from helpdesk.directory.permissions import is_designated_expert_of
-
-    return (
-        is_designated_expert_of(user, ticket.office_id)
-        and notice.is_open
-        and notices_visible_to(user).filter(pk=notice.pk).exists()
-    )
-
-
-def candidate_tickets(notice: Notice):
-    """Open tickets about the notice's systems, reported since shortly before it started and
-    not linked to any notice: what staff are offered to link in one go."""
-    since = notice.starts_at - timedelta(minutes=settings.NOTICE_OUTAGE_WINDOW_MINUTES)
-    return (
-        Ticket.objects.filter(
-            state__in=OPEN_STATES,
-            system__in=notice.systems,
-            notice__isnull=True,
-            created_at__gte=since,
-        )
-        .exclude(tracking_number__isnull=True)
-        .filter(office__agency__in=notice.audience_agencies())
-        .select_related("office__agency")
-        .order_by("created_at")
-    )
-
-
-@dataclass(frozen=True)
-class PossibleOutage:
-    system: str
-    label: str
-    offices: int
-    tickets: int
-    since: datetime
-
-
-def possible_outages(now: datetime | None = None) -> list[PossibleOutage]:
-    """Systems reported by at least ``NOTICE_OUTAGE_OFFICES`` offices within the last
-    ``NOTICE_OUTAGE_WINDOW_MINUTES``, counting only tickets not linked to a notice, and with no
-    open notice about the system yet: the help desk should probably publish one."""
-    now = now or timezone.now()
-    since = now - timedelta(minutes=settings.NOTICE_OUTAGE_WINDOW_MINUTES)
-    covered = {system for notice in Notice.objects.open() for system in notice.systems}
-    rows = (
-        Ticket.objects.filter(created_at__gte=since, created_at__lte=now, notice__isnull=True)
-        .exclude(system__in=covered)
-        .values("system")
-        .annotate(offices=Count("office", distinct=True), tickets=Count("pk"))
-        .filter(offices__gte=settings.NOTICE_OUTAGE_OFFICES)
-        .order_by("-offices", "system")
-    )
-    labels = dict(System.choices)
-    return [
-        PossibleOutage(
-            row["system"],
-            labels.get(row["system"], row["system"]),
-            row["offices"],
-            row["tickets"],
-            since,
-        )
-        for row in rows
-    ]
+def unlink_ticket(ticket: Ticket, *, by: Actor) -> None:
+    require_notice_manager(by.user)
+    ticket_services.set_notice(ticket, None, by=by)

@@ -8,25 +8,28 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from helpdesk.actor import Actor
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Notice
 from helpdesk.notices import forms as nf
+from helpdesk.notices import permissions, selectors
 from helpdesk.notices import services as svc
 from helpdesk.tickets.permissions import tickets_visible_to
 from helpdesk.tickets.views import get_ticket_for_user
+from helpdesk.transitions import ConflictError
 
 PAGE_SIZE = 25
 
 
 def _notice_for(request: HttpRequest, pk: int) -> Notice:
     """The notice if it is meant for the user; a 404 otherwise."""
-    return get_object_or_404(svc.notices_visible_to(request.user), pk=pk)
+    return get_object_or_404(permissions.notices_visible_to(request.user), pk=pk)
 
 
 @login_required
 def notice_list(request: HttpRequest) -> HttpResponse:
     form = nf.NoticeFilterForm(request.GET or None)
-    notices = svc.notices_visible_to(request.user)
+    notices = permissions.notices_visible_to(request.user)
     status, system = "open", ""
     if form.is_valid():
         status = form.cleaned_data["status"] or "open"
@@ -50,14 +53,14 @@ def notice_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "query": query.urlencode(),
-            "may_manage": svc.may_manage_notices(request.user),
+            "may_manage": permissions.may_manage_notices(request.user),
         },
     )
 
 
 @login_required
 def notice_new(request: HttpRequest) -> HttpResponse:
-    svc.require_notice_manager(request.user)
+    permissions.require_notice_manager(request.user)
     initial = {"systems": request.GET.getlist("system")}
     form = nf.NoticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +78,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             expected_end_at=data["expected_end_at"],
         )
         try:
-            notice = svc.publish_notice(draft, by=request.user, link_reported=data["link_reported"])
+            notice = svc.publish_notice(
+                draft, by=Actor.of(request.user), link_reported=data["link_reported"]
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -92,7 +97,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice_for(request, pk)
-    manager = svc.may_manage_notices(request.user)
+    manager = permissions.may_manage_notices(request.user)
     context = {
         "notice": notice,
         "updates": notice.updates.select_related("by"),
@@ -104,7 +109,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("created_at"),
     }
     if manager and notice.is_open:
-        candidates = svc.candidate_tickets(notice)
+        candidates = selectors.candidate_tickets(notice)
         context |= {
             # Prefixed: two forms on one page must not share element ids (labels would point
             # at the other form's field).
@@ -122,7 +127,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
-    svc.require_notice_manager(request.user)
+    permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeUpdateForm(request.POST, prefix="update")
     if not form.is_valid():
@@ -132,13 +137,13 @@ def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         update = svc.post_update(
             notice,
-            by=request.user,
+            by=Actor.of(request.user),
             text=data["text"],
             severity=data["severity"],
             expected_end_at=data["expected_end_at"],
             expected_version=data["version"],
         )
-    except (svc.NoticeConflictError, ValidationError) as error:
+    except (ConflictError, ValidationError) as error:
         messages.error(request, _message(error))
     else:
         messages.success(request, f"Update sent to {update.recipients} addresses.")
@@ -148,7 +153,7 @@ def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    svc.require_notice_manager(request.user)
+    permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeResolveForm(request.POST, prefix="resolve")
     if not form.is_valid():
@@ -158,12 +163,12 @@ def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         outcome = svc.resolve_notice(
             notice,
-            by=request.user,
+            by=Actor.of(request.user),
             text=data["text"],
             resolve_tickets=data["resolve_tickets"],
             expected_version=data["version"],
         )
-    except (svc.NoticeConflictError, ValidationError) as error:
+    except (ConflictError, ValidationError) as error:
         messages.error(request, _message(error))
         return redirect("notice_detail", notice.pk)
     text = f"{notice.reference} resolved; the resolution is going to {outcome.update.recipients}"
@@ -180,14 +185,14 @@ def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
-    svc.require_notice_manager(request.user)
+    permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
-    form = nf.LinkTicketsForm(request.POST, candidates=svc.candidate_tickets(notice))
+    form = nf.LinkTicketsForm(request.POST, candidates=selectors.candidate_tickets(notice))
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect("notice_detail", notice.pk)
     for ticket in form.cleaned_data["tickets"]:
-        svc.link_ticket(ticket, notice, by=request.user)
+        svc.link_ticket(ticket, notice, by=Actor.of(request.user))
     messages.success(request, f"{len(form.cleaned_data['tickets'])} tickets linked.")
     return redirect("notice_detail", notice.pk)
 
@@ -196,17 +201,17 @@ def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """Link a ticket to an open notice about its system, or unlink it (help desk staff)."""
-    svc.require_notice_manager(request.user)
+    permissions.require_notice_manager(request.user)
     ticket = get_ticket_for_user(request, pk)
     if request.POST.get("unlink"):
-        svc.unlink_ticket(ticket, by=request.user)
+        svc.unlink_ticket(ticket, by=Actor.of(request.user))
         messages.success(request, "No longer linked to the notice.")
         return redirect("ticket_detail", ticket.pk)
     form = nf.TicketNoticeForm(
-        request.POST, notices=svc.open_notices_about(ticket.system, ticket.office.agency)
+        request.POST, notices=selectors.open_notices_about(ticket.system, ticket.office.agency)
     )
     if form.is_valid():
-        svc.link_ticket(ticket, form.cleaned_data["notice"], by=request.user)
+        svc.link_ticket(ticket, form.cleaned_data["notice"], by=Actor.of(request.user))
         messages.success(request, f"Linked to {form.cleaned_data['notice'].reference}.")
     else:
         messages.error(request, _errors(form))

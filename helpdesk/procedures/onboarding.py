@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from helpdesk import emails as bulk_mail
+from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role, has_role
@@ -46,6 +47,8 @@ from helpdesk.procedures.services import (
 WELCOME = "welcome_packet"
 RESENT = "procedure_resent"
 SEND_TASK = "helpdesk.procedures.tasks.send_packet_batch"
+# Who sends a newcomer their packet: nobody clicked anything, the directory changed.
+NEWCOMER = Actor.system("welcome packet for a newcomer")
 LINK_VALID_DAYS = 60
 ONBOARDED_KINDS = tuple(NEW_STAFF_AUDIENCE)
 
@@ -95,13 +98,13 @@ def welcome(newcomer: Person | LocalExpertDesignation) -> None:
     transaction.on_commit(partial(send_packets, [person.pk], kind=WELCOME, audiences=audiences))
 
 
-def send_welcome_packet_to_office(office: Office, *, by) -> int:
+def send_welcome_packet_to_office(office: Office, *, by: Actor) -> int:
     """Staff action: everyone in the office who has not been sent the current versions."""
     people = office.people.active().values_list("pk", flat=True)
     return send_packets(list(people), kind=WELCOME, by=by, target=office)
 
 
-def resend_procedure(procedure: Procedure, *, by) -> int:
+def resend_procedure(procedure: Procedure, *, by: Actor) -> int:
     """After a change: the procedure's audience is asked to acknowledge the current version."""
     if procedure.archived:
         raise ValidationError("An archived procedure is not sent.")
@@ -114,7 +117,7 @@ def send_packets(
     person_ids: list[int],
     *,
     kind: str,
-    by=None,
+    by: Actor = NEWCOMER,
     audiences: set[str] | None = None,
     procedure: Procedure | None = None,
     target=None,
@@ -273,7 +276,9 @@ def acknowledge_by_link(token: str) -> int:
             raise LinkError("These procedures were already acknowledged with this link.")
         rows = list(link.acknowledgements.outstanding().select_related("version"))
         for row in rows:
-            _acknowledge(row, AcknowledgedHow.LINK, actor=None, label=str(link.person))
+            # No sign-in: the audit trail names the person the link was sent to.
+            by_link = Actor.system("acknowledged through the emailed link", label=str(link.person))
+            _acknowledge(row, AcknowledgedHow.LINK, actor=by_link)
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
     return len(rows)
@@ -290,18 +295,17 @@ def acknowledge_as_user(procedure: Procedure, *, user) -> ProcedureAcknowledgeme
     )
     if row.acknowledged_at is not None:
         raise ValidationError("You have already acknowledged this version.")
-    _acknowledge(row, AcknowledgedHow.WEB, actor=user)
+    _acknowledge(row, AcknowledgedHow.WEB, actor=Actor.of(user))
     return row
 
 
-def _acknowledge(row: ProcedureAcknowledgement, how: str, *, actor, label: str = "") -> None:
+def _acknowledge(row: ProcedureAcknowledgement, how: str, *, actor: Actor) -> None:
     row.acknowledged_at = timezone.now()
     row.how = how
     row.save(update_fields=["acknowledged_at", "how"])
     record(
         AuditKind.PROCEDURE_ACKNOWLEDGED,
         actor=actor,
-        actor_label=label,
         target=row,
         after={"version": row.version_id, "how": how},
     )

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role, has_role
@@ -87,7 +88,7 @@ def search(
 
 @transaction.atomic
 def create_procedure(
-    *, by, title: str, body: str, audience: str, change_note: str = ""
+    *, by: Actor, title: str, body: str, audience: str, change_note: str = ""
 ) -> Procedure:
     procedure = Procedure.objects.create(audience=audience)
     version = ProcedureVersion.objects.create(
@@ -96,7 +97,7 @@ def create_procedure(
         title=title,
         body=body,
         change_note=change_note or "First version.",
-        created_by=by,
+        created_by=by.user,
     )
     procedure.current_version = version
     procedure.save(update_fields=["current_version"])
@@ -106,7 +107,7 @@ def create_procedure(
 
 @transaction.atomic
 def edit_procedure(
-    procedure: Procedure, *, by, title: str, body: str, audience: str, change_note: str
+    procedure: Procedure, *, by: Actor, title: str, body: str, audience: str, change_note: str
 ) -> ProcedureVersion:
     """Every edit is a new version; the old ones stay as they were."""
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)  # one number each
@@ -122,7 +123,7 @@ def edit_procedure(
         title=title,
         body=body,
         change_note=change_note,
-        created_by=by,
+        created_by=by.user,
     )
     procedure.current_version = version
     procedure.audience = audience
@@ -139,7 +140,7 @@ def edit_procedure(
 
 
 @transaction.atomic
-def archive_procedure(procedure: Procedure, *, by, reason: str) -> None:
+def archive_procedure(procedure: Procedure, *, by: Actor, reason: str) -> None:
     """Deleting a procedure archives it: readers no longer see it, its history stays."""
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
     if procedure.archived:
@@ -148,7 +149,7 @@ def archive_procedure(procedure: Procedure, *, by, reason: str) -> None:
         raise ValidationError("Say why the procedure is archived.")
     before = _state(procedure)
     procedure.archived_at = timezone.now()
-    procedure.archived_by = by
+    procedure.archived_by = by.user
     procedure.archive_reason = reason.strip()
     procedure.save(update_fields=["archived_at", "archived_by", "archive_reason"])
     record(
@@ -162,7 +163,7 @@ def archive_procedure(procedure: Procedure, *, by, reason: str) -> None:
 
 
 @transaction.atomic
-def restore_procedure(procedure: Procedure, *, by) -> None:
+def restore_procedure(procedure: Procedure, *, by: Actor) -> None:
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
     if not procedure.archived:
         raise ValidationError("This procedure is not archived.")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from helpdesk.actor import Actor
 from helpdesk.directory.permissions import offices_visible_to, person_of
 from helpdesk.lib.csv_export import csv_response
 from helpdesk.lib.markdown import render_markdown
@@ -90,7 +91,7 @@ def procedure_new(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = pf.ProcedureForm(request.POST or None, initial={"change_note": "First version."})
     if request.method == "POST" and form.is_valid():
-        procedure = ps.create_procedure(by=request.user, **form.cleaned_data)
+        procedure = ps.create_procedure(by=Actor.of(request.user), **form.cleaned_data)
         messages.success(request, "Procedure created.")
         return redirect("procedure_detail", procedure.pk)
     return render(request, "procedures/form.html", {"form": form, "procedure": None})
@@ -102,7 +103,7 @@ def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = pf.ProcedureForm.for_procedure(procedure, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            version = ps.edit_procedure(procedure, by=request.user, **form.cleaned_data)
+            version = ps.edit_procedure(procedure, by=Actor.of(request.user), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -120,7 +121,9 @@ def procedure_archive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Say why the procedure is archived.")
         return redirect("procedure_detail", pk)
     try:
-        ps.archive_procedure(procedure, by=request.user, reason=form.cleaned_data["reason"])
+        ps.archive_procedure(
+            procedure, by=Actor.of(request.user), reason=form.cleaned_data["reason"]
+        )
         messages.success(request, "Archived. Readers no longer see it; its history is kept.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -132,7 +135,7 @@ def procedure_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def procedure_restore(request: HttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     try:
-        ps.restore_procedure(procedure, by=request.user)
+        ps.restore_procedure(procedure, by=Actor.of(request.user))
         messages.success(request, "Restored. Its readers see it again.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -144,7 +147,7 @@ def procedure_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def procedure_resend(request: HttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     try:
-        count = onboarding.resend_procedure(procedure, by=request.user)
+        count = onboarding.resend_procedure(procedure, by=Actor.of(request.user))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -268,7 +271,7 @@ def acknowledgement_list(request: HttpRequest) -> HttpResponse:
 def office_send_welcome(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     office = get_object_or_404(Office, pk=pk)
-    count = onboarding.send_welcome_packet_to_office(office, by=request.user)
+    count = onboarding.send_welcome_packet_to_office(office, by=Actor.of(request.user))
     if count:
         messages.success(request, f"Welcome packet sent to {count} in {office}.")
     else:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from helpdesk.actor import Actor
 from helpdesk.models import Ticket, TicketAttachment, TicketMessage
 from helpdesk.tickets.permissions import sees_internal_notes
 
@@ -95,13 +96,13 @@ def safe_name(name: str, extension: str) -> str:
 def attach(
     ticket: Ticket,
     *,
-    by,
+    by: Actor,
     name: str,
     data: bytes,
     message: TicketMessage | None = None,
     internal: bool = False,
 ) -> TicketAttachment:
-    if internal and not sees_internal_notes(by):
+    if internal and not sees_internal_notes(by.user):
         raise PermissionDenied("Only help desk and MIS staff attach internal files.")
     limit = settings.ATTACHMENT_MAX_BYTES
     if len(data) > limit:
@@ -121,7 +122,7 @@ def attach(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         internal=internal,
-        uploaded_by=by if getattr(by, "pk", None) else None,
+        uploaded_by=by.user,
     )
     attachment.file.save("upload", ContentFile(data), save=False)
     attachment.save()

@@ -28,6 +28,12 @@ def push_ticket_changed_on_commit(ticket) -> None:
     transaction.on_commit(lambda: _send(groups, payload))
 
 
+def push_ticket_changed(ticket) -> None:
+    """Tell the pages showing ``ticket`` now (call it after the change committed)."""
+    groups = [ticket_group(ticket.pk), *queue_groups(ticket)]
+    _send(groups, {"type": "ticket.changed", "ticket": ticket.pk, "version": ticket.version})
+
+
 def _send(groups: list[str], payload: dict) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -11,7 +11,15 @@ from django.utils import timezone
 from helpdesk.audit import SYSTEM_LABEL
 from helpdesk.directory.roles import Role
 from helpdesk.lib.background import enqueue_on_commit
-from helpdesk.models import EventKind, OutboundEmail, Ticket, TicketEvent, TicketMessage, User
+from helpdesk.models import (
+    EventKind,
+    Notice,
+    OutboundEmail,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    User,
+)
 
 
 def notify_on_commit(kind: str, ticket: Ticket, **extra) -> None:
@@ -65,8 +73,11 @@ def send_ticket_email(
         "ticket": ticket,
         "site_url": settings.SITE_URL,
         "message": _message(extra.get("message_id")),
-        "open_notices": _open_notices(kind, ticket),
-        **{k: v for k, v in extra.items() if k != "message_id"},
+        # The acknowledgement names the open notices about the same problem (reports knows them).
+        "open_notices": list(
+            Notice.objects.filter(pk__in=extra.get("notice_ids") or []).order_by("-published_at")
+        ),
+        **{k: v for k, v in extra.items() if k not in ("message_id", "notice_ids")},
     }
     subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
     subject = f"[{ticket.reference}] {subject}" if ticket.tracking_number else subject
@@ -149,16 +160,6 @@ def send_inbound_reply(kind: str, inbound_id: int, **context) -> int:
     outbound.sent_at = timezone.now()
     outbound.save(update_fields=["sent_at"])
     return 1
-
-
-def _open_notices(kind: str, ticket: Ticket) -> list:
-    """An acknowledgement names the open notices about the same system (email and web intake
-    alike), so the expert learns at once that the problem is known."""
-    if kind != "acknowledgement":
-        return []
-    from helpdesk.notices.services import open_notices_about  # notices builds on tickets
-
-    return open_notices_about(ticket.system, ticket.office.agency)
 
 
 def _message(message_id: int | None) -> TicketMessage | None:

@@ -1,4 +1,10 @@
-"""Home panels about tickets: each role's work waiting."""
+"""Panels about tickets: each role's work waiting on the home page, and the registries through
+which higher features add a section to the ticket page or a queue (a notice the ticket is
+part of, a possible outage) without this package importing them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -7,9 +13,45 @@ from escalation.workflow import TicketState as S
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
+from helpdesk.models import Ticket
+from helpdesk.registry import Registry
 from helpdesk.tickets.permissions import tickets_visible_to
 
 LIMIT = 8
+
+
+@dataclass(frozen=True)
+class TicketSection:
+    """A part of the ticket page a higher feature shows: ``context(user, ticket)`` gives what
+    ``template`` renders (as ``section``), or None when it has nothing for this user."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Ticket], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """A part of some queue pages (``queues``), the same way: ``context(user)``."""
+
+    key: str
+    queues: frozenset[str]
+    template: str
+    context: Callable[[Any], dict[str, Any] | None]
+
+
+ticket_sections: Registry[TicketSection] = Registry("ticket page sections", key=lambda s: s.key)
+queue_sections: Registry[QueueSection] = Registry("queue page sections", key=lambda s: s.key)
+
+
+def sections_of_ticket(user: Any, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+    shown = ((s.template, s.context(user, ticket)) for s in ticket_sections)
+    return [(template, context) for template, context in shown if context is not None]
+
+
+def sections_of_queue(user: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
+    shown = ((s.template, s.context(user)) for s in queue_sections if name in s.queues)
+    return [(template, context) for template, context in shown if context is not None]
 
 
 def _rows(tickets):

@@ -4,6 +4,7 @@ websockets ask these functions; no rule about ticket access is written anywhere 
 from django.db.models import Q
 
 from escalation.workflow import Action, TicketState
+from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Ticket
@@ -30,16 +31,22 @@ def sees_internal_notes(user) -> bool:
     return has_role(user, Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR)
 
 
-def user_may_act(user, ticket, action: str) -> bool:
-    """Who may take each workflow action (DESIGN.md, the four tiers). ``user`` None is the
-    system itself, which may only auto-close a resolved ticket."""
-    if user is None:
-        return action == Action.CLOSE
-    if not getattr(user, "is_active", False):
+# What the system may do on its own, and why: a resolved ticket nobody answered closes itself
+# (the SLA sweep); help desk staff release a quarantined emailed report into the tiers (the
+# release is theirs to make and is audited; the escalation it causes is the system's).
+SYSTEM_ACTIONS = frozenset({Action.CLOSE, Action.ESCALATE_TO_HELP_DESK})
+
+
+def may_act(actor: Actor, ticket: Ticket, action: str) -> bool:
+    """Who may take each workflow action (DESIGN.md, the four tiers)."""
+    if actor.is_system:
+        return action in SYSTEM_ACTIONS
+    user = actor.user
+    if not actor.is_active:
         return False
     expert = is_designated_expert_of(user, ticket.office_id)
-    help_desk = has_role(user, Role.HELP_DESK)
-    mis = has_role(user, Role.MIS) and ticket.mis_escalated_at is not None
+    help_desk = actor.has_role(Role.HELP_DESK)
+    mis = actor.has_role(Role.MIS) and ticket.mis_escalated_at is not None
     rules = {
         Action.RESOLVE_LOCALLY: expert,
         Action.ESCALATE_TO_HELP_DESK: expert,
@@ -56,4 +63,14 @@ def user_may_act(user, ticket, action: str) -> bool:
         Action.REOPEN: expert or help_desk,
         Action.CLOSE: expert or help_desk,
     }
-    return bool(rules.get(action, False))
+    return bool(rules.get(Action(action), False))
+
+
+def available_actions(actor: Actor, ticket: Ticket) -> list[Action]:
+    """The actions the ticket's state allows now and ``actor`` may take, in the machine's
+    order: what the ticket page offers."""
+    return [
+        Action(t.name)
+        for t in ticket.get_available_state_transitions()
+        if may_act(actor, ticket, t.name)
+    ]

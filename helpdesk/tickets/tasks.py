@@ -9,14 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import sla
-from helpdesk.audit import SYSTEM_LABEL
+from helpdesk.actor import SYSTEM_LABEL, Actor
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import EventKind, Ticket, TicketEvent
 from helpdesk.tickets.notifications import send_ticket_email
-from helpdesk.tickets.services import TicketConflictError, close
+from helpdesk.tickets.services import close
+from helpdesk.transitions import ConflictError
 
 log = logging.getLogger(__name__)
 BATCH = 500
+AUTO_CLOSE = Actor.system("the SLA sweep: no reply for 5 business days after resolution")
 
 
 def sla_sweep(now: datetime | None = None) -> dict[str, int]:
@@ -66,10 +68,10 @@ def _auto_close(now: datetime) -> int:
         try:
             close(
                 Ticket(pk=pk),
-                by=None,
+                by=AUTO_CLOSE,
                 note="Closed automatically: no reply for 5 business days after resolution.",
             )
-        except TicketConflictError:
+        except ConflictError:
             continue  # someone replied, or another worker closed it first
         closed += 1
     return closed

@@ -1,6 +1,7 @@
 """Ticket pages: thin views that load through permission-checked getters, validate with a
 form and call one service."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,17 +11,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
-from helpdesk.directory.permissions import is_designated_expert_of, person_of
+from helpdesk.actor import Actor
+from helpdesk.directory.permissions import is_designated_expert_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.lib.pagination import IdsFirstPaginator
-from helpdesk.models import Office, Ticket
-from helpdesk.notices import forms as nf
-from helpdesk.notices import services as notice_services
+from helpdesk.models import Ticket
 from helpdesk.tickets import forms as tf
 from helpdesk.tickets import selectors
 from helpdesk.tickets import services as svc
-from helpdesk.tickets.permissions import sees_internal_notes, tickets_visible_to
+from helpdesk.tickets.panels import sections_of_queue, sections_of_ticket
+from helpdesk.tickets.permissions import available_actions, sees_internal_notes, tickets_visible_to
 from helpdesk.tickets.selectors import timeline_for
+from helpdesk.transitions import ConflictError
 
 PAGE_SIZE = 25
 
@@ -33,121 +35,6 @@ def get_ticket_for_user(request: HttpRequest, pk: int) -> Ticket:
         ),
         pk=pk,
     )
-
-
-# --- Agency users ---------------------------------------------------------------------------------
-
-
-@login_required
-def report_problem(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.AGENCY_USER) or person_of(request.user) is None:
-        raise PermissionDenied("Agency staff report problems to their local expert here.")
-    form = tf.ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        ticket = svc.report_to_local_expert(by=request.user, **form.cleaned_data)
-        expert = ticket.local_expert.full_name if ticket.local_expert else "your local expert"
-        messages.success(request, f"Your report went to {expert}.")
-        return redirect("ticket_detail", ticket.pk)
-    return render(request, "tickets/report.html", {"form": form})
-
-
-# --- Local experts --------------------------------------------------------------------------------
-
-
-def _my_offices(user):
-    me = person_of(user)
-    if me is None or not has_role(user, Role.LOCAL_EXPERT):
-        raise PermissionDenied("This page is for local experts.")
-    return Office.objects.filter(designations__person=me).select_related("agency")
-
-
-@login_required
-def problem_report_new(request: HttpRequest) -> HttpResponse:
-    offices = _my_offices(request.user)
-    me = person_of(request.user)
-    initial = {
-        "contact_name": me.full_name,
-        "contact_phone": me.phone,
-        "contact_email": me.primary_email,
-    }
-    form = tf.ProblemReportForm(
-        request.POST or None, initial=initial, offices=offices, notices=_open_notices(request)
-    )
-    if request.method == "POST" and form.is_valid():
-        ticket = svc.submit_problem_report(
-            _report_from(form), by=request.user, office=form.cleaned_data["office"]
-        )
-        messages.success(request, f"Sent to the CCAP Help Desk as {ticket.tracking_number}.")
-        _join_notice(request, ticket, form)
-        return redirect("ticket_detail", ticket.pk)
-    return render(request, "tickets/problem_report.html", {"form": form})
-
-
-@login_required
-def escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Complete the Problem Report Form from an agency user's report and send it up."""
-    ticket = get_ticket_for_user(request, pk)
-    if not is_designated_expert_of(request.user, ticket.office_id):
-        raise PermissionDenied("Only a local expert of this office escalates its problems.")
-    me = person_of(request.user)
-    initial = {
-        "summary": ticket.summary,
-        "system": ticket.system,
-        "who_affected": ticket.who_affected,
-        "description": ticket.description,
-        "contact_name": me.full_name,
-        "contact_phone": me.phone,
-        "contact_email": me.primary_email,
-    }
-    if ticket.reported_by:
-        initial |= {
-            "secondary_name": ticket.reported_by.full_name,
-            "secondary_phone": ticket.reported_by.phone,
-            "secondary_email": ticket.reported_by.primary_email,
-        }
-    form = tf.ProblemReportForm(
-        request.POST or None, initial=initial, notices=_open_notices(request)
-    )
-    version = request.POST.get("version", ticket.version)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ticket = svc.submit_problem_report(
-                _report_from(form),
-                by=request.user,
-                office=ticket.office,
-                from_ticket=ticket,
-                expected_version=int(version),
-            )
-        except svc.TicketConflictError as conflict:
-            messages.error(request, str(conflict))
-        else:
-            messages.success(request, f"Sent to the CCAP Help Desk as {ticket.tracking_number}.")
-            _join_notice(request, ticket, form)
-        return redirect("ticket_detail", ticket.pk)
-    return render(
-        request, "tickets/problem_report.html", {"form": form, "ticket": ticket, "version": version}
-    )
-
-
-def _open_notices(request: HttpRequest) -> list:
-    return list(notice_services.notices_visible_to(request.user).open())
-
-
-def _join_notice(request: HttpRequest, ticket: Ticket, form: tf.ProblemReportForm) -> None:
-    notice = form.cleaned_data.get("notice")
-    if notice is None:
-        return
-    try:
-        notice_services.link_ticket(ticket, notice, by=request.user)
-    except (PermissionDenied, ValidationError):
-        messages.warning(request, f"{notice.reference} was resolved meanwhile; not linked.")
-    else:
-        messages.info(request, f"Linked to {notice.reference}: {notice.title}.")
-
-
-def _report_from(form: tf.ProblemReportForm) -> svc.ProblemReport:
-    fields = svc.ProblemReport.__dataclass_fields__
-    return svc.ProblemReport(**{k: v for k, v in form.cleaned_data.items() if k in fields})
 
 
 # --- Queues ---------------------------------------------------------------------------------------
@@ -178,8 +65,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "show_filters": selectors.QUEUES[name].filters,
     }
     partial = bool(request.GET.get("partial"))  # the live refresh: the table alone
-    if name == "help_desk" and not partial and notice_services.may_manage_notices(request.user):
-        context["possible_outages"] = notice_services.possible_outages()
+    if not partial:
+        context["sections"] = sections_of_queue(request.user, name)
     template = "tickets/_queue_table.html" if partial else "tickets/queue.html"
     return render(request, template, context)
 
@@ -187,12 +74,18 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
 # --- The ticket page ------------------------------------------------------------------------------
 
 
-def _available_actions(ticket: Ticket, user) -> list[tuple[Action, object]]:
+def _available_actions(
+    ticket: Ticket, user, bound: forms.Form | None
+) -> list[tuple[Action, object]]:
+    """The forms of the actions the user may take now; ``bound``, the one just refused, keeps
+    what was typed (with the ticket's current version, so a deliberate retry can succeed)."""
     available = []
-    for transition in ticket.get_available_user_state_transitions(user):
-        action = Action(transition.name)
+    for action in available_actions(Actor.of(user), ticket):
         if action == Action.ESCALATE_TO_HELP_DESK:
             continue  # done with the full Problem Report Form (the escalate page)
+        if bound is not None and bound.prefix == action.value:
+            available.append((action, bound))
+            continue
         form_class = tf.ACTION_FORMS[action]
         available.append(
             (action, form_class(initial={"version": ticket.version}, prefix=action.value))
@@ -202,12 +95,28 @@ def _available_actions(ticket: Ticket, user) -> list[tuple[Action, object]]:
 
 @login_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, pk)
+    return _render_ticket(request, get_ticket_for_user(request, pk))
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: forms.Form | None = None,
+    unsaved: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
     staff = sees_internal_notes(request.user)
+    actions = _available_actions(ticket, request.user, bound)
+    if bound is not None and not any(form is bound for _, form in actions):
+        # The action is no longer offered (someone acted first): what was typed is shown, so
+        # nothing is lost, next to the reason.
+        unsaved = {"error": " ".join(bound.non_field_errors()), "text": _typed(bound)}
     context = {
         "ticket": ticket,
         "timeline": timeline_for(ticket, internal=staff),
-        "actions": _available_actions(ticket, request.user),
+        "actions": actions,
+        "unsaved": unsaved,
         "can_escalate": ticket.state == TicketState.WITH_LOCAL_EXPERT
         and is_designated_expert_of(request.user, ticket.office_id),
         "message_form": tf.MessageForm(),
@@ -220,28 +129,20 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "link_form": tf.LinkForm(),
         "related": tickets_visible_to(request.user).filter(related=ticket),
         "attachments": ticket.attachments.filter(**({} if staff else {"internal": False})),
-        **_notice_context(request, ticket),
+        "sections": sections_of_ticket(request.user, ticket),
     }
     template = "tickets/_ticket_live.html" if request.GET.get("partial") else "tickets/detail.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
-def _notice_context(request: HttpRequest, ticket: Ticket) -> dict:
-    """The notice the ticket is part of, if the user may read it; for help desk staff, the open
-    notices about its system it could join."""
-    notice = None
-    if ticket.notice_id:
-        notice = notice_services.notices_visible_to(request.user).filter(pk=ticket.notice_id)
-        notice = notice.first()
-    manager = notice_services.may_manage_notices(request.user)
-    offers = []
-    if manager and ticket.notice_id is None and ticket.is_open:
-        offers = notice_services.open_notices_about(ticket.system, ticket.office.agency)
-    return {
-        "notice": notice,
-        "manages_notices": manager,
-        "notice_form": nf.TicketNoticeForm(notices=offers) if offers else None,
-    }
+def _typed(form: forms.Form) -> str:
+    """The text a person typed into an action's form (its text areas)."""
+    typed = (
+        form.data.get(form.add_prefix(name), "")
+        for name, field in form.fields.items()
+        if isinstance(field.widget, forms.Textarea)
+    )
+    return "\n\n".join(text for text in typed if text)
 
 
 ACTION_CALLS = {
@@ -288,19 +189,30 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404 from None
     form = tf.ACTION_FORMS[chosen](request.POST, prefix=chosen.value)
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-        messages.error(request, f"{chosen.label}: {errors}")
-        return redirect("ticket_detail", ticket.pk)
+        return _render_ticket(request, ticket, bound=form, status=400)
     data = form.cleaned_data
     try:
-        call(ticket, request.user, data, data["version"])
-    except svc.TicketConflictError as conflict:
-        messages.error(request, str(conflict))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{chosen.label}: done.")
+        call(ticket, Actor.of(request.user), data, data["version"])
+    except (ConflictError, ValidationError) as error:
+        return _refused(request, pk, chosen, error)
+    messages.success(request, f"{chosen.label}: done.")
     return redirect("ticket_detail", ticket.pk)
+
+
+def _refused(
+    request: HttpRequest, pk: int, action: Action, error: ConflictError | ValidationError
+) -> HttpResponse:
+    """The one plain message for a conflict (or a refused value), on the page again with what
+    was typed: the ticket as it is now, the form as it was sent."""
+    ticket = get_ticket_for_user(request, pk)  # as it is now
+    data = request.POST.copy()
+    data[f"{action.value}-version"] = str(ticket.version)
+    form = tf.ACTION_FORMS[action](data, prefix=action.value)
+    form.is_valid()
+    message = str(error) if isinstance(error, ConflictError) else " ".join(error.messages)
+    form.add_error(None, message)
+    status = 409 if isinstance(error, ConflictError) else 400
+    return _render_ticket(request, ticket, bound=form, status=status)
 
 
 @login_required
@@ -315,7 +227,7 @@ def ticket_message(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.post_message(
             ticket,
-            by=request.user,
+            by=Actor.of(request.user),
             body=data["body"],
             internal=data["internal"],
             files=[(upload.name, upload.read()) for upload in data["files"]],
@@ -338,7 +250,7 @@ def ticket_update(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             if form.is_valid():
                 svc.set_priority(
                     ticket,
-                    by=request.user,
+                    by=Actor.of(request.user),
                     priority=form.cleaned_data["priority"],
                     expected_version=form.cleaned_data["version"],
                 )
@@ -346,7 +258,9 @@ def ticket_update(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             form = tf.MisReferenceForm(request.POST)
             if form.is_valid():
                 svc.set_mis_reference(
-                    ticket, by=request.user, mis_reference=form.cleaned_data["mis_reference"]
+                    ticket,
+                    by=Actor.of(request.user),
+                    mis_reference=form.cleaned_data["mis_reference"],
                 )
         elif what == "link":
             form = tf.LinkForm(request.POST)
@@ -359,10 +273,10 @@ def ticket_update(request: HttpRequest, pk: int, what: str) -> HttpResponse:
                 if other is None:
                     form.add_error("tracking_number", "No such ticket.")
                 else:
-                    svc.link_tickets(ticket, other, by=request.user)
+                    svc.link_tickets(ticket, other, by=Actor.of(request.user))
         else:
             raise Http404
-    except svc.TicketConflictError as conflict:
+    except ConflictError as conflict:
         messages.error(request, str(conflict))
         return redirect("ticket_detail", ticket.pk)
     except ValidationError as error:

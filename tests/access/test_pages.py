@@ -29,6 +29,7 @@ from access.models import (
     RequestState,
     TargetSystem,
 )
+from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent
 from tests.access.conftest import CCTS_OU
 from tests.access.test_services import _database_contains, file_forms
@@ -124,33 +125,43 @@ def dana(world):
 @pytest.fixture
 def departure(world, dana) -> Departure:
     """Dana left: two revocations, submitted to the help desk (CCTS) and CMS (CCMS)."""
-    return acs.report_departure(dana, by=world.hannah, kind="left", effective_on=date.today())
+    return acs.report_departure(
+        dana, by=Actor.of(world.hannah), kind="left", effective_on=date.today()
+    )
 
 
 @pytest.fixture
 def new_request(world) -> AccessRequest:
     """Alice's new CCTS access, waiting for her security forms."""
-    return acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.pat.user)
+    return acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
 
 
 @pytest.fixture
 def submitted(world) -> AccessRequest:
     """Alice's new IPACS access (no forms needed), submitted to MIS by the help desk."""
-    request = acs.open_request(world.alice, system("ipacs"), RequestKind.NEW, by=world.pat.user)
-    return acs.submit(request, by=world.hannah)
+    request = acs.open_request(
+        world.alice, system("ipacs"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
+    return acs.submit(request, by=Actor.of(world.hannah))
 
 
 @pytest.fixture
 def ready(world) -> AccessRequest:
     """Alice's new AWVS access (no forms needed), ready to be submitted to MIS."""
-    return acs.open_request(world.alice, system("awvs"), RequestKind.NEW, by=world.pat.user)
+    return acs.open_request(
+        world.alice, system("awvs"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
 
 
 @pytest.fixture
 def reset(world) -> AccessRequest:
     """Alice forgot her CCTS password: a reset the help desk does itself, ready."""
     active_account(world.alice, "ccts", "DHSAL01")
-    return acs.open_request(world.alice, system("ccts"), RequestKind.RESET, by=world.pat.user)
+    return acs.open_request(
+        world.alice, system("ccts"), RequestKind.RESET, by=Actor.of(world.pat.user)
+    )
 
 
 @pytest.fixture
@@ -221,7 +232,9 @@ def test_a_request_page_by_role(as_, new_request, who):
 @pytest.mark.parametrize(("who", "status"), [("otto", 200), ("hannah", 200), ("pat", 404)])
 def test_another_agencys_person_and_request(as_, world, outsider, who, status):
     active_account(outsider, "ccts", "DHSOO01")
-    request = acs.open_request(outsider, system("ccts"), RequestKind.RESET, by=world.otto.user)
+    request = acs.open_request(
+        outsider, system("ccts"), RequestKind.RESET, by=Actor.of(world.otto.user)
+    )
     client = as_(who)
 
     assert client.get(reverse("person_access", args=[outsider.pk])).status_code == status
@@ -486,7 +499,7 @@ def test_revocations_are_listed_soonest_deadline_first_with_the_overdue_highligh
     # Erin's departure is reported first (due Wednesday), Luke's the next day (due Thursday).
     for person, day in [(early, date(2026, 11, 16)), (later, date(2026, 11, 17))]:
         with time_machine.travel(_at(day), tick=False):
-            acs.report_departure(person, by=world.pat.user, kind="left", effective_on=day)
+            acs.report_departure(person, by=Actor.of(world.pat.user), kind="left", effective_on=day)
 
     with time_machine.travel(_at(date(2026, 11, 19), 9), tick=False):  # Thursday morning
         page = _page(as_("hannah").get(reverse("revocations")))
@@ -506,7 +519,7 @@ def test_revocations_are_listed_soonest_deadline_first_with_the_overdue_highligh
 
 def test_closed_revocations_leave_the_open_list(as_, world, departure):
     ccts, ccms = (departure.requests.get(system__code=c) for c in ("ccts", "ccms"))
-    acs.complete(ccts, by=world.hannah, note="Deleted in RACF.")
+    acs.complete(ccts, by=Actor.of(world.hannah), note="Deleted in RACF.")
 
     page = _page(as_("pat").get(reverse("revocations")))
     open_part, _, closed_part = page.partition("Closed in the last 14 days")
@@ -516,7 +529,7 @@ def test_closed_revocations_leave_the_open_list(as_, world, departure):
     assert "Completed" in closed_part
     assert "Late" not in closed_part
 
-    acs.complete(ccms, by=world.hannah, note="CMS confirmed by phone.")
+    acs.complete(ccms, by=Actor.of(world.hannah), note="CMS confirmed by phone.")
 
     page = _page(as_("pat").get(reverse("revocations")))
     assert "No open revocations." in page
@@ -628,7 +641,8 @@ def test_an_action_that_cannot_be_done_now_says_so(as_, new_request):
 
     response = client.post(_action(new_request.pk, "deny"), {"reason": "No."}, follow=True)
     assert _messages(response) == [
-        "This request is waiting for security forms: that cannot be done now."
+        "This request is waiting for security forms now, so that cannot be done: "
+        "someone may have acted on it first. Nothing was changed."
     ]
     response = client.post(_action(new_request.pk, "submit"), follow=True)
     assert _messages(response) == ["Security forms missing: 4052, 4055."]

@@ -17,6 +17,7 @@ from access.models import (
     RequestState,
     TargetSystem,
 )
+from helpdesk.actor import Actor
 from tests.access.conftest import CCTS_OU
 
 pytestmark = pytest.mark.ldap
@@ -80,11 +81,14 @@ def test_a_reset_sets_a_temporary_password_that_binds(
     _ccts_account(world.alice)
     provisioning.create(provisioning.connect(), _entry("DHSAL01", last_name="Agency"))
     request = acs.open_request(
-        world.alice, TargetSystem.objects.get(code="ccts"), RequestKind.RESET, by=world.pat.user
+        world.alice,
+        TargetSystem.objects.get(code="ccts"),
+        RequestKind.RESET,
+        by=Actor.of(world.pat.user),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        password = acs.reset_password(request, by=world.hannah)
+        password = acs.reset_password(request, by=Actor.of(world.hannah))
 
     request.refresh_from_db()
     assert request.state == RequestState.COMPLETED
@@ -97,18 +101,23 @@ def test_a_new_account_is_created_in_the_directory(
 ):
     from forms_4052_4055 import services as fs
 
-    for form in fs.issue_forms(world.alice, ["ccts"], by=world.hannah).issued:
-        fs.receive(form, by=world.hannah, name="s.pdf", data=b"%PDF-1.4")
-        fs.verify(form, by=world.hannah, results=dict.fromkeys(form.form_type.checklist, True))
-        fs.file_form(form, by=world.hannah)
+    for form in fs.issue_forms(world.alice, ["ccts"], by=Actor.of(world.hannah)).issued:
+        fs.receive(form, by=Actor.of(world.hannah), name="s.pdf", data=b"%PDF-1.4")
+        fs.verify(
+            form, by=Actor.of(world.hannah), results=dict.fromkeys(form.form_type.checklist, True)
+        )
+        fs.file_form(form, by=Actor.of(world.hannah))
     request = acs.open_request(
-        world.alice, TargetSystem.objects.get(code="ccts"), RequestKind.NEW, by=world.hannah
+        world.alice,
+        TargetSystem.objects.get(code="ccts"),
+        RequestKind.NEW,
+        by=Actor.of(world.hannah),
     )
     request.account.identifier = "DHSAL07"
     request.account.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        acs.submit(request, by=world.hannah)
+        acs.submit(request, by=Actor.of(world.hannah))
 
     request.refresh_from_db()
     assert request.state == RequestState.COMPLETED
@@ -122,7 +131,7 @@ def test_a_departure_removes_the_entry(world, directory, django_capture_on_commi
 
     with django_capture_on_commit_callbacks(execute=True):
         departure = acs.report_departure(
-            world.alice, by=world.pat.user, kind="left", effective_on=date.today()
+            world.alice, by=Actor.of(world.pat.user), kind="left", effective_on=date.today()
         )
 
     revoke = departure.requests.get()
@@ -141,7 +150,7 @@ def test_a_directory_that_is_down_leaves_the_request_submitted_and_retried(
 
     with django_capture_on_commit_callbacks(execute=True):
         departure = acs.report_departure(
-            world.alice, by=world.pat.user, kind="left", effective_on=date.today()
+            world.alice, by=Actor.of(world.pat.user), kind="left", effective_on=date.today()
         )
 
     revoke = AccessRequest.objects.get(pk=departure.requests.get().pk)

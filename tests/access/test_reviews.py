@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from access import reviews
 from access.models import Account, AccountState, RequestState, ReviewDecision, TargetSystem
+from helpdesk.actor import Actor
 
 
 @pytest.fixture
@@ -31,7 +32,9 @@ def accounts(world):
 def campaign(world, accounts, django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True):
         return reviews.start_campaign(
-            by=world.hannah, name="Review 2026", deadline=timezone.now() + timedelta(days=30)
+            by=Actor.of(world.hannah),
+            name="Review 2026",
+            deadline=timezone.now() + timedelta(days=30),
         )
 
 
@@ -44,14 +47,14 @@ def test_a_campaign_lists_every_account_and_tells_each_agencys_experts(world, ca
 def test_only_help_desk_staff_start_one(world, accounts):
     with pytest.raises(PermissionDenied):
         reviews.start_campaign(
-            by=world.pat.user, name="x", deadline=timezone.now() + timedelta(days=1)
+            by=Actor.of(world.pat.user), name="x", deadline=timezone.now() + timedelta(days=1)
         )
 
 
 def test_confirming_keeps_the_access_and_dates_the_review(world, campaign, accounts):
     item = campaign.items.get(account=accounts["alice"])
 
-    reviews.decide(item, by=world.pat.user, decision="keep")
+    reviews.decide(item, by=Actor.of(world.pat.user), decision="keep")
 
     accounts["alice"].refresh_from_db()
     assert accounts["alice"].last_reviewed_at is not None
@@ -61,26 +64,28 @@ def test_confirming_keeps_the_access_and_dates_the_review(world, campaign, accou
 def test_marking_for_removal_opens_a_revocation(world, campaign, accounts):
     item = campaign.items.get(account=accounts["alice"])
 
-    decided = reviews.decide(item, by=world.pat.user, decision="remove", note="Moved to intake.")
+    decided = reviews.decide(
+        item, by=Actor.of(world.pat.user), decision="remove", note="Moved to intake."
+    )
 
     assert decided.revoke_request.kind == "revoke"
     assert decided.revoke_request.state == RequestState.SUBMITTED
     with pytest.raises(ValidationError):
-        reviews.decide(item, by=world.pat.user, decision="keep")
+        reviews.decide(item, by=Actor.of(world.pat.user), decision="keep")
 
 
 def test_a_local_expert_reviews_only_their_agency(world, campaign, accounts):
     item = campaign.items.get(account=accounts["otto"])
 
     with pytest.raises(PermissionDenied):
-        reviews.decide(item, by=world.pat.user, decision="remove")
+        reviews.decide(item, by=Actor.of(world.pat.user), decision="remove")
 
 
 def test_reminders_then_the_deadline_closes_it_and_keeps_the_results(
     world, campaign, accounts, mailoutbox, django_capture_on_commit_callbacks
 ):
     reviews.decide(
-        campaign.items.get(account=accounts["alice"]), by=world.pat.user, decision="keep"
+        campaign.items.get(account=accounts["alice"]), by=Actor.of(world.pat.user), decision="keep"
     )
     mailoutbox.clear()
 
@@ -95,7 +100,9 @@ def test_reminders_then_the_deadline_closes_it_and_keeps_the_results(
     assert decisions == {"DHSAL01": ReviewDecision.KEEP, "DHSOT01": ReviewDecision.NOT_REVIEWED}
     with pytest.raises(ValidationError):
         reviews.decide(
-            campaign.items.get(account=accounts["otto"]), by=world.otto.user, decision="keep"
+            campaign.items.get(account=accounts["otto"]),
+            by=Actor.of(world.otto.user),
+            decision="keep",
         )
 
 
@@ -145,7 +152,9 @@ def test_the_home_page_shows_revocations(client, world, accounts):
 
     from access.services import report_departure
 
-    report_departure(world.alice, by=world.pat.user, kind="left", effective_on=date.today())
+    report_departure(
+        world.alice, by=Actor.of(world.pat.user), kind="left", effective_on=date.today()
+    )
     for user in (world.hannah, world.pat.user):
         client.force_login(user)
         assert "1 open revocation" in client.get(reverse("home")).content.decode()

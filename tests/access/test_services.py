@@ -22,7 +22,9 @@ from access.models import (
     TargetSystem,
 )
 from forms_4052_4055 import services as fs
+from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind
+from helpdesk.transitions import ConflictError
 
 CHICAGO = ZoneInfo("America/Chicago")
 PDF = b"%PDF-1.4\n"
@@ -33,10 +35,12 @@ def system(code: str) -> TargetSystem:
 
 
 def file_forms(world, person, systems=("ccts",)):
-    for form in fs.issue_forms(person, list(systems), by=world.hannah).issued:
-        fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
-        fs.verify(form, by=world.hannah, results=dict.fromkeys(form.form_type.checklist, True))
-        fs.file_form(form, by=world.hannah)
+    for form in fs.issue_forms(person, list(systems), by=Actor.of(world.hannah)).issued:
+        fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
+        fs.verify(
+            form, by=Actor.of(world.hannah), results=dict.fromkeys(form.form_type.checklist, True)
+        )
+        fs.file_form(form, by=Actor.of(world.hannah))
 
 
 def active_account(person, code, identifier) -> Account:
@@ -54,19 +58,21 @@ def active_account(person, code, identifier) -> Account:
 def test_a_new_request_waits_for_its_forms_then_goes_on_by_itself(
     world, django_capture_on_commit_callbacks
 ):
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
 
     assert request.state == RequestState.AWAITING_FORMS
     assert acs.missing_forms(request) == ["4052", "4055"]
     with pytest.raises(ValidationError, match="4052, 4055"):
-        acs.submit(request, by=world.hannah)
+        acs.submit(request, by=Actor.of(world.hannah))
     with django_capture_on_commit_callbacks(execute=True):
         file_forms(world, world.alice)
 
     request.refresh_from_db()
     assert request.state == RequestState.READY
-    acs.submit(request, by=world.hannah)
-    acs.complete(request, by=world.hannah, identifier="DHSAB12")
+    acs.submit(request, by=Actor.of(world.hannah))
+    acs.complete(request, by=Actor.of(world.hannah), identifier="DHSAB12")
     request.refresh_from_db()
     assert request.state == RequestState.COMPLETED
     assert (request.account.identifier, request.account.state) == ("DHSAB12", "active")
@@ -74,22 +80,26 @@ def test_a_new_request_waits_for_its_forms_then_goes_on_by_itself(
 
 def test_a_ready_request_cannot_be_submitted_once_a_form_is_no_longer_valid(world):
     file_forms(world, world.alice)
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.hannah)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.hannah)
+    )
     assert request.state == RequestState.READY
     filed = world.alice.security_forms.filter(state="filed").first()
-    fs.void_form(filed, by=world.hannah, reason="Wrong official signed.")
+    fs.void_form(filed, by=Actor.of(world.hannah), reason="Wrong official signed.")
 
     with pytest.raises(ValidationError, match="forms missing"):
-        acs.submit(request, by=world.hannah)
+        acs.submit(request, by=Actor.of(world.hannah))
 
 
 def test_a_racf_id_must_begin_with_dhs(world):
     file_forms(world, world.alice)
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.hannah)
-    acs.submit(request, by=world.hannah)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.hannah)
+    )
+    acs.submit(request, by=Actor.of(world.hannah))
 
     with pytest.raises(ValidationError, match="RACF ID"):
-        acs.complete(request, by=world.hannah, identifier="ALICE1")
+        acs.complete(request, by=Actor.of(world.hannah), identifier="ALICE1")
 
 
 def test_new_ccms_access_goes_to_cms_with_everything_they_need(
@@ -98,11 +108,15 @@ def test_new_ccms_access_goes_to_cms_with_everything_they_need(
     settings.ACCESS_CMS_EMAIL = "cms@example.org"
     file_forms(world, world.alice, systems=("ccms",))
     request = acs.open_request(
-        world.alice, system("ccms"), RequestKind.NEW, by=world.pat.user, ccms_role="Supervisor"
+        world.alice,
+        system("ccms"),
+        RequestKind.NEW,
+        by=Actor.of(world.pat.user),
+        ccms_role="Supervisor",
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        acs.submit(request, by=world.hannah)
+        acs.submit(request, by=Actor.of(world.hannah))
 
     [email] = mailoutbox
     assert email.to == ["cms@example.org"]
@@ -123,15 +137,17 @@ def test_only_the_agencys_local_expert_or_the_help_desk_requests(world, who):
     }[who]
 
     with pytest.raises(PermissionDenied):
-        acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=user)
+        acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(user))
 
 
 @pytest.mark.parametrize("action", ["submit", "complete", "deny"])
 def test_only_help_desk_staff_submit_complete_or_deny(world, action):
     active_account(world.alice, "ccts", "DHSAL01")
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.REVOKE, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.REVOKE, by=Actor.of(world.pat.user)
+    )
     if action != "submit":
-        acs.submit(request, by=world.hannah)
+        acs.submit(request, by=Actor.of(world.hannah))
 
     calls = {
         "submit": lambda by: acs.submit(request, by=by),
@@ -139,41 +155,49 @@ def test_only_help_desk_staff_submit_complete_or_deny(world, action):
         "deny": lambda by: acs.deny(request, by=by, reason="No."),
     }
     with pytest.raises(PermissionDenied):
-        calls[action](world.pat.user)
+        calls[action](Actor.of(world.pat.user))
 
 
 def test_the_requester_may_cancel_and_a_new_account_is_not_left_behind(world):
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
 
-    acs.cancel(request, by=world.pat.user, reason="Hired elsewhere after all.")
+    acs.cancel(request, by=Actor.of(world.pat.user), reason="Hired elsewhere after all.")
 
     request.refresh_from_db()
     assert request.state == RequestState.CANCELLED
     assert request.account.state == AccountState.REVOKED
-    with pytest.raises(acs.RequestConflictError):
-        acs.cancel(request, by=world.pat.user, reason="again")
+    with pytest.raises(ConflictError):
+        acs.cancel(request, by=Actor.of(world.pat.user), reason="again")
 
 
 def test_deny_needs_a_reason(world):
     active_account(world.alice, "ccts", "DHSAL01")
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.RESET, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.RESET, by=Actor.of(world.pat.user)
+    )
 
     with pytest.raises(ValidationError):
-        acs.deny(request, by=world.hannah, reason="")
+        acs.deny(request, by=Actor.of(world.hannah), reason="")
 
 
 def test_no_second_account_on_a_credential_group(world):
     active_account(world.alice, "ccms", "Alice.Agency")
 
     with pytest.raises(ValidationError, match="already has"):
-        acs.open_request(world.alice, system("infoview"), RequestKind.NEW, by=world.hannah)
+        acs.open_request(
+            world.alice, system("infoview"), RequestKind.NEW, by=Actor.of(world.hannah)
+        )
 
 
 def test_every_step_is_audited(world):
     active_account(world.alice, "ccts", "DHSAL01")
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.REVOKE, by=world.pat.user)
-    acs.submit(request, by=world.hannah)
-    acs.complete(request, by=world.hannah, note="Deleted in RACF.")
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.REVOKE, by=Actor.of(world.pat.user)
+    )
+    acs.submit(request, by=Actor.of(world.hannah))
+    acs.complete(request, by=Actor.of(world.hannah), note="Deleted in RACF.")
 
     kinds = list(AuditEvent.objects.for_object(request).values_list("kind", flat=True))
     assert kinds.count(AuditKind.TRANSITION) == 3
@@ -187,7 +211,9 @@ def test_every_step_is_audited(world):
 def test_a_ccms_or_infoview_reset_is_answered_with_the_cms_route(world, code):
     active_account(world.alice, "ccms", "Alice.Agency")
 
-    request = acs.open_request(world.alice, system(code), RequestKind.RESET, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system(code), RequestKind.RESET, by=Actor.of(world.pat.user)
+    )
 
     assert request.state == RequestState.COMPLETED
     assert request.fulfiller == Fulfiller.CMS
@@ -200,10 +226,12 @@ def test_a_ccts_reset_gives_a_temporary_password_that_lands_nowhere(
 ):
     caplog.set_level(logging.DEBUG)
     active_account(world.alice, "ccts", "DHSAL01")
-    request = acs.open_request(world.alice, system("ccts"), RequestKind.RESET, by=world.pat.user)
+    request = acs.open_request(
+        world.alice, system("ccts"), RequestKind.RESET, by=Actor.of(world.pat.user)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        password = acs.reset_password(request, by=world.hannah)
+        password = acs.reset_password(request, by=Actor.of(world.hannah))
 
     secret = password.value
     assert len(secret) == 12
@@ -270,7 +298,7 @@ def test_a_departure_revokes_every_account_within_two_working_days(
         django_capture_on_commit_callbacks(execute=True),
     ):
         departure = acs.report_departure(
-            world.alice, by=world.pat.user, kind="left", effective_on=reported.date()
+            world.alice, by=Actor.of(world.pat.user), kind="left", effective_on=reported.date()
         )
 
     revokes = list(departure.requests.order_by("system__code"))
@@ -284,10 +312,12 @@ def test_a_departure_revokes_every_account_within_two_working_days(
 
 
 def test_a_departure_cancels_pending_requests(world):
-    pending = acs.open_request(world.alice, system("ccts"), RequestKind.NEW, by=world.pat.user)
+    pending = acs.open_request(
+        world.alice, system("ccts"), RequestKind.NEW, by=Actor.of(world.pat.user)
+    )
 
     acs.report_departure(
-        world.alice, by=world.hannah, kind="changed_function", effective_on=date.today()
+        world.alice, by=Actor.of(world.hannah), kind="changed_function", effective_on=date.today()
     )
 
     pending.refresh_from_db()
@@ -300,14 +330,14 @@ def test_revocation_is_complete_only_when_each_fulfiller_confirms(world):
     active_account(world.alice, "ccts", "DHSAL01")
     active_account(world.alice, "ccms", "Alice.Agency")
     departure = acs.report_departure(
-        world.alice, by=world.hannah, kind="left", effective_on=date.today()
+        world.alice, by=Actor.of(world.hannah), kind="left", effective_on=date.today()
     )
     ccts, ccms = (departure.requests.get(system__code=c) for c in ("ccts", "ccms"))
 
-    acs.complete(ccts, by=world.hannah, note="Deleted in RACF.")
+    acs.complete(ccts, by=Actor.of(world.hannah), note="Deleted in RACF.")
 
     assert departure.requests.open().count() == 1
-    acs.complete(ccms, by=world.hannah, note="CMS confirmed by phone, ticket 5521.")
+    acs.complete(ccms, by=Actor.of(world.hannah), note="CMS confirmed by phone, ticket 5521.")
     assert departure.requests.open().count() == 0
     assert set(world.alice.accounts.values_list("state", flat=True)) == {"revoked"}
 
@@ -320,7 +350,7 @@ def test_overdue_revocations_are_escalated_once(
     reported = _at(date(2026, 11, 16))
     with time_machine.travel(reported, tick=False):
         acs.report_departure(
-            world.alice, by=world.pat.user, kind="left", effective_on=reported.date()
+            world.alice, by=Actor.of(world.pat.user), kind="left", effective_on=reported.date()
         )
     mailoutbox.clear()
 
@@ -339,5 +369,5 @@ def test_overdue_revocations_are_escalated_once(
 def test_a_local_expert_of_another_agency_cannot_report_a_departure(world):
     with pytest.raises(PermissionDenied):
         acs.report_departure(
-            world.alice, by=world.otto.user, kind="left", effective_on=date.today()
+            world.alice, by=Actor.of(world.otto.user), kind="left", effective_on=date.today()
         )

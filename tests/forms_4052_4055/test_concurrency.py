@@ -6,6 +6,7 @@ from django.db import transaction
 
 from forms_4052_4055 import services as fs
 from forms_4052_4055.models import SecurityForm
+from helpdesk.actor import Actor
 from tests.factories import PersonFactory
 from tests.helpdesk.test_concurrency import _race
 
@@ -23,7 +24,7 @@ def test_references_are_unique_under_concurrency(world):
 
     def issue(person):
         with transaction.atomic():
-            return fs.issue_forms(person, ["ccms"], by=world.hannah).issued
+            return fs.issue_forms(person, ["ccms"], by=Actor.of(world.hannah)).issued
 
     results = _race(*[lambda p=p: issue(p) for p in people])
 

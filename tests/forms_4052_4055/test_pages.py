@@ -14,6 +14,7 @@ from django.utils.html import escape
 
 from forms_4052_4055 import services as fs
 from forms_4052_4055.models import FormState, FormType, SecurityForm, SignedDocument
+from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind
 from tests.factories import OfficeFactory, PersonFactory
 
@@ -25,6 +26,10 @@ ROLES = ["hannah", "ada", "pat", "alex", "otto", "alice", "mike"]
 # Alice's forms and person page: the help desk, administrators and her agency's local experts
 # see them; anyone else is told nothing exists (404).
 SEES_ALICES_FORMS = {"hannah", "ada", "pat", "alex"}
+
+
+# The one conflict message of the transition path, after "<reference> is <state>".
+NOT_NOW = "now, so that cannot be done: someone may have acted on it first. Nothing was changed."
 
 
 def _user(world, who: str):
@@ -44,14 +49,16 @@ def _issue(person, *, by, systems=("ccms",)) -> dict[str, SecurityForm]:
 
 
 def _received(world, form) -> SecurityForm:
-    fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
+    fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
     form.refresh_from_db()
     return form
 
 
 def _verified(world, form) -> SecurityForm:
     _received(world, form)
-    fs.verify(form, by=world.hannah, results=dict.fromkeys(form.form_type.checklist, True))
+    fs.verify(
+        form, by=Actor.of(world.hannah), results=dict.fromkeys(form.form_type.checklist, True)
+    )
     form.refresh_from_db()
     return form
 
@@ -87,7 +94,7 @@ def fresh_storage(settings):
 @pytest.fixture
 def form(world) -> SecurityForm:
     """Alice's 4052 (her agency: Northern Lights), issued by the help desk."""
-    return _issue(world.alice, by=world.hannah)["4052"]
+    return _issue(world.alice, by=Actor.of(world.hannah))["4052"]
 
 
 @pytest.fixture
@@ -186,7 +193,7 @@ def test_a_forms_page_by_role(as_, form, who):
     [("hannah", 200), ("ada", 200), ("otto", 200), ("pat", 404), ("alex", 404)],
 )
 def test_another_agencys_person_and_form(as_, world, outsider, who, status):
-    other = _issue(outsider, by=world.hannah)["4052"]
+    other = _issue(outsider, by=Actor.of(world.hannah))["4052"]
     client = as_(who)
 
     for url in [
@@ -538,7 +545,7 @@ def test_an_upload_without_a_file_says_why(as_, form, data, message):
 
 def test_no_upload_once_filed(as_, world, form):
     _verified(world, form)
-    fs.file_form(form, by=world.hannah)
+    fs.file_form(form, by=Actor.of(world.hannah))
 
     response = as_("hannah").post(
         reverse("form_upload", args=[form.pk]),
@@ -547,7 +554,7 @@ def test_no_upload_once_filed(as_, world, form):
     )
 
     [message] = _messages(response)
-    assert f"{form.reference} is filed: this cannot be done now." == message
+    assert f"{form.reference} is filed {NOT_NOW}" == message
     assert form.documents.count() == 1
 
 
@@ -623,7 +630,7 @@ def test_verifying_a_form_not_received_is_a_conflict(as_, form):
         reverse("form_verify", args=[form.pk]), _answers(form), follow=True
     )
 
-    assert _messages(response) == [f"{form.reference} is issued: this cannot be done now."]
+    assert _messages(response) == [f"{form.reference} is issued {NOT_NOW}"]
     form.refresh_from_db()
     assert form.state == FormState.ISSUED
 
@@ -636,7 +643,9 @@ def test_only_the_help_desk_verifies_and_files(as_, world, form, who):
     assert client.post(reverse("form_verify", args=[form.pk]), _answers(form)).status_code == 403
     form.refresh_from_db()
     assert form.state == FormState.RECEIVED
-    fs.verify(form, by=world.hannah, results=dict.fromkeys(form.form_type.checklist, True))
+    fs.verify(
+        form, by=Actor.of(world.hannah), results=dict.fromkeys(form.form_type.checklist, True)
+    )
     assert client.post(reverse("form_file", args=[form.pk])).status_code == 403
     assert client.post(reverse("form_void", args=[form.pk]), {"reason": "x"}).status_code == 403
     form.refresh_from_db()
@@ -660,7 +669,7 @@ def test_filing_before_verifying_is_a_conflict(as_, world, form):
 
     response = as_("hannah").post(reverse("form_file", args=[form.pk]), follow=True)
 
-    assert _messages(response) == [f"{form.reference} is received: this cannot be done now."]
+    assert _messages(response) == [f"{form.reference} is received {NOT_NOW}"]
     form.refresh_from_db()
     assert form.state == FormState.RECEIVED
 
@@ -775,15 +784,15 @@ def spread(world, outsider):
     """Forms across two agencies, two offices, two types and several states; one overdue."""
     elgin = OfficeFactory(agency=world.office.agency, name="Elgin office")
     bea = PersonFactory(office=elgin, first_name="Bea", last_name="Branch")
-    alice = _issue(world.alice, by=world.hannah)
-    bea_forms = _issue(bea, by=world.hannah)
-    olga = _issue(outsider, by=world.hannah)
+    alice = _issue(world.alice, by=Actor.of(world.hannah))
+    bea_forms = _issue(bea, by=Actor.of(world.hannah))
+    olga = _issue(outsider, by=Actor.of(world.hannah))
     _received(world, alice["4052"])
     SecurityForm.objects.filter(pk=olga["4055"].pk).update(
         due_at=timezone.now() - timedelta(days=2)
     )
     filed = _verified(world, bea_forms["4055"])
-    fs.file_form(filed, by=world.hannah)
+    fs.file_form(filed, by=Actor.of(world.hannah))
     return {
         "elgin": elgin,
         "alice": alice,

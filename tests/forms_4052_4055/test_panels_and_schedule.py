@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from forms_4052_4055 import services as fs
+from helpdesk.actor import Actor
 from helpdesk.lib.schedules import ensure_schedules
 
 PDF = b"%PDF-1.4\n"
@@ -12,8 +13,8 @@ PDF = b"%PDF-1.4\n"
 
 @pytest.mark.parametrize("who", ["hannah", "pat"])
 def test_the_home_page_shows_what_waits_on_forms(client, world, who):
-    forms = fs.issue_forms(world.alice, ["ccms"], by=world.hannah).issued
-    fs.receive(forms[0], by=world.hannah, name="s.pdf", data=PDF)
+    forms = fs.issue_forms(world.alice, ["ccms"], by=Actor.of(world.hannah)).issued
+    fs.receive(forms[0], by=Actor.of(world.hannah), name="s.pdf", data=PDF)
     client.force_login(world.hannah if who == "hannah" else world.pat.user)
 
     page = client.get(reverse("home")).content.decode()
@@ -23,7 +24,7 @@ def test_the_home_page_shows_what_waits_on_forms(client, world, who):
 
 
 def test_a_local_expert_of_another_agency_sees_none_of_them(client, world):
-    fs.issue_forms(world.alice, ["ccms"], by=world.hannah)
+    fs.issue_forms(world.alice, ["ccms"], by=Actor.of(world.hannah))
     client.force_login(world.otto.user)
 
     page = client.get(reverse("home")).content.decode()

@@ -13,8 +13,10 @@ from pypdf import PdfReader
 
 from forms_4052_4055 import services as fs
 from forms_4052_4055.models import FormState, FormType, SecurityForm
+from helpdesk.actor import Actor
 from helpdesk.mail import intake
 from helpdesk.models import AuditEvent, AuditKind, InboundMessage
+from helpdesk.transitions import ConflictError
 from tests.factories import PersonFactory
 from tests.helpdesk.mail.messages import email_bytes
 
@@ -31,7 +33,9 @@ def issue(django_capture_on_commit_callbacks):
 
 
 def _form(world, issue, code="4052") -> SecurityForm:
-    return next(f for f in issue(world.alice, by=world.hannah) if f.form_type.code == code)
+    return next(
+        f for f in issue(world.alice, by=Actor.of(world.hannah)) if f.form_type.code == code
+    )
 
 
 def _all_yes(form) -> dict[str, bool]:
@@ -39,16 +43,16 @@ def _all_yes(form) -> dict[str, bool]:
 
 
 def _filed(world, form) -> SecurityForm:
-    fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
-    fs.verify(form, by=world.hannah, results=_all_yes(form))
-    return fs.file_form(form, by=world.hannah)
+    fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
+    fs.verify(form, by=Actor.of(world.hannah), results=_all_yes(form))
+    return fs.file_form(form, by=Actor.of(world.hannah))
 
 
 # --- Issue ----------------------------------------------------------------------------------------
 
 
 def test_the_local_expert_issues_the_forms_a_system_needs(world, issue, mailoutbox):
-    forms = issue(world.alice, ["ccms"], by=world.pat.user)
+    forms = issue(world.alice, ["ccms"], by=Actor.of(world.pat.user))
 
     assert sorted(f.form_type.code for f in forms) == ["4052", "4055"]
     form = next(f for f in forms if f.form_type.code == "4052")
@@ -78,7 +82,7 @@ def test_the_pdf_carries_the_persons_details_and_the_reference_on_every_page(wor
 def test_a_requested_ccms_role_is_printed(world, issue):
     form = next(
         f
-        for f in issue(world.alice, by=world.hannah, ccms_role="CCR&R supervisor")
+        for f in issue(world.alice, by=Actor.of(world.hannah), ccms_role="CCR&R supervisor")
         if f.form_type.carries_ccms_role
     )
 
@@ -90,7 +94,7 @@ def test_forms_outstanding_or_on_file_are_not_issued_again(world, issue):
     first = _form(world, issue)
     _filed(world, first)
 
-    again = fs.issue_forms(world.alice, ["ccms"], by=world.hannah)
+    again = fs.issue_forms(world.alice, ["ccms"], by=Actor.of(world.hannah))
 
     assert [f.form_type.code for f in again.issued] == []
     assert {f.form_type.code for f in again.already} == {"4052", "4055"}
@@ -101,7 +105,7 @@ def test_only_the_help_desk_or_the_agencys_local_expert_issues(world, who):
     user = {"otto": world.otto.user, "alice": world.alice.user, "mike": world.mike}[who]
 
     with pytest.raises(PermissionDenied):
-        fs.issue_forms(world.alice, ["ccms"], by=user)
+        fs.issue_forms(world.alice, ["ccms"], by=Actor.of(user))
     assert not SecurityForm.objects.exists()
 
 
@@ -113,7 +117,7 @@ def test_an_inactive_form_type_is_not_issued_and_an_administrator_can_add_one(wo
         checklist=["Signed by the provider"],
     )
 
-    forms = issue(world.alice, ["ivr"], by=world.hannah)
+    forms = issue(world.alice, ["ivr"], by=Actor.of(world.hannah))
 
     assert [f.form_type.code for f in forms] == ["IVR-1"]
 
@@ -124,14 +128,14 @@ def test_an_inactive_form_type_is_not_issued_and_an_administrator_can_add_one(wo
 def test_receive_verify_file(world, issue):
     form = _form(world, issue)
 
-    document = fs.receive(form, by=world.hannah, name="../../scan.PDF", data=PDF)
+    document = fs.receive(form, by=Actor.of(world.hannah), name="../../scan.PDF", data=PDF)
     form.refresh_from_db()
     assert form.state == FormState.RECEIVED
     assert document.original_name == "scan.pdf"
-    fs.verify(form, by=world.hannah, results=_all_yes(form))
+    fs.verify(form, by=Actor.of(world.hannah), results=_all_yes(form))
     form.refresh_from_db()
     assert form.state == FormState.VERIFIED
-    fs.file_form(form, by=world.hannah)
+    fs.file_form(form, by=Actor.of(world.hannah))
     form.refresh_from_db()
     assert form.state == FormState.FILED
     assert form.valid_until is None  # 4052 stays valid until replaced
@@ -143,12 +147,12 @@ def test_a_failed_check_returns_the_form_with_the_reasons(
     world, issue, mailoutbox, django_capture_on_commit_callbacks
 ):
     form = _form(world, issue)
-    fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
+    fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
     results = _all_yes(form) | {"Signed by the agency's authorising official": False}
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        fs.verify(form, by=world.hannah, results=results, note="Page 2 is missing.")
+        fs.verify(form, by=Actor.of(world.hannah), results=results, note="Page 2 is missing.")
 
     form.refresh_from_db()
     assert form.state == FormState.RETURNED
@@ -159,46 +163,48 @@ def test_a_failed_check_returns_the_form_with_the_reasons(
     [email] = mailoutbox
     assert "Signed by the agency's authorising official" in email.body
     assert "alice@example.org" in email.to
-    fs.receive(form, by=world.hannah, name="corrected.pdf", data=PDF)  # back again
+    fs.receive(form, by=Actor.of(world.hannah), name="corrected.pdf", data=PDF)  # back again
     form.refresh_from_db()
     assert form.state == FormState.RECEIVED
 
 
 def test_every_checklist_item_must_be_answered(world, issue):
     form = _form(world, issue)
-    fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
+    fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
 
     with pytest.raises(ValidationError):
-        fs.verify(form, by=world.hannah, results={})
+        fs.verify(form, by=Actor.of(world.hannah), results={})
 
 
 @pytest.mark.parametrize("who", ["pat", "ada", "mike"])
 def test_only_help_desk_staff_verify_and_file(world, issue, who):
     form = _form(world, issue)
-    fs.receive(form, by=world.pat.user, name="signed.pdf", data=PDF)  # the expert may upload
+    fs.receive(
+        form, by=Actor.of(world.pat.user), name="signed.pdf", data=PDF
+    )  # the expert may upload
     user = {"pat": world.pat.user, "ada": world.ada, "mike": world.mike}[who]
 
     with pytest.raises(PermissionDenied):
-        fs.verify(form, by=user, results=_all_yes(form))
-    fs.verify(form, by=world.hannah, results=_all_yes(form))
+        fs.verify(form, by=Actor.of(user), results=_all_yes(form))
+    fs.verify(form, by=Actor.of(world.hannah), results=_all_yes(form))
     with pytest.raises(PermissionDenied):
-        fs.file_form(form, by=user)
+        fs.file_form(form, by=Actor.of(user))
 
 
 def test_a_local_expert_of_another_agency_cannot_upload(world, issue):
     form = _form(world, issue)
 
     with pytest.raises(PermissionDenied):
-        fs.receive(form, by=world.otto.user, name="signed.pdf", data=PDF)
+        fs.receive(form, by=Actor.of(world.otto.user), name="signed.pdf", data=PDF)
 
 
 def test_steps_out_of_order_are_conflicts(world, issue):
     form = _form(world, issue)
 
-    with pytest.raises(fs.FormConflictError):
-        fs.file_form(form, by=world.hannah)
-    with pytest.raises(fs.FormConflictError):
-        fs.verify(form, by=world.hannah, results=_all_yes(form))
+    with pytest.raises(ConflictError):
+        fs.file_form(form, by=Actor.of(world.hannah))
+    with pytest.raises(ConflictError):
+        fs.verify(form, by=Actor.of(world.hannah), results=_all_yes(form))
 
 
 def test_filing_a_newer_form_supersedes_the_older(world, issue):
@@ -222,8 +228,8 @@ def test_void_needs_a_reason(world, issue):
     form = _form(world, issue)
 
     with pytest.raises(ValidationError):
-        fs.void_form(form, by=world.hannah, reason=" ")
-    fs.void_form(form, by=world.hannah, reason="Issued to the wrong person.")
+        fs.void_form(form, by=Actor.of(world.hannah), reason=" ")
+    fs.void_form(form, by=Actor.of(world.hannah), reason="Issued to the wrong person.")
 
     form.refresh_from_db()
     assert form.state == FormState.VOID
@@ -245,7 +251,7 @@ def test_uploads_are_refused_by_content(world, issue, name, data):
     form = _form(world, issue)
 
     with pytest.raises(ValidationError):
-        fs.receive(form, by=world.hannah, name=name, data=data)
+        fs.receive(form, by=Actor.of(world.hannah), name=name, data=data)
     form.refresh_from_db()
     assert form.state == FormState.ISSUED
     assert not form.documents.exists()
@@ -256,7 +262,7 @@ def test_oversized_uploads_are_refused(world, issue, settings):
     form = _form(world, issue)
 
     with pytest.raises(ValidationError, match="limit"):
-        fs.receive(form, by=world.hannah, name="big.pdf", data=PDF + b"0" * 2000)
+        fs.receive(form, by=Actor.of(world.hannah), name="big.pdf", data=PDF + b"0" * 2000)
 
 
 @pytest.mark.parametrize(
@@ -265,7 +271,7 @@ def test_oversized_uploads_are_refused(world, issue, settings):
 def test_images_of_signed_forms_are_accepted(world, issue, magic):
     form = _form(world, issue)
 
-    document = fs.receive(form, by=world.hannah, name="photo", data=magic + b"\x00" * 64)
+    document = fs.receive(form, by=Actor.of(world.hannah), name="photo", data=magic + b"\x00" * 64)
 
     assert document.content_type.startswith("image/")
 
@@ -301,7 +307,7 @@ def test_reminders_before_the_due_date_then_expiry(
 
 def test_a_received_form_does_not_expire(world, issue):
     form = _form(world, issue)
-    fs.receive(form, by=world.hannah, name="signed.pdf", data=PDF)
+    fs.receive(form, by=Actor.of(world.hannah), name="signed.pdf", data=PDF)
 
     with time_machine.travel(form.issued_at + timedelta(days=40)):
         fs.forms_sweep()
@@ -314,7 +320,7 @@ def test_a_received_form_does_not_expire(world, issue):
 
 
 def test_forms_on_file_answers_what_is_filed_and_what_is_missing(world, issue):
-    forms = {f.form_type.code: f for f in issue(world.alice, by=world.hannah)}
+    forms = {f.form_type.code: f for f in issue(world.alice, by=Actor.of(world.hannah))}
 
     assert [t.code for t in fs.forms_on_file(world.alice, "ccms").missing] == ["4052", "4055"]
     _filed(world, forms["4052"])
@@ -331,7 +337,9 @@ def test_forms_on_file_answers_what_is_filed_and_what_is_missing(world, issue):
 def test_an_expired_yearly_attestation_is_missing(world, issue):
     FormType.objects.filter(code="HIPAA-TRAINING").update(active=True)
     form = next(
-        f for f in issue(world.alice, by=world.hannah) if f.form_type.code == "HIPAA-TRAINING"
+        f
+        for f in issue(world.alice, by=Actor.of(world.hannah))
+        if f.form_type.code == "HIPAA-TRAINING"
     )
     _filed(world, form)
     form.refresh_from_db()
@@ -347,7 +355,7 @@ def test_an_expired_yearly_attestation_is_missing(world, issue):
 def test_superseded_and_void_forms_do_not_count(world, issue):
     form = _filed(world, _form(world, issue))
 
-    fs.void_form(form, by=world.hannah, reason="Signed by the wrong official.")
+    fs.void_form(form, by=Actor.of(world.hannah), reason="Signed by the wrong official.")
 
     assert "4052" in [t.code for t in fs.forms_on_file(world.alice, "ccms").missing]
 
@@ -405,7 +413,7 @@ def test_an_emailed_copy_that_is_not_a_pdf_or_image_files_nothing(world, issue):
 def test_a_person_can_be_issued_forms_with_no_login(world, issue):
     newcomer = PersonFactory(office=world.office, first_name="Nia", last_name="New")
 
-    forms = issue(newcomer, by=world.pat.user)
+    forms = issue(newcomer, by=Actor.of(world.pat.user))
 
     assert len(forms) == 2
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.directory.services import remove_designation
 from helpdesk.models import AuditEvent, AuditKind, DesignationRole, LocalExpertDesignation, Person
@@ -151,7 +152,7 @@ def test_replacing_a_primary_in_the_office_admin_moves_the_role(client, world):
 
 def test_the_audit_trail_cannot_be_edited_even_by_administrators(client, world):
     client.force_login(world.ada)
-    remove_designation(world.otto.designations.get(), by=world.ada)
+    remove_designation(world.otto.designations.get(), by=Actor.of(world.ada))
     event = AuditEvent.objects.first()
     assert client.get(reverse("admin:helpdesk_auditevent_add")).status_code == 403
     response = client.post(

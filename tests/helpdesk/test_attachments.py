@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from helpdesk.actor import Actor
 from helpdesk.models import TicketAttachment
 from helpdesk.tickets.attachments import attach, safe_name, sniff
 from tests.helpdesk import ticket_helpers as th
@@ -52,7 +53,7 @@ def test_accepted_types_are_recognised_by_content(data, expected):
 def test_dangerous_or_unknown_content_is_refused_whatever_its_name(world, data):
     ticket = th.submitted(world)
     with pytest.raises(ValidationError, match="not a type we accept"):
-        attach(ticket, by=world.pat.user, name="report.pdf", data=data)
+        attach(ticket, by=Actor.of(world.pat.user), name="report.pdf", data=data)
     assert not TicketAttachment.objects.exists()
 
 
@@ -66,7 +67,9 @@ def test_names_are_made_safe_and_follow_the_content():
 def test_the_size_limit_is_enforced(world, settings):
     settings.ATTACHMENT_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="larger than"):
-        attach(th.submitted(world), by=world.pat.user, name="big.pdf", data=PDF + b" " * 200)
+        attach(
+            th.submitted(world), by=Actor.of(world.pat.user), name="big.pdf", data=PDF + b" " * 200
+        )
 
 
 def test_upload_with_a_message_and_download_as_an_attachment(client, world):
@@ -93,8 +96,10 @@ def test_upload_with_a_message_and_download_as_an_attachment(client, world):
 
 def test_another_agency_cannot_download_and_agency_users_never_see_internal_files(client, world):
     ticket = th.in_progress(world)
-    public = attach(ticket, by=world.pat.user, name="a.pdf", data=PDF)
-    internal = attach(ticket, by=world.hannah, name="notes.txt", data=b"internal", internal=True)
+    public = attach(ticket, by=Actor.of(world.pat.user), name="a.pdf", data=PDF)
+    internal = attach(
+        ticket, by=Actor.of(world.hannah), name="notes.txt", data=b"internal", internal=True
+    )
     client.force_login(world.otto.user)
     assert (
         client.get(reverse("attachment_download", args=[ticket.pk, public.pk])).status_code == 404

@@ -7,8 +7,11 @@ import pytest
 from django.db import close_old_connections, connection
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind, EventKind, Ticket
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
+from helpdesk.transitions import ConflictError
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = [
@@ -50,14 +53,17 @@ def test_two_staff_acting_at_once_make_one_transition_and_one_conflict(world):
     seen = ticket.version
     results = _race(
         lambda: svc.resolve(
-            Ticket(pk=ticket.pk), by=world.hannah, resolution="Fixed", expected_version=seen
+            Ticket(pk=ticket.pk),
+            by=Actor.of(world.hannah),
+            resolution="Fixed",
+            expected_version=seen,
         ),
         lambda: svc.escalate_to_mis(
-            Ticket(pk=ticket.pk), by=world.hannah, note="Send up", expected_version=seen
+            Ticket(pk=ticket.pk), by=Actor.of(world.hannah), note="Send up", expected_version=seen
         ),
     )
     winners = [r for r in results if isinstance(r, Ticket)]
-    conflicts = [r for r in results if isinstance(r, svc.TicketConflictError)]
+    conflicts = [r for r in results if isinstance(r, ConflictError)]
     assert len(winners) == 1, results
     assert len(conflicts) == 1, results
     assert "changed by someone else" in str(conflicts[0]) or "cannot be" in str(conflicts[0])
@@ -78,13 +84,15 @@ def test_the_same_action_twice_at_once_happens_once(world):
     ticket = th.submitted(world)
     results = _race(
         *[
-            lambda: svc.assign(Ticket(pk=ticket.pk), by=world.hannah, assignee=world.hannah)
+            lambda: svc.assign(
+                Ticket(pk=ticket.pk), by=Actor.of(world.hannah), assignee=world.hannah
+            )
             for _ in range(2)
         ]
     )
     assert (
         sum(isinstance(r, Ticket) for r in results) == 2
-        or sum(isinstance(r, svc.TicketConflictError) for r in results) <= 1
+        or sum(isinstance(r, ConflictError) for r in results) <= 1
     )
     # Without a version, re-assigning is legal; what matters is no lost update:
     ticket.refresh_from_db()
@@ -94,8 +102,10 @@ def test_the_same_action_twice_at_once_happens_once(world):
 def test_concurrent_escalations_get_distinct_tracking_numbers(world):
     results = _race(
         *[
-            lambda: svc.submit_problem_report(
-                th.problem_report(), by=world.pat.user, office=world.office
+            lambda: (
+                reports.report_from_web(
+                    th.problem_report(), by=Actor.of(world.pat.user), office=world.office
+                ).ticket
             )
             for _ in range(4)
         ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.directory.selectors import acting_local_expert, office_coverage
 from helpdesk.directory.services import (
@@ -48,7 +49,7 @@ def test_a_person_holds_one_role_per_office(world):
 def test_a_local_expert_must_work_for_the_offices_agency(world):
     with pytest.raises(ValidationError, match="office's own agency"):
         designate_local_expert(
-            world.other_office, world.pat, DesignationRole.ALTERNATE, by=world.ada
+            world.other_office, world.pat, DesignationRole.ALTERNATE, by=Actor.of(world.ada)
         )
     assert not LocalExpertDesignation.objects.filter(office=world.other_office, person=world.pat)
 
@@ -56,7 +57,7 @@ def test_a_local_expert_must_work_for_the_offices_agency(world):
 def test_a_person_of_another_office_of_the_same_agency_may_be_designated(world):
     sister_office = OfficeFactory(agency=world.office.agency, name="Freeport office")
     designation = designate_local_expert(
-        sister_office, world.alex, DesignationRole.PRIMARY, by=world.ada
+        sister_office, world.alex, DesignationRole.PRIMARY, by=Actor.of(world.ada)
     )
     assert designation.person == world.alex
 
@@ -64,11 +65,15 @@ def test_a_person_of_another_office_of_the_same_agency_may_be_designated(world):
 def test_someone_who_left_cannot_be_designated(world):
     leaver = PersonFactory(office=world.other_office, left=True)
     with pytest.raises(ValidationError, match="has left"):
-        designate_local_expert(world.other_office, leaver, DesignationRole.ALTERNATE, by=world.ada)
+        designate_local_expert(
+            world.other_office, leaver, DesignationRole.ALTERNATE, by=Actor.of(world.ada)
+        )
 
 
 def test_designating_a_new_primary_replaces_the_old_one_and_audits_both(world):
-    designate_local_expert(world.office, world.alice, DesignationRole.PRIMARY, by=world.hannah)
+    designate_local_expert(
+        world.office, world.alice, DesignationRole.PRIMARY, by=Actor.of(world.hannah)
+    )
 
     designations = LocalExpertDesignation.objects.filter(office=world.office)
     assert {(d.role, d.person) for d in designations} == {
@@ -87,7 +92,9 @@ def test_designating_a_new_primary_replaces_the_old_one_and_audits_both(world):
 
 def test_the_local_expert_role_follows_designations(world):
     alice_user = world.alice.user
-    designate_local_expert(world.office, world.alice, DesignationRole.PRIMARY, by=world.ada)
+    designate_local_expert(
+        world.office, world.alice, DesignationRole.PRIMARY, by=Actor.of(world.ada)
+    )
     alice_user.refresh_from_db()
     assert Role.LOCAL_EXPERT in roles_of(alice_user)
 
@@ -99,8 +106,12 @@ def test_the_local_expert_role_follows_designations(world):
 
 
 def test_primary_and_alternate_can_swap(world):
-    designate_local_expert(world.office, world.alex, DesignationRole.PRIMARY, by=world.ada)
-    designate_local_expert(world.office, world.pat, DesignationRole.ALTERNATE, by=world.ada)
+    designate_local_expert(
+        world.office, world.alex, DesignationRole.PRIMARY, by=Actor.of(world.ada)
+    )
+    designate_local_expert(
+        world.office, world.pat, DesignationRole.ALTERNATE, by=Actor.of(world.ada)
+    )
     roles = dict(
         LocalExpertDesignation.objects.filter(office=world.office).values_list("role", "person")
     )
@@ -108,7 +119,7 @@ def test_primary_and_alternate_can_swap(world):
 
 
 def test_removing_the_last_designation_removes_the_role(world):
-    remove_designation(world.otto.designations.get(), by=world.ada, note="Moved on")
+    remove_designation(world.otto.designations.get(), by=Actor.of(world.ada), note="Moved on")
     world.otto.user.refresh_from_db()
     assert Role.LOCAL_EXPERT not in roles_of(world.otto.user)
 
@@ -143,7 +154,7 @@ class TestActingLocalExpert:
         assert acting_local_expert(world.office) == world.alex
 
     def test_the_alternate_acts_when_no_primary_is_designated(self, world):
-        remove_designation(world.pat.designations.get(), by=world.ada)
+        remove_designation(world.pat.designations.get(), by=Actor.of(world.ada))
         assert acting_local_expert(world.office) == world.alex
 
     def test_an_office_without_designations_has_nobody(self, db):
@@ -171,12 +182,16 @@ class TestActingLocalExpert:
             office = OfficeFactory()
             primary = PersonFactory(office=office)
             alternate = PersonFactory(office=office)
-            designate_local_expert(office, primary, DesignationRole.PRIMARY, by=None)
-            designate_local_expert(office, alternate, DesignationRole.ALTERNATE, by=None)
+            designate_local_expert(
+                office, primary, DesignationRole.PRIMARY, by=Actor.system("test setup")
+            )
+            designate_local_expert(
+                office, alternate, DesignationRole.ALTERNATE, by=Actor.system("test setup")
+            )
             now = timezone.now()
             start = now + timedelta(hours=starts)
             end = start + timedelta(hours=length)
-            record_absence(primary, starts_at=start, ends_at=end, by=None)
+            record_absence(primary, starts_at=start, ends_at=end, by=Actor.system("test setup"))
             at = now + timedelta(hours=probe)
             expected = alternate if start <= at < end else primary
             assert acting_local_expert(office, at) == expected
@@ -190,7 +205,7 @@ def test_overlapping_absences_are_refused(world):
             world.pat,
             starts_at=absence.starts_at + timedelta(hours=1),
             ends_at=absence.ends_at + timedelta(days=1),
-            by=world.pat.user,
+            by=Actor.of(world.pat.user),
         )
 
 
@@ -200,7 +215,7 @@ def test_a_local_expert_may_not_record_someone_elses_absence(world):
             world.alex,
             starts_at=timezone.now(),
             ends_at=timezone.now() + timedelta(days=1),
-            by=world.pat.user,
+            by=Actor.of(world.pat.user),
         )
 
 

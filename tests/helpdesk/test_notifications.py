@@ -4,7 +4,9 @@ in the subject and a recorded Message-ID that threads the conversation."""
 import pytest
 from django.core import mail
 
+from helpdesk.actor import Actor
 from helpdesk.models import OutboundEmail
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 from tests.helpdesk import ticket_helpers as th
 
@@ -35,7 +37,7 @@ def test_later_emails_thread_under_the_first(world, django_capture_on_commit_cal
     _run(
         django_capture_on_commit_callbacks,
         lambda: svc.escalate_to_mis(
-            ticket, by=world.hannah, note="CCTS defect", mis_reference="M-1"
+            ticket, by=Actor.of(world.hannah), note="CCTS defect", mis_reference="M-1"
         ),
     )
     first = OutboundEmail.objects.order_by("created_at").first()
@@ -56,7 +58,9 @@ def test_request_for_information_and_resolution_reach_the_local_expert(
     mail.outbox.clear()
     _run(
         django_capture_on_commit_callbacks,
-        lambda: svc.request_info(ticket, by=world.hannah, question="Which workstation is it?"),
+        lambda: svc.request_info(
+            ticket, by=Actor.of(world.hannah), question="Which workstation is it?"
+        ),
     )
     (question,) = mail.outbox
     assert "Which workstation is it?" in question.body
@@ -64,11 +68,13 @@ def test_request_for_information_and_resolution_reach_the_local_expert(
     mail.outbox.clear()
     ticket = _run(
         django_capture_on_commit_callbacks,
-        lambda: svc.provide_info(ticket, by=world.pat.user, answer="PC-12"),
+        lambda: svc.provide_info(ticket, by=Actor.of(world.pat.user), answer="PC-12"),
     )
     ticket = _run(
         django_capture_on_commit_callbacks,
-        lambda: svc.resolve(ticket, by=world.hannah, resolution="Reset the RACF password."),
+        lambda: svc.resolve(
+            ticket, by=Actor.of(world.hannah), resolution="Reset the RACF password."
+        ),
     )
     resolved = next(m for m in mail.outbox if "Resolved" in m.subject)
     assert "Reset the RACF password." in resolved.body
@@ -88,7 +94,9 @@ def test_user_text_in_emails_is_not_html_escaped_but_stays_plain_text(
     report = th.problem_report(summary="Screen shows <b>error</b> & quits")
     _run(
         django_capture_on_commit_callbacks,
-        lambda: svc.submit_problem_report(report, by=world.pat.user, office=world.office),
+        lambda: (
+            reports.report_from_web(report, by=Actor.of(world.pat.user), office=world.office).ticket
+        ),
     )
     ack = next(m for m in mail.outbox if "Received" in m.subject)
     assert "Screen shows <b>error</b> & quits" in ack.body

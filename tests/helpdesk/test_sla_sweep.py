@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.models import EventKind, Ticket
 from helpdesk.tickets.tasks import sla_sweep
 from tests.helpdesk import ticket_helpers as th
@@ -47,7 +48,7 @@ def test_nothing_is_flagged_before_it_is_due_or_while_paused(world):
     with time_machine.travel(TUESDAY_9AM + timedelta(hours=1), tick=False):
         from helpdesk.tickets import services as svc
 
-        svc.request_info(ticket, by=world.hannah, question="Which PC?")
+        svc.request_info(ticket, by=Actor.of(world.hannah), question="Which PC?")
     with time_machine.travel(TUESDAY_9AM + timedelta(days=30), tick=False):
         assert sla_sweep() == {"auto_closed": 0}  # paused: waiting on the local expert
 

@@ -9,7 +9,9 @@ from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.models import Ticket
+from helpdesk.reports import services as reports
 from helpdesk.routing import websocket_urlpatterns
 from tests.helpdesk import ticket_helpers as th
 
@@ -136,7 +138,7 @@ class TestTicketPages:
 
         ticket = th.in_progress(world)
         svc.add_message(
-            ticket, by=world.hannah, body="Known CCTS defect, see MIS-12", internal=True
+            ticket, by=Actor.of(world.hannah), body="Known CCTS defect, see MIS-12", internal=True
         )
         client.force_login(world.pat.user)
         assert (
@@ -151,12 +153,12 @@ class TestTicketPages:
         from helpdesk.tickets import services as svc
 
         evil = "<img src=x onerror=alert(1)>"
-        ticket = svc.submit_problem_report(
+        ticket = reports.report_from_web(
             th.problem_report(summary=evil, description=evil),
-            by=world.pat.user,
+            by=Actor.of(world.pat.user),
             office=world.office,
-        )
-        svc.add_message(ticket, by=world.pat.user, body=evil)
+        ).ticket
+        svc.add_message(ticket, by=Actor.of(world.pat.user), body=evil)
         client.force_login(world.hannah)
         for url in [
             reverse("ticket_detail", args=[ticket.pk]),
@@ -248,16 +250,17 @@ class TestWebsockets:
 
 @pytest.mark.django_db
 def test_the_help_desk_queue_filters_sorts_and_searches(client, world):
-    from helpdesk.tickets import services as svc
 
-    ccms = svc.submit_problem_report(
+    ccms = reports.report_from_web(
         th.problem_report(system="ccms", summary="CCMS down"),
-        by=world.pat.user,
+        by=Actor.of(world.pat.user),
         office=world.office,
-    )
-    other = svc.submit_problem_report(
-        th.problem_report(summary="Carbondale CCTS"), by=world.otto.user, office=world.other_office
-    )
+    ).ticket
+    other = reports.report_from_web(
+        th.problem_report(summary="Carbondale CCTS"),
+        by=Actor.of(world.otto.user),
+        office=world.other_office,
+    ).ticket
     client.force_login(world.hannah)
     url = reverse("queue", args=["help_desk"])
 

@@ -10,9 +10,12 @@ from django.core.exceptions import PermissionDenied
 from escalation import calendar
 from escalation.workflow import Priority
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.lib.sequences import next_tracking_number
 from helpdesk.models import AuditEvent, AuditKind, EventKind, System, Ticket, WhoAffected
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
+from helpdesk.transitions import ConflictError
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +36,13 @@ def test_an_agency_report_goes_to_the_acting_local_expert(world):
 
 def test_a_tracking_number_is_given_when_the_report_reaches_the_help_desk(world):
     ticket = th.reported(world)
-    escalated = svc.submit_problem_report(
+    escalated = reports.report_from_web(
         th.problem_report(),
-        by=world.pat.user,
+        by=Actor.of(world.pat.user),
         office=world.office,
         from_ticket=ticket,
         expected_version=ticket.version,
-    )
+    ).ticket
     assert escalated.pk == ticket.pk
     assert escalated.tracking_number.startswith(f"CCAP-{escalated.submitted_at.year}-")
     assert escalated.state == S.SUBMITTED
@@ -57,41 +60,45 @@ def test_priority_follows_who_is_experiencing_the_problem(world):
         (WhoAffected.JUST_ME, Priority.LOW),
         (WhoAffected.ENTIRE_AGENCY, Priority.CRITICAL),
     ]:
-        ticket = svc.submit_problem_report(
-            th.problem_report(who_affected=affected), by=world.pat.user, office=world.office
-        )
+        ticket = reports.report_from_web(
+            th.problem_report(who_affected=affected),
+            by=Actor.of(world.pat.user),
+            office=world.office,
+        ).ticket
         assert ticket.priority == priority
 
 
 def test_help_desk_staff_may_change_the_priority_and_the_targets_follow(world):
     ticket = th.submitted(world)
     due_before = ticket.resolution_due_at
-    changed = svc.set_priority(ticket, by=world.hannah, priority=Priority.CRITICAL)
+    changed = svc.set_priority(ticket, by=Actor.of(world.hannah), priority=Priority.CRITICAL)
     assert changed.priority == Priority.CRITICAL
     assert changed.resolution_due_at < due_before
     with pytest.raises(PermissionDenied):
-        svc.set_priority(changed, by=world.pat.user, priority=Priority.LOW)
+        svc.set_priority(changed, by=Actor.of(world.pat.user), priority=Priority.LOW)
 
 
 def test_a_local_expert_of_another_agency_cannot_escalate_for_this_office(world):
     with pytest.raises(PermissionDenied):
-        svc.submit_problem_report(th.problem_report(), by=world.otto.user, office=world.office)
+        reports.report_from_web(
+            th.problem_report(), by=Actor.of(world.otto.user), office=world.office
+        )
 
 
 def test_a_stale_page_gets_a_conflict_and_changes_nothing(world):
     ticket = th.submitted(world)
     seen = ticket.version
-    svc.assign(ticket, by=world.hannah, assignee=world.hannah, expected_version=seen)
-    with pytest.raises(svc.TicketConflictError, match="changed by someone else"):
-        svc.reject(ticket, by=world.hannah, reason="Duplicate", expected_version=seen)
+    svc.assign(ticket, by=Actor.of(world.hannah), assignee=world.hannah, expected_version=seen)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        svc.reject(ticket, by=Actor.of(world.hannah), reason="Duplicate", expected_version=seen)
     assert Ticket.objects.get(pk=ticket.pk).state == S.IN_PROGRESS
 
 
 def test_an_action_the_state_no_longer_allows_is_a_conflict(world):
     ticket = th.resolved(world)
-    svc.close(ticket, by=world.pat.user)
-    with pytest.raises(svc.TicketConflictError, match="closed now"):
-        svc.close(ticket, by=world.hannah)
+    svc.close(ticket, by=Actor.of(world.pat.user))
+    with pytest.raises(ConflictError, match="closed now"):
+        svc.close(ticket, by=Actor.of(world.hannah))
 
 
 def test_every_transition_writes_an_audit_event_and_a_timeline_entry(world):
@@ -128,12 +135,14 @@ class TestSlaClocks:
             ticket = th.in_progress(world)
         due = ticket.resolution_due_at  # Thursday 9:00, 18 business hours away
         with time_machine.travel(TUESDAY_9AM + timedelta(hours=2), tick=False):
-            paused = svc.request_info(ticket, by=world.hannah, question="Which PC?")
+            paused = svc.request_info(ticket, by=Actor.of(world.hannah), question="Which PC?")
         assert paused.sla_paused_at is not None
         # The local expert answers a week later: the 16 hours left start again from then.
         answered_at = datetime(2026, 3, 17, 10, 0, tzinfo=CHICAGO)
         with time_machine.travel(answered_at, tick=False):
-            resumed = svc.add_message(paused, by=world.pat.user, body="PC-12 at the front desk.")
+            resumed = svc.add_message(
+                paused, by=Actor.of(world.pat.user), body="PC-12 at the front desk."
+            )
         ticket = Ticket.objects.get(pk=ticket.pk)
         assert ticket.state == S.IN_PROGRESS
         assert ticket.sla_paused_at is None
@@ -144,7 +153,7 @@ class TestSlaClocks:
 
     def test_a_reply_returns_an_mis_ticket_to_mis(self, world):
         ticket = th.awaiting_info_from_mis(world)
-        svc.provide_info(ticket, by=world.pat.user, answer="Case 123")
+        svc.provide_info(ticket, by=Actor.of(world.pat.user), answer="Case 123")
         assert Ticket.objects.get(pk=ticket.pk).state == S.ESCALATED_TO_MIS
 
     def test_escalating_to_mis_starts_mis_targets(self, world):
@@ -156,7 +165,7 @@ class TestSlaClocks:
     def test_a_reply_from_the_local_expert_reopens_a_resolved_ticket(self, world):
         ticket = th.resolved(world)
         assert ticket.auto_close_at is not None
-        svc.add_message(ticket, by=world.alex.user, body="Still broken.")
+        svc.add_message(ticket, by=Actor.of(world.alex.user), body="Still broken.")
         ticket = Ticket.objects.get(pk=ticket.pk)
         assert ticket.state == S.IN_PROGRESS
         assert ticket.auto_close_at is None
@@ -165,14 +174,16 @@ class TestSlaClocks:
 def test_only_staff_write_internal_notes(world):
     ticket = th.in_progress(world)
     with pytest.raises(PermissionDenied):
-        svc.add_message(ticket, by=world.pat.user, body="psst", internal=True)
-    note = svc.add_message(ticket, by=world.hannah, body="Known CCTS issue", internal=True)
+        svc.add_message(ticket, by=Actor.of(world.pat.user), body="psst", internal=True)
+    note = svc.add_message(
+        ticket, by=Actor.of(world.hannah), body="Known CCTS issue", internal=True
+    )
     assert note.internal
 
 
 def test_linking_tickets_is_symmetrical_and_on_both_timelines(world):
     one, two = th.submitted(world), th.submitted(world)
-    svc.link_tickets(one, two, by=world.hannah)
+    svc.link_tickets(one, two, by=Actor.of(world.hannah))
     assert list(two.related.all()) == [one]
     assert one.events.filter(kind=EventKind.LINKED).exists()
     assert two.events.filter(kind=EventKind.LINKED).exists()

@@ -5,7 +5,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.models import System, Ticket, WhoAffected
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 
 
@@ -30,8 +32,8 @@ def problem_report(**overrides) -> svc.ProblemReport:
 
 
 def reported(world) -> Ticket:
-    return svc.report_to_local_expert(
-        by=world.alice.user,
+    return reports.report_to_local_expert(
+        by=Actor.of(world.alice.user),
         summary="CCMS screen freezes",
         system=System.CCMS,
         description="The case screen freezes on save.",
@@ -40,41 +42,52 @@ def reported(world) -> Ticket:
 
 
 def submitted(world) -> Ticket:
-    return svc.submit_problem_report(problem_report(), by=world.pat.user, office=world.office)
+    return reports.report_from_web(
+        problem_report(), by=Actor.of(world.pat.user), office=world.office
+    ).ticket
 
 
 def in_progress(world) -> Ticket:
-    return svc.assign(submitted(world), by=world.hannah, assignee=world.hannah)
+    return svc.assign(submitted(world), by=Actor.of(world.hannah), assignee=world.hannah)
 
 
 def with_mis(world) -> Ticket:
     return svc.escalate_to_mis(
-        in_progress(world), by=world.hannah, note="Needs a fix in CCTS.", mis_reference="MIS-77"
+        in_progress(world),
+        by=Actor.of(world.hannah),
+        note="Needs a fix in CCTS.",
+        mis_reference="MIS-77",
     )
 
 
 def awaiting_info(world) -> Ticket:
-    return svc.request_info(in_progress(world), by=world.hannah, question="Which workstation?")
+    return svc.request_info(
+        in_progress(world), by=Actor.of(world.hannah), question="Which workstation?"
+    )
 
 
 def awaiting_info_from_mis(world) -> Ticket:
-    return svc.request_info(with_mis(world), by=world.mike, question="Which case number?")
+    return svc.request_info(with_mis(world), by=Actor.of(world.mike), question="Which case number?")
 
 
 def resolved(world) -> Ticket:
-    return svc.resolve(in_progress(world), by=world.hannah, resolution="RACF ID reset.")
+    return svc.resolve(in_progress(world), by=Actor.of(world.hannah), resolution="RACF ID reset.")
 
 
 def resolved_locally(world) -> Ticket:
-    return svc.resolve_locally(reported(world), by=world.pat.user, resolution="Cleared the cache.")
+    return svc.resolve_locally(
+        reported(world), by=Actor.of(world.pat.user), resolution="Cleared the cache."
+    )
 
 
 def closed(world) -> Ticket:
-    return svc.close(resolved(world), by=world.pat.user)
+    return svc.close(resolved(world), by=Actor.of(world.pat.user))
 
 
 def rejected(world) -> Ticket:
-    return svc.reject(submitted(world), by=world.hannah, reason="Duplicate of another report.")
+    return svc.reject(
+        submitted(world), by=Actor.of(world.hannah), reason="Duplicate of another report."
+    )
 
 
 BUILDERS = {

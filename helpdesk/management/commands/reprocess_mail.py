@@ -5,8 +5,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from helpdesk.actor import Actor
 from helpdesk.mail import intake
 from helpdesk.models import InboundMessage, InboundStatus
+
+COMMAND = Actor.system("the reprocess_mail command")
 
 
 class Command(BaseCommand):
@@ -27,7 +30,7 @@ class Command(BaseCommand):
         for message in messages.order_by("pk"):
             found += 1
             try:
-                result = intake.reprocess(message)
+                result = intake.reprocess(message, by=COMMAND)
             except ValidationError as error:
                 self.stderr.write(f"#{message.pk}: {' '.join(error.messages)}")
                 continue

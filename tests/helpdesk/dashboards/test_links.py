@@ -9,6 +9,7 @@ import time_machine
 from access import services as acs
 from access.models import Account, AccountState, TargetSystem
 from forms_4052_4055 import services as fs
+from helpdesk.actor import Actor
 from tests.factories import PersonFactory
 from tests.helpdesk.dashboards.helpers import tables_of
 
@@ -92,9 +93,9 @@ def test_mis_figures_link_to_the_mis_queue_with_the_same_counts(client, world, t
 def test_forms_and_revocation_figures_equal_their_lists(client, world, frozen_now):
     # Two forms waiting to come back (one past due), one received; two revocations for a
     # departure, one of them overdue once the deadline passes.
-    issued = fs.issue_forms(world.alice, ["ccms"], by=world.hannah).issued
-    fs.receive(issued[0], by=world.hannah, name="s.pdf", data=PDF)
-    fs.issue_forms(world.pat, ["ccts"], by=world.hannah)
+    issued = fs.issue_forms(world.alice, ["ccms"], by=Actor.of(world.hannah)).issued
+    fs.receive(issued[0], by=Actor.of(world.hannah), name="s.pdf", data=PDF)
+    fs.issue_forms(world.pat, ["ccts"], by=Actor.of(world.hannah))
     dana = PersonFactory(office=world.office, first_name="Dana", last_name="Departing")
     for code, identifier in (("ccts", "DHSDA01"), ("ccms", "Dana.Departing")):
         system = TargetSystem.objects.get(code=code)
@@ -104,7 +105,9 @@ def test_forms_and_revocation_figures_equal_their_lists(client, world, frozen_no
             identifier=identifier,
             state=AccountState.ACTIVE,
         )
-    acs.report_departure(dana, by=world.hannah, kind="left", effective_on=date(2026, 11, 18))
+    acs.report_departure(
+        dana, by=Actor.of(world.hannah), kind="left", effective_on=date(2026, 11, 18)
+    )
     with time_machine.travel(frozen_now + timedelta(days=10), tick=False):
         client.force_login(world.hannah)
         response = client.get("/dashboard/")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from escalation.workflow import Priority
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.mail import handlers, intake
 from helpdesk.models import (
     AuditEvent,
@@ -430,7 +431,7 @@ def test_an_error_rolls_back_marks_the_message_failed_and_it_can_be_reprocessed(
     assert "handler bug" in inbound.error
     assert not Ticket.objects.exists()
 
-    again = intake.reprocess(inbound)
+    again = intake.reprocess(inbound, by=Actor.system("test"))
 
     assert again.outcome == Outcome.TICKET_CREATED
     assert AuditEvent.objects.filter(kind=AuditKind.MAIL_REPROCESSED).exists()
@@ -440,7 +441,7 @@ def test_only_failed_messages_are_reprocessed(world, ingest):
     result = ingest(email_bytes())
 
     with pytest.raises(ValidationError):
-        intake.reprocess(result.inbound)
+        intake.reprocess(result.inbound, by=Actor.system("test"))
 
 
 def test_a_registered_handler_of_a_higher_app_can_claim_a_message(world, ingest):
@@ -486,7 +487,9 @@ def test_unreadable_mail_is_quarantined_with_its_reason(world, ingest):
 def test_help_desk_releases_a_quarantined_report_into_a_ticket(world, ingest, mailoutbox):
     inbound = ingest(email_bytes(sender="alice@example.org")).inbound
 
-    ticket = intake.release(inbound, by=world.hannah, note="Pat is out; Alice may send it.")
+    ticket = intake.release(
+        inbound, by=Actor.of(world.hannah), note="Pat is out; Alice may send it."
+    )
 
     inbound.refresh_from_db()
     assert ticket.state == S.SUBMITTED
@@ -503,7 +506,7 @@ def test_a_quarantined_reply_is_released_onto_its_ticket(world, ingest):
     ticket = ingest(email_bytes()).ticket
     inbound = ingest(_reply(ticket, sender="otto@example.org", body="Same here.")).inbound
 
-    released = intake.release(inbound, by=world.hannah)
+    released = intake.release(inbound, by=Actor.of(world.hannah))
 
     assert released == ticket
     assert ticket.messages.get().body == "Same here."
@@ -515,17 +518,17 @@ def test_only_help_desk_staff_release_or_discard(world, ingest, who):
     user = world.pat.user if who == "pat" else world.mike
 
     with pytest.raises(PermissionDenied):
-        intake.release(inbound, by=user)
+        intake.release(inbound, by=Actor.of(user))
     with pytest.raises(PermissionDenied):
-        intake.discard(inbound, by=user, reason="spam")
+        intake.discard(inbound, by=Actor.of(user), reason="spam")
 
 
 def test_discard_needs_a_reason_and_is_audited(world, ingest):
     inbound = ingest(email_bytes(sender="alice@example.org")).inbound
 
     with pytest.raises(ValidationError):
-        intake.discard(inbound, by=world.hannah, reason="  ")
-    intake.discard(inbound, by=world.hannah, reason="Sent to the wrong mailbox.")
+        intake.discard(inbound, by=Actor.of(world.hannah), reason="  ")
+    intake.discard(inbound, by=Actor.of(world.hannah), reason="Sent to the wrong mailbox.")
 
     inbound.refresh_from_db()
     assert inbound.outcome == Outcome.DISCARDED
@@ -534,15 +537,15 @@ def test_discard_needs_a_reason_and_is_audited(world, ingest):
         AuditEvent.objects.get(kind=AuditKind.MAIL_DISCARDED).note == "Sent to the wrong mailbox."
     )
     with pytest.raises(ValidationError):
-        intake.release(inbound, by=world.hannah)
+        intake.release(inbound, by=Actor.of(world.hannah))
 
 
 def test_a_release_with_no_office_known_asks_for_one(world, ingest):
     inbound = ingest(email_bytes(sender="stranger@elsewhere.example")).inbound
 
     with pytest.raises(ValidationError):
-        intake.release(inbound, by=world.hannah)
-    ticket = intake.release(inbound, by=world.hannah, office=world.other_office)
+        intake.release(inbound, by=Actor.of(world.hannah))
+    ticket = intake.release(inbound, by=Actor.of(world.hannah), office=world.other_office)
 
     assert ticket.office == world.other_office
 

@@ -4,6 +4,7 @@ the link, and a local expert's answer to the notice's own email joins it."""
 import pytest
 from django.urls import reverse
 
+from helpdesk.actor import Actor
 from helpdesk.mail import intake
 from helpdesk.models import NoticeAudience, Outcome, Severity, System
 from helpdesk.notices import services as svc
@@ -28,7 +29,7 @@ def publish(world, **overrides):
         "severity": Severity.OUTAGE,
         "text": "Blank page after sign-in.",
     }
-    return svc.publish_notice(svc.NoticeDraft(**(fields | overrides)), by=world.hannah)
+    return svc.publish_notice(svc.NoticeDraft(**(fields | overrides)), by=Actor.of(world.hannah))
 
 
 def test_an_emailed_report_is_acknowledged_with_the_open_notice(world, ingest, mailoutbox):
@@ -68,7 +69,7 @@ def test_an_answer_naming_a_notice_it_cannot_join_is_still_a_ticket(world, inges
     else:
         notice = publish(world)
     if case == "resolved":
-        svc.resolve_notice(notice, by=world.hannah, text="Fixed.")
+        svc.resolve_notice(notice, by=Actor.of(world.hannah), text="Fixed.")
     number = notice.pk + 100 if case == "no_such" else notice.pk
     result = ingest(email_bytes(subject=f"Re: [Notice {number}] CCMS"))
     assert result.outcome == Outcome.TICKET_CREATED

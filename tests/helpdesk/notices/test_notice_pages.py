@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.models import Notice, NoticeAudience, Severity, System, Ticket
 from helpdesk.notices import services as svc
+from helpdesk.reports import services as reports
 from tests.helpdesk.ticket_helpers import in_progress, problem_report, submitted
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +31,7 @@ def publish(world, **overrides):
         "severity": Severity.OUTAGE,
         "text": "Blank page after sign-in.",
     }
-    return svc.publish_notice(svc.NoticeDraft(**(fields | overrides)), by=world.hannah)
+    return svc.publish_notice(svc.NoticeDraft(**(fields | overrides)), by=Actor.of(world.hannah))
 
 
 def for_other_agency(world, **overrides):
@@ -86,7 +88,7 @@ def test_the_banner_shows_open_notices_to_their_audience_only(client, world):
     shown = banner(client.get(reverse("home")).content.decode())
     assert other.title in shown
     assert reverse("notice_detail", args=[other.pk]) in shown
-    svc.resolve_notice(other, by=world.hannah, text="Fixed.")
+    svc.resolve_notice(other, by=Actor.of(world.hannah), text="Fixed.")
     assert banner(client.get(reverse("home")).content.decode()) == ""
 
 
@@ -107,7 +109,7 @@ def test_no_banner_and_no_query_for_anonymous_pages(client, world, django_assert
 def test_hostile_text_stays_text_in_banner_list_detail_and_ticket(client, world):
     notice = publish(world, title=HOSTILE, text=HOSTILE)
     ticket = submitted(world)
-    svc.link_ticket(ticket, notice, by=world.hannah)
+    svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     login(client, world, "hannah")
     pages = [
         client.get(reverse("home")).content.decode(),
@@ -125,7 +127,7 @@ def test_list_filters_by_status_and_system(client, world):
     open_ccms = publish(world, title="Open CCMS problem")
     ccts = publish(world, title="CCTS slow", systems=[System.CCTS])
     old = publish(world, title="Old one")
-    svc.resolve_notice(old, by=world.hannah, text="Fixed.")
+    svc.resolve_notice(old, by=Actor.of(world.hannah), text="Fixed.")
     login(client, world, "pat")
     default = table(client.get(reverse("notice_list")).content.decode())
     assert open_ccms.title in default
@@ -145,12 +147,14 @@ def test_readers_see_only_their_own_linked_tickets(client, world):
     notice = publish(world)
     mine = submitted(world)
     theirs = Ticket.objects.get(
-        pk=svc.ticket_services.submit_problem_report(
-            problem_report(system=System.CCMS), by=world.otto.user, office=world.other_office
-        ).pk
+        pk=reports.report_from_web(
+            problem_report(system=System.CCMS),
+            by=Actor.of(world.otto.user),
+            office=world.other_office,
+        ).ticket.pk
     )
     for ticket in (mine, theirs):
-        svc.link_ticket(ticket, notice, by=world.hannah)
+        svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     login(client, world, "pat")
     page = client.get(reverse("notice_detail", args=[notice.pk])).content.decode()
     assert mine.reference in page
@@ -230,7 +234,7 @@ def test_the_form_shows_what_is_missing(client, world):
 def test_update_and_resolve_pages(client, world, mailoutbox, capture_on_commit):
     notice = publish(world)
     ticket = in_progress(world)
-    svc.link_ticket(ticket, notice, by=world.hannah)
+    svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     login(client, world, "hannah")
     with capture_on_commit(execute=True):
         client.post(
@@ -259,7 +263,7 @@ def test_update_and_resolve_pages(client, world, mailoutbox, capture_on_commit):
 def test_a_stale_form_gets_a_conflict_message(client, world):
     notice = publish(world)
     login(client, world, "hannah")
-    svc.post_update(notice, by=world.hannah, text="Someone else's update")
+    svc.post_update(notice, by=Actor.of(world.hannah), text="Someone else's update")
     response = client.post(
         reverse("notice_resolve", args=[notice.pk]),
         {"resolve-text": "Fixed.", "resolve-version": 1},
@@ -327,9 +331,9 @@ def test_the_form_refuses_a_notice_not_meant_for_the_expert(client, world):
 
 def test_staff_are_offered_the_notice_on_the_ticket_page_and_link_it(client, world):
     notice = publish(world)
-    ticket = svc.ticket_services.submit_problem_report(
-        problem_report(system=System.CCMS), by=world.pat.user, office=world.office
-    )
+    ticket = reports.report_from_web(
+        problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
+    ).ticket
     login(client, world, "hannah")
     page = client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
     assert "Link to the notice" in page
@@ -345,9 +349,9 @@ def test_staff_are_offered_the_notice_on_the_ticket_page_and_link_it(client, wor
 
 def test_a_local_expert_cannot_link_or_unlink_from_the_ticket_page(client, world):
     notice = publish(world)
-    ticket = svc.ticket_services.submit_problem_report(
-        problem_report(system=System.CCMS), by=world.pat.user, office=world.office
-    )
+    ticket = reports.report_from_web(
+        problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
+    ).ticket
     login(client, world, "pat")
     page = client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
     assert "Link to the notice" not in page
@@ -366,9 +370,9 @@ def test_staff_cannot_link_a_ticket_to_a_notice_about_another_system(client, wor
 
 def test_candidate_tickets_are_linked_in_one_go(client, world):
     notice = publish(world)
-    ticket = svc.ticket_services.submit_problem_report(
-        problem_report(system=System.CCMS), by=world.pat.user, office=world.office
-    )
+    ticket = reports.report_from_web(
+        problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
+    ).ticket
     login(client, world, "hannah")
     page = client.get(reverse("notice_detail", args=[notice.pk])).content.decode()
     assert "Tickets that may be this problem" in page
@@ -383,9 +387,7 @@ def test_candidate_tickets_are_linked_in_one_go(client, world):
 def test_the_help_desk_queue_and_home_prompt_a_notice(client, world, settings):
     settings.NOTICE_OUTAGE_OFFICES = 2
     for by, office in ((world.pat.user, world.office), (world.otto.user, world.other_office)):
-        svc.ticket_services.submit_problem_report(
-            problem_report(system=System.CCMS), by=by, office=office
-        )
+        reports.report_from_web(problem_report(system=System.CCMS), by=Actor.of(by), office=office)
     login(client, world, "hannah")
     for url in (reverse("queue", args=["help_desk"]), reverse("home")):
         page = client.get(url).content.decode()

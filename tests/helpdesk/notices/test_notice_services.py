@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
+from helpdesk.actor import Actor
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.lib import background
@@ -24,8 +25,11 @@ from helpdesk.models import (
     UpdateKind,
     User,
 )
+from helpdesk.notices import selectors
 from helpdesk.notices import services as svc
+from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_svc
+from helpdesk.transitions import ConflictError
 from tests.factories import (
     AgencyFactory,
     DesignationFactory,
@@ -50,7 +54,7 @@ def draft(**overrides) -> svc.NoticeDraft:
 
 def publish(world, capture, **overrides):
     with capture(execute=True):
-        return svc.publish_notice(draft(**overrides), by=world.hannah)
+        return svc.publish_notice(draft(**overrides), by=Actor.of(world.hannah))
 
 
 def expert_of(agency_kwargs=None, *, email):
@@ -64,10 +68,10 @@ def expert_of(agency_kwargs=None, *, email):
 
 
 def test_all_local_experts_get_it_primary_and_alternate_once_each(world):
-    notice = svc.publish_notice(draft(), by=world.hannah)
+    notice = svc.publish_notice(draft(), by=Actor.of(world.hannah))
     # pat and alex (primary, alternate of one office) and otto (another agency); not the
     # agency user, not staff.
-    assert svc.recipient_addresses(notice) == [
+    assert selectors.recipient_addresses(notice) == [
         "alex@example.org",
         "otto@example.org",
         "pat@example.org",
@@ -77,25 +81,27 @@ def test_all_local_experts_get_it_primary_and_alternate_once_each(world):
 def test_audience_by_agency_kind(world):
     site_expert = expert_of({"site": True}, email="sam.site@example.org")
     notice = svc.publish_notice(
-        draft(audience=NoticeAudience.AGENCY_KIND, agency_kind=AgencyKind.SITE), by=world.hannah
+        draft(audience=NoticeAudience.AGENCY_KIND, agency_kind=AgencyKind.SITE),
+        by=Actor.of(world.hannah),
     )
-    assert svc.recipient_addresses(notice) == [site_expert.primary_email]
+    assert selectors.recipient_addresses(notice) == [site_expert.primary_email]
 
 
 def test_audience_by_region(world):
     region = world.other_office.agency.region
     assert region != world.office.agency.region
     notice = svc.publish_notice(
-        draft(audience=NoticeAudience.REGION, regions=(region,)), by=world.hannah
+        draft(audience=NoticeAudience.REGION, regions=(region,)), by=Actor.of(world.hannah)
     )
-    assert svc.recipient_addresses(notice) == ["otto@example.org"]
+    assert selectors.recipient_addresses(notice) == ["otto@example.org"]
 
 
 def test_audience_by_agency(world):
     notice = svc.publish_notice(
-        draft(audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)), by=world.hannah
+        draft(audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)),
+        by=Actor.of(world.hannah),
     )
-    assert svc.recipient_addresses(notice) == ["alex@example.org", "pat@example.org"]
+    assert selectors.recipient_addresses(notice) == ["alex@example.org", "pat@example.org"]
 
 
 def test_former_experts_inactive_people_and_inactive_agencies_are_left_out(world):
@@ -105,9 +111,9 @@ def test_former_experts_inactive_people_and_inactive_agencies_are_left_out(world
     closed = expert_of(email="closed@example.org")
     closed.office.agency.active = False
     closed.office.agency.save()
-    notice = svc.publish_notice(draft(), by=world.hannah)
-    assert "gone@example.org" not in svc.recipient_addresses(notice)
-    assert "closed@example.org" not in svc.recipient_addresses(notice)
+    notice = svc.publish_notice(draft(), by=Actor.of(world.hannah))
+    assert "gone@example.org" not in selectors.recipient_addresses(notice)
+    assert "closed@example.org" not in selectors.recipient_addresses(notice)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +130,7 @@ def test_former_experts_inactive_people_and_inactive_agencies_are_left_out(world
 )
 def test_a_notice_missing_what_it_needs_is_refused_with_the_field(world, changes, field):
     with pytest.raises(ValidationError) as error:
-        svc.publish_notice(draft(**changes), by=world.hannah)
+        svc.publish_notice(draft(**changes), by=Actor.of(world.hannah))
     assert field in error.value.message_dict
     assert not Notice.objects.exists()
 
@@ -133,7 +139,8 @@ def test_expected_end_before_the_start_is_refused(world):
     now = timezone.now()
     with pytest.raises(ValidationError) as error:
         svc.publish_notice(
-            draft(starts_at=now, expected_end_at=now - timedelta(hours=1)), by=world.hannah
+            draft(starts_at=now, expected_end_at=now - timedelta(hours=1)),
+            by=Actor.of(world.hannah),
         )
     assert "expected_end_at" in error.value.message_dict
 
@@ -143,7 +150,7 @@ def test_only_help_desk_staff_publish(world, who):
     user = getattr(world, who)
     user = getattr(user, "user", user)
     with pytest.raises(PermissionDenied):
-        svc.publish_notice(draft(), by=user)
+        svc.publish_notice(draft(), by=Actor.of(user))
 
 
 # --- Delivery -------------------------------------------------------------------------------------
@@ -153,7 +160,7 @@ def test_each_recipient_gets_their_own_message_after_commit(
     world, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        notice = svc.publish_notice(draft(), by=world.hannah)
+        notice = svc.publish_notice(draft(), by=Actor.of(world.hannah))
         assert mailoutbox == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
@@ -184,14 +191,14 @@ def test_recipients_are_sent_in_batches_one_task_each(
     queued = []
     monkeypatch.setattr(background, "async_task", lambda *args, **kw: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        notice = svc.publish_notice(draft(), by=world.hannah)
+        notice = svc.publish_notice(draft(), by=Actor.of(world.hannah))
     # 7 addresses in batches of 2: 4 tasks, nothing sent by the request itself.
     update = notice.updates.get()
     assert [len(args[1]) for args in queued] == [2, 2, 2, 1]
     assert {(args[0], args[2]) for args in queued} == {
         ("helpdesk.notices.tasks.send_notice_batch", update.pk)
     }
-    assert sorted(a for args in queued for a in args[1]) == svc.recipient_addresses(notice)
+    assert sorted(a for args in queued for a in args[1]) == selectors.recipient_addresses(notice)
     assert mailoutbox == []
     # Each batch, run by the worker, sends its own addresses.
     from helpdesk.notices.tasks import send_notice_batch
@@ -211,9 +218,11 @@ def test_a_batch_run_twice_sends_each_message_once(world, mailoutbox, capture_on
 def test_a_resolution_batch_run_twice_writes_each_timeline_line_once(world, capture_on_commit):
     notice = publish(world, capture_on_commit)
     ticket = in_progress(world)
-    svc.link_ticket(ticket, notice, by=world.hannah)
+    svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     with capture_on_commit(execute=True):
-        outcome = svc.resolve_notice(notice, by=world.hannah, text="Back.", resolve_tickets=True)
+        outcome = svc.resolve_notice(
+            notice, by=Actor.of(world.hannah), text="Back.", resolve_tickets=True
+        )
     notified = ticket.events.filter(kind=EventKind.NOTIFIED, note__contains="resolution")
     assert notified.count() == 2  # pat (the form's contact) and alice (its secondary contact)
     assert svc.send_notice_batch(["pat@example.org"], outcome.update.pk) == 0
@@ -226,9 +235,11 @@ def test_updates_and_resolution_go_out_the_same_way_and_are_the_history(
     notice = publish(world, capture_on_commit)
     back = timezone.now() + timedelta(hours=3)
     with capture_on_commit(execute=True):
-        svc.post_update(notice, by=world.hannah, text="MIS found the cause.", expected_end_at=back)
+        svc.post_update(
+            notice, by=Actor.of(world.hannah), text="MIS found the cause.", expected_end_at=back
+        )
     with capture_on_commit(execute=True):
-        svc.resolve_notice(notice, by=world.hannah, text="CCMS is back.")
+        svc.resolve_notice(notice, by=Actor.of(world.hannah), text="CCMS is back.")
     notice.refresh_from_db()
     assert not notice.is_open
     assert notice.text == "CCMS is back."
@@ -254,24 +265,28 @@ def test_updates_and_resolution_go_out_the_same_way_and_are_the_history(
     assert kinds == [
         AuditKind.NOTICE_PUBLISHED,
         AuditKind.NOTICE_UPDATED,
-        AuditKind.NOTICE_RESOLVED,
+        AuditKind.TRANSITION,  # resolving is a transition on the one path
     ]
 
 
 def test_a_resolved_notice_takes_no_update_and_cannot_be_resolved_twice(world, capture_on_commit):
     notice = publish(world, capture_on_commit)
-    svc.resolve_notice(notice, by=world.hannah, text="Fixed.")
-    with pytest.raises(svc.NoticeConflictError):
-        svc.post_update(notice, by=world.hannah, text="More news")
-    with pytest.raises(svc.NoticeConflictError):
-        svc.resolve_notice(notice, by=world.hannah, text="Fixed again.")
+    svc.resolve_notice(notice, by=Actor.of(world.hannah), text="Fixed.")
+    with pytest.raises(ConflictError):
+        svc.post_update(notice, by=Actor.of(world.hannah), text="More news")
+    with pytest.raises(ConflictError):
+        svc.resolve_notice(notice, by=Actor.of(world.hannah), text="Fixed again.")
 
 
 def test_a_stale_version_is_a_conflict_not_an_overwrite(world, capture_on_commit):
     notice = publish(world, capture_on_commit)
-    svc.post_update(notice, by=world.hannah, text="First", expected_version=notice.version)
-    with pytest.raises(svc.NoticeConflictError):
-        svc.post_update(notice, by=world.hannah, text="Second", expected_version=notice.version)
+    svc.post_update(
+        notice, by=Actor.of(world.hannah), text="First", expected_version=notice.version
+    )
+    with pytest.raises(ConflictError):
+        svc.post_update(
+            notice, by=Actor.of(world.hannah), text="Second", expected_version=notice.version
+        )
     assert Notice.objects.get().text == "First"
 
 
@@ -281,12 +296,12 @@ def test_a_stale_version_is_a_conflict_not_an_overwrite(world, capture_on_commit
 def test_link_records_the_timeline_and_audit(world, capture_on_commit):
     notice = publish(world, capture_on_commit)
     ticket = submitted(world)
-    svc.link_ticket(ticket, notice, by=world.hannah)
+    svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     ticket.refresh_from_db()
     assert ticket.notice == notice
     assert ticket.events.filter(kind=EventKind.NOTICE).exists()
     assert AuditEvent.objects.for_object(ticket).filter(after={"notice": notice.pk}).exists()
-    svc.unlink_ticket(ticket, by=world.hannah)
+    svc.unlink_ticket(ticket, by=Actor.of(world.hannah))
     ticket.refresh_from_db()
     assert ticket.notice is None
 
@@ -302,20 +317,20 @@ def test_a_local_expert_links_only_their_own_report_to_a_notice_meant_for_them(
         audience=NoticeAudience.AGENCY,
         agencies=(world.other_office.agency,),
     )
-    svc.link_ticket(ticket, for_them, by=world.pat.user)
+    svc.link_ticket(ticket, for_them, by=Actor.of(world.pat.user))
     with pytest.raises(PermissionDenied):
-        svc.link_ticket(ticket, for_others, by=world.pat.user)
+        svc.link_ticket(ticket, for_others, by=Actor.of(world.pat.user))
     with pytest.raises(PermissionDenied):
-        svc.link_ticket(ticket, for_them, by=world.otto.user)
+        svc.link_ticket(ticket, for_them, by=Actor.of(world.otto.user))
 
 
 def test_publishing_can_link_the_reports_already_in(world, capture_on_commit):
-    ccms = ticket_svc.submit_problem_report(
-        problem_report(system=System.CCMS), by=world.pat.user, office=world.office
-    )
+    ccms = reports.report_from_web(
+        problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
+    ).ticket
     ccts = submitted(world)  # CCTS: another system
     with capture_on_commit(execute=True):
-        notice = svc.publish_notice(draft(), by=world.hannah, link_reported=True)
+        notice = svc.publish_notice(draft(), by=Actor.of(world.hannah), link_reported=True)
     assert list(notice.tickets.all()) == [ccms]
     ccts.refresh_from_db()
     assert ccts.notice is None
@@ -330,33 +345,35 @@ def test_open_notices_about_a_system_for_an_agency(world, capture_on_commit):
         audience=NoticeAudience.AGENCY,
         agencies=(world.other_office.agency,),
     )
-    assert svc.open_notices_about(System.CCMS, world.office.agency) == [for_all]
+    assert selectors.open_notices_about(System.CCMS, world.office.agency) == [for_all]
 
 
 def test_resolving_resolves_the_linked_tickets_with_one_message_per_expert(
     world, mailoutbox, capture_on_commit
 ):
     notice = publish(world, capture_on_commit)
-    one = ticket_svc.submit_problem_report(
+    one = reports.report_from_web(
         problem_report(system=System.CCMS, contact_email="pat@example.org"),
-        by=world.pat.user,
+        by=Actor.of(world.pat.user),
         office=world.office,
-    )
+    ).ticket
     two = in_progress(world)
     mis = with_mis(world)
-    other_office = ticket_svc.submit_problem_report(
+    other_office = reports.report_from_web(
         problem_report(system=System.CCMS, contact_email="otto@example.org", secondary_email=""),
-        by=world.otto.user,
+        by=Actor.of(world.otto.user),
         office=world.other_office,
+    ).ticket
+    already = ticket_svc.resolve(
+        in_progress(world), by=Actor.of(world.hannah), resolution="Done before."
     )
-    already = ticket_svc.resolve(in_progress(world), by=world.hannah, resolution="Done before.")
     for ticket in (one, two, mis, other_office, already):
-        svc.link_ticket(ticket, notice, by=world.hannah)
+        svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
     mailoutbox.clear()
 
     with capture_on_commit(execute=True):
         outcome = svc.resolve_notice(
-            notice, by=world.hannah, text="CCMS is back.", resolve_tickets=True
+            notice, by=Actor.of(world.hannah), text="CCMS is back.", resolve_tickets=True
         )
 
     assert sorted(t.pk for t in outcome.resolved) == sorted([one.pk, two.pk, other_office.pk])
@@ -399,19 +416,19 @@ def test_banner_by_role_and_audience(world, capture_on_commit):
         world, capture_on_commit, audience=NoticeAudience.AGENCY, agencies=(world.office.agency,)
     )
     resolved = publish(world, capture_on_commit)
-    svc.resolve_notice(resolved, by=world.hannah, text="Fixed.")
-    assert svc.banner_notices(world.pat.user) == [for_northern]
-    assert svc.banner_notices(world.alice.user) == [for_northern]
-    assert svc.banner_notices(world.otto.user) == []
-    assert svc.banner_notices(world.hannah) == [for_northern]
-    assert svc.banner_notices(world.mike) == [for_northern]
+    svc.resolve_notice(resolved, by=Actor.of(world.hannah), text="Fixed.")
+    assert selectors.banner_notices(world.pat.user) == [for_northern]
+    assert selectors.banner_notices(world.alice.user) == [for_northern]
+    assert selectors.banner_notices(world.otto.user) == []
+    assert selectors.banner_notices(world.hannah) == [for_northern]
+    assert selectors.banner_notices(world.mike) == [for_northern]
 
 
 def test_banner_shows_the_worst_first(world, capture_on_commit):
     planned = publish(world, capture_on_commit, severity=Severity.PLANNED)
     outage = publish(world, capture_on_commit, severity=Severity.OUTAGE)
     degraded = publish(world, capture_on_commit, severity=Severity.DEGRADED)
-    assert svc.banner_notices(world.pat.user) == [outage, degraded, planned]
+    assert selectors.banner_notices(world.pat.user) == [outage, degraded, planned]
 
 
 def _report_from_offices(world, n, system=System.CCMS):
@@ -422,9 +439,9 @@ def _report_from_offices(world, n, system=System.CCMS):
         expert = PersonFactory(office=office, user=UserFactory(roles=[Role.LOCAL_EXPERT]))
         DesignationFactory(office=office, person=expert)
         tickets.append(
-            ticket_svc.submit_problem_report(
-                problem_report(system=system), by=expert.user, office=office
-            )
+            reports.report_from_web(
+                problem_report(system=system), by=Actor.of(expert.user), office=office
+            ).ticket
         )
     return tickets
 
@@ -433,22 +450,22 @@ def test_several_offices_reporting_one_system_is_a_possible_outage(world, settin
     settings.NOTICE_OUTAGE_OFFICES = 3
     settings.NOTICE_OUTAGE_WINDOW_MINUTES = 60
     _report_from_offices(world, 2)
-    assert svc.possible_outages() == []
+    assert selectors.possible_outages() == []
     _report_from_offices(world, 1, system=System.CCTS)
-    assert svc.possible_outages() == []  # two offices on CCMS, one on CCTS
+    assert selectors.possible_outages() == []  # two offices on CCMS, one on CCTS
     _report_from_offices(world, 1)
-    [outage] = svc.possible_outages()
+    [outage] = selectors.possible_outages()
     assert (outage.system, outage.offices, outage.tickets) == (System.CCMS, 3, 3)
     # Outside the window, nothing.
-    assert svc.possible_outages(timezone.now() + timedelta(minutes=61)) == []
+    assert selectors.possible_outages(timezone.now() + timedelta(minutes=61)) == []
 
 
 def test_an_open_notice_about_the_system_stops_the_prompt(world, settings, capture_on_commit):
     settings.NOTICE_OUTAGE_OFFICES = 2
     _report_from_offices(world, 2)
-    assert len(svc.possible_outages()) == 1
+    assert len(selectors.possible_outages()) == 1
     publish(world, capture_on_commit)
-    assert svc.possible_outages() == []
+    assert selectors.possible_outages() == []
 
 
 def test_linked_tickets_do_not_count_towards_a_new_prompt(world, settings, capture_on_commit):
@@ -456,9 +473,9 @@ def test_linked_tickets_do_not_count_towards_a_new_prompt(world, settings, captu
     tickets = _report_from_offices(world, 2)
     notice = publish(world, capture_on_commit)
     for ticket in tickets:
-        svc.link_ticket(ticket, notice, by=world.hannah)
-    svc.resolve_notice(notice, by=world.hannah, text="Fixed.")
-    assert svc.possible_outages() == []
+        svc.link_ticket(ticket, notice, by=Actor.of(world.hannah))
+    svc.resolve_notice(notice, by=Actor.of(world.hannah), text="Fixed.")
+    assert selectors.possible_outages() == []
 
 
 def test_the_acknowledgement_names_an_open_notice_about_the_system(
@@ -467,8 +484,8 @@ def test_the_acknowledgement_names_an_open_notice_about_the_system(
     notice = publish(world, capture_on_commit)
     mailoutbox.clear()
     with capture_on_commit(execute=True):
-        ticket_svc.submit_problem_report(
-            problem_report(system=System.CCMS), by=world.pat.user, office=world.office
+        reports.report_from_web(
+            problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
         )
     [ack] = [m for m in mailoutbox if "received your Problem Report Form" in m.body]
     assert f"Notice {notice.pk}: CCMS does not load" in ack.body
@@ -484,4 +501,4 @@ def test_the_banner_costs_one_query_once_the_request_knows_the_user(
     roles_of(user)  # every page reads these first (navigation, permissions)
     person_of(user)
     with django_assert_num_queries(1):
-        assert len(svc.banner_notices(user)) == 1
+        assert len(selectors.banner_notices(user)) == 1

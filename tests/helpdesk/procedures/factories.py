@@ -2,6 +2,7 @@
 
 import factory
 
+from helpdesk.actor import Actor
 from helpdesk.models import Procedure, ProcedureAudience
 from helpdesk.procedures import services as ps
 
@@ -13,7 +14,7 @@ class ProcedureFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Procedure {n}")
     body = "## Steps\n\n1. Read this.\n2. Do it.\n"
     audience = ProcedureAudience.ALL
-    by = None
+    by = factory.LazyFunction(lambda: Actor.system("test setup"))
 
     class Params:
         ccrr = factory.Trait(audience=ProcedureAudience.NEW_CCRR_STAFF)

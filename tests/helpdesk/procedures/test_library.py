@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind, ProcedureAudience, ProcedureVersion
 from helpdesk.procedures import services as ps
 from tests.factories import AgencyFactory, OfficeFactory, PersonFactory, UserFactory
@@ -21,7 +22,7 @@ def _kinds(procedure) -> list[str]:
 
 def test_creating_writes_version_one_and_an_audit_event(world):
     procedure = ProcedureFactory(
-        title="Requesting a RACF ID", body="Use the 4052.", by=world.hannah
+        title="Requesting a RACF ID", body="Use the 4052.", by=Actor.of(world.hannah)
     )
     version = procedure.current_version
     assert (version.number, version.title, version.body) == (
@@ -34,10 +35,12 @@ def test_creating_writes_version_one_and_an_audit_event(world):
 
 
 def test_every_edit_is_a_new_version_and_the_old_one_stays(world):
-    procedure = ProcedureFactory(title="Old title", body="line one\nline two", by=world.hannah)
+    procedure = ProcedureFactory(
+        title="Old title", body="line one\nline two", by=Actor.of(world.hannah)
+    )
     second = ps.edit_procedure(
         procedure,
-        by=world.ada,
+        by=Actor.of(world.ada),
         title="New title",
         body="line one\nline 2",
         audience=ProcedureAudience.NEW_SITE_STAFF,
@@ -64,7 +67,7 @@ def test_an_edit_that_changes_nothing_writes_no_version(world):
     with pytest.raises(ValidationError):
         ps.edit_procedure(
             procedure,
-            by=world.hannah,
+            by=Actor.of(world.hannah),
             title="T",
             body="B",
             audience=ProcedureAudience.ALL,
@@ -77,7 +80,7 @@ def test_the_diff_shows_removed_and_added_lines_as_data():
     procedure = ProcedureFactory(body="keep\n<b>old</b>\nkeep too")
     newer = ps.edit_procedure(
         procedure,
-        by=None,
+        by=Actor.system("test setup"),
         title=procedure.title,
         body="keep\n<script>new</script>\nkeep too",
         audience=ProcedureAudience.ALL,
@@ -102,13 +105,13 @@ def test_archiving_hides_it_from_readers_keeps_history_and_restoring_brings_it_b
     procedure = ProcedureFactory()
     ps.edit_procedure(
         procedure,
-        by=world.hannah,
+        by=Actor.of(world.hannah),
         title="v2",
         body="v2",
         audience=ProcedureAudience.ALL,
         change_note="n",
     )
-    ps.archive_procedure(procedure, by=world.hannah, reason="Replaced by the CMS portal.")
+    ps.archive_procedure(procedure, by=Actor.of(world.hannah), reason="Replaced by the CMS portal.")
     procedure.refresh_from_db()
     assert procedure.archived
     assert procedure.archived_by == world.hannah
@@ -117,8 +120,8 @@ def test_archiving_hides_it_from_readers_keeps_history_and_restoring_brings_it_b
     assert procedure not in ps.procedures_visible_to(world.alice.user)
     assert procedure in ps.procedures_visible_to(world.hannah)
     with pytest.raises(ValidationError):
-        ps.archive_procedure(procedure, by=world.hannah, reason="again")
-    ps.restore_procedure(procedure, by=world.ada)
+        ps.archive_procedure(procedure, by=Actor.of(world.hannah), reason="again")
+    ps.restore_procedure(procedure, by=Actor.of(world.ada))
     procedure.refresh_from_db()
     assert not procedure.archived
     assert procedure.archive_reason == ""
@@ -137,7 +140,7 @@ def test_archiving_hides_it_from_readers_keeps_history_and_restoring_brings_it_b
 def test_archiving_needs_a_reason(world):
     procedure = ProcedureFactory()
     with pytest.raises(ValidationError):
-        ps.archive_procedure(procedure, by=world.hannah, reason="  ")
+        ps.archive_procedure(procedure, by=Actor.of(world.hannah), reason="  ")
     procedure.refresh_from_db()
     assert not procedure.archived
 
@@ -147,7 +150,7 @@ def test_search_reads_title_and_text_of_the_current_version_only():
     bluezone = ProcedureFactory(title="Using BlueZone", body="Open the WEB3270 session.", ccrr=True)
     ps.edit_procedure(
         bluezone,
-        by=None,
+        by=Actor.system("test setup"),
         title="Using BlueZone",
         body="Open the session.",
         audience=ProcedureAudience.NEW_CCRR_STAFF,
@@ -206,11 +209,11 @@ def test_a_procedure_a_user_may_not_read_is_not_found(world, library):
 
 def test_an_archived_procedure_is_restored_before_it_is_edited(world):
     procedure = ProcedureFactory()
-    ps.archive_procedure(procedure, by=world.hannah, reason="Obsolete")
+    ps.archive_procedure(procedure, by=Actor.of(world.hannah), reason="Obsolete")
     with pytest.raises(ValidationError, match="restore it"):
         ps.edit_procedure(
             procedure,
-            by=world.hannah,
+            by=Actor.of(world.hannah),
             title="x",
             body="y",
             audience=ProcedureAudience.ALL,

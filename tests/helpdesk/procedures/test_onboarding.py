@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from helpdesk.actor import Actor
 from helpdesk.lib import background
 from helpdesk.models import (
     AcknowledgedHow,
@@ -147,7 +148,7 @@ def test_the_office_welcome_packet_goes_to_everyone_not_yet_sent_it_once(
     world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        count = onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+        count = onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     assert count == 3  # Alice, Pat and Alex
     _assert_one_recipient_each(mailoutbox)
     by_address = {m.to[0]: _titles_in(m) for m in mailoutbox}
@@ -159,7 +160,9 @@ def test_the_office_welcome_packet_goes_to_everyone_not_yet_sent_it_once(
     assert event.after["people"] == 3
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert onboarding.send_welcome_packet_to_office(world.office, by=world.hannah) == 0
+        assert (
+            onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah)) == 0
+        )
     assert mailoutbox == []
 
 
@@ -170,7 +173,7 @@ def test_people_are_emailed_in_batches_one_message_each(
     for n in range(2):
         PersonFactory(office=world.office, email=f"extra{n}@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        count = onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+        count = onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     assert count == 5
     assert [task for task, _, _ in tasks] == [onboarding.SEND_TASK] * 3
     assert sorted(len(args[0]) for _, args, _ in tasks) == [1, 2, 2]
@@ -180,7 +183,9 @@ def test_people_are_emailed_in_batches_one_message_each(
 
 
 def test_nothing_is_queued_before_the_transaction_commits(world, library, mailoutbox, tasks):
-    onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)  # never committed
+    onboarding.send_welcome_packet_to_office(
+        world.office, by=Actor.of(world.hannah)
+    )  # never committed
     assert tasks == []
     assert mailoutbox == []
 
@@ -189,7 +194,7 @@ def test_a_retried_batch_sends_nothing_twice(
     world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+        onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     sent = len(mailoutbox)
     people = [world.alice.pk, world.pat.pk, world.alex.pk]
     versions = list(ProcedureAcknowledgement.objects.values_list("version_id", flat=True))
@@ -272,19 +277,19 @@ def test_a_changed_procedure_is_resent_and_asked_again(
 ):
     procedure = library[ProcedureAudience.NEW_CCRR_STAFF]
     with django_capture_on_commit_callbacks(execute=True):
-        onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+        onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     ProcedureAcknowledgement.objects.update(acknowledged_at=timezone.now(), how="web")
     mailoutbox.clear()
     new = ps.edit_procedure(
         procedure,
-        by=world.hannah,
+        by=Actor.of(world.hannah),
         title="For ccrr, v2",
         body="New step.",
         audience=ProcedureAudience.NEW_CCRR_STAFF,
         change_note="New step.",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        count = onboarding.resend_procedure(procedure, by=world.hannah)
+        count = onboarding.resend_procedure(procedure, by=Actor.of(world.hannah))
     # Everyone at a CCR&R: Alice, Pat, Alex, and Otto's agency is a CCR&R too.
     assert count == 4
     assert {m.to[0] for m in mailoutbox} == {
@@ -308,10 +313,10 @@ def test_a_changed_procedure_is_resent_and_asked_again(
 
 def test_an_archived_procedure_is_not_resent(world, library):
     procedure = library[ProcedureAudience.ALL]
-    ps.archive_procedure(procedure, by=world.hannah, reason="Obsolete")
+    ps.archive_procedure(procedure, by=Actor.of(world.hannah), reason="Obsolete")
     procedure.refresh_from_db()
     with pytest.raises(ValidationError, match="archived"):
-        onboarding.resend_procedure(procedure, by=world.hannah)
+        onboarding.resend_procedure(procedure, by=Actor.of(world.hannah))
 
 
 def test_a_person_added_in_the_admin_with_an_address_gets_their_packet(

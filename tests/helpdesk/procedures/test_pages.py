@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from helpdesk.actor import Actor
 from helpdesk.models import (
     AcknowledgedHow,
     AuditEvent,
@@ -182,7 +183,7 @@ def test_another_audiences_procedure_is_not_found(as_, experts_procedure, who, s
 def test_an_archived_procedure_is_not_found_by_readers_but_staff_see_and_restore_it(
     as_, world, everyone_procedure, who
 ):
-    ps.archive_procedure(everyone_procedure, by=world.hannah, reason="Obsolete")
+    ps.archive_procedure(everyone_procedure, by=Actor.of(world.hannah), reason="Obsolete")
     client = as_(who)
     for url in _page_urls(everyone_procedure):
         assert client.get(url).status_code == (200 if who in MANAGERS else 404), url
@@ -295,7 +296,7 @@ def test_hostile_markdown_and_title_stay_inert_on_every_page(as_, world):
     procedure = ProcedureFactory(title=EVIL_TITLE, body="safe start")
     ps.edit_procedure(
         procedure,
-        by=world.hannah,
+        by=Actor.of(world.hannah),
         title=EVIL_TITLE,
         body=EVIL_BODY,
         audience=ProcedureAudience.ALL,
@@ -341,8 +342,8 @@ def sent(world, django_capture_on_commit_callbacks):
     everyone = ProcedureFactory(title="Resetting a CCTS password")
     experts = ProcedureFactory(title="Escalating with the Problem Report Form", experts=True)
     with django_capture_on_commit_callbacks(execute=True):
-        onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
-        onboarding.send_welcome_packet_to_office(world.other_office, by=world.hannah)
+        onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
+        onboarding.send_welcome_packet_to_office(world.other_office, by=Actor.of(world.hannah))
     ProcedureAcknowledgement.objects.filter(
         person=world.pat, version=everyone.current_version
     ).update(acknowledged_at="2026-11-20T15:00:00Z", how=AcknowledgedHow.WEB)
@@ -493,7 +494,7 @@ def test_list_pages_read_a_fixed_number_of_queries(as_, world, sent, django_asse
     for n in range(10):
         ProcedureFactory(title=f"Extra {n}")
         PersonFactory(office=world.office)
-    onboarding.send_welcome_packet_to_office(world.office, by=world.hannah)
+    onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     client = as_("hannah")
     with django_assert_max_num_queries(20):
         assert client.get(reverse("acknowledgement_list")).status_code == 200
