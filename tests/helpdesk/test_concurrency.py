@@ -1,57 +1,36 @@
 """Two people acting on one ticket at once get one transition and one clear conflict, and
 concurrent escalations get distinct tracking numbers. Real threads, real connections."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
+from escalation.workflow import Action
 from escalation.workflow import TicketState as S
 from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind, EventKind, Ticket
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 from helpdesk.transitions import ConflictError
+from tests.concurrency import POSTGRESQL_ONLY, raise_unexpected, run_at_once
 from tests.helpdesk import ticket_helpers as th
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    # SQLite's in-memory test database locks whole tables across threads and cannot show row
-    # locking; .ci/run runs these on PostgreSQL, where a skip is a failure (tests/conftest.py).
-    pytest.mark.skipif(
-        not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row-level concurrency needs PostgreSQL (DATABASE_URL=postgres://...)",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), POSTGRESQL_ONLY]
 
 
-def _race(*calls):
-    """Run the calls in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001  (the outcome under test)
-            results[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+def _assign_as_seen(world, ticket, seen_version):
+    """Hannah takes the ticket from the page she saw (the version it showed). Each call starts
+    from a bare ``Ticket(pk=...)``, as a request does, on the thread's own connection."""
+    return svc.assign(
+        Ticket(pk=ticket.pk),
+        by=Actor.of(world.hannah),
+        assignee=world.hannah,
+        expected_version=seen_version,
+    )
 
 
 def test_two_staff_acting_at_once_make_one_transition_and_one_conflict(world):
     ticket = th.in_progress(world)
     seen = ticket.version
-    results = _race(
+    outcomes = run_at_once(
         lambda: svc.resolve(
             Ticket(pk=ticket.pk),
             by=Actor.of(world.hannah),
@@ -61,11 +40,13 @@ def test_two_staff_acting_at_once_make_one_transition_and_one_conflict(world):
         lambda: svc.escalate_to_mis(
             Ticket(pk=ticket.pk), by=Actor.of(world.hannah), note="Send up", expected_version=seen
         ),
+        contend_for=Ticket.objects.filter(pk=ticket.pk),
     )
-    winners = [r for r in results if isinstance(r, Ticket)]
-    conflicts = [r for r in results if isinstance(r, ConflictError)]
-    assert len(winners) == 1, results
-    assert len(conflicts) == 1, results
+    raise_unexpected(outcomes, ConflictError)
+    winners = [o.value for o in outcomes if o.error is None]
+    conflicts = [o.error for o in outcomes if o.error is not None]
+    assert len(winners) == 1, outcomes
+    assert len(conflicts) == 1, outcomes
     assert "changed by someone else" in str(conflicts[0]) or "cannot be" in str(conflicts[0])
     ticket.refresh_from_db()
     assert ticket.state == winners[0].state
@@ -81,26 +62,39 @@ def test_two_staff_acting_at_once_make_one_transition_and_one_conflict(world):
 
 
 def test_the_same_action_twice_at_once_happens_once(world):
+    """A double click, or two tabs: both take the ticket from the same page at once. Both wait
+    on the ticket's row together; one assigns it, the other is told it changed."""
     ticket = th.submitted(world)
-    results = _race(
-        *[
-            lambda: svc.assign(
-                Ticket(pk=ticket.pk), by=Actor.of(world.hannah), assignee=world.hannah
-            )
-            for _ in range(2)
-        ]
+    seen = ticket.version
+    outcomes = run_at_once(
+        lambda: _assign_as_seen(world, ticket, seen),
+        lambda: _assign_as_seen(world, ticket, seen),
+        contend_for=Ticket.objects.filter(pk=ticket.pk),
     )
-    assert (
-        sum(isinstance(r, Ticket) for r in results) == 2
-        or sum(isinstance(r, ConflictError) for r in results) <= 1
-    )
-    # Without a version, re-assigning is legal; what matters is no lost update:
+    raise_unexpected(outcomes, ConflictError)
+    winners = [o.value for o in outcomes if o.error is None]
+    conflicts = [o.error for o in outcomes if isinstance(o.error, ConflictError)]
+    assert len(winners) == 1, outcomes
+    assert len(conflicts) == 1, outcomes
+    assert "changed by someone else" in str(conflicts[0])
+    assert winners[0].state == S.IN_PROGRESS
+
     ticket.refresh_from_db()
-    assert ticket.version == 1 + 1 + sum(isinstance(r, Ticket) for r in results)
+    assert ticket.state == S.IN_PROGRESS
+    assert ticket.assignee == world.hannah
+    assert ticket.version == seen + 1  # moved once
+    assigned = ticket.events.filter(kind=EventKind.TRANSITION, action=Action.ASSIGN)
+    assert assigned.count() == 1
+    assert (assigned.get().from_state, assigned.get().to_state) == (S.SUBMITTED, S.IN_PROGRESS)
+    audited = AuditEvent.objects.for_object(ticket).filter(
+        kind=AuditKind.TRANSITION, after__state=S.IN_PROGRESS
+    )
+    assert audited.count() == 1
+    assert audited.get().before == {"state": S.SUBMITTED}
 
 
 def test_concurrent_escalations_get_distinct_tracking_numbers(world):
-    results = _race(
+    outcomes = run_at_once(
         *[
             lambda: (
                 reports.report_from_web(
@@ -110,7 +104,7 @@ def test_concurrent_escalations_get_distinct_tracking_numbers(world):
             for _ in range(4)
         ]
     )
-    assert all(isinstance(r, Ticket) for r in results), results
-    numbers = sorted(r.tracking_number for r in results)
+    raise_unexpected(outcomes)
+    numbers = sorted(o.value.tracking_number for o in outcomes)
     assert len(set(numbers)) == 4
     assert [int(n[-6:]) for n in numbers] == [1, 2, 3, 4]
