@@ -7,16 +7,10 @@ from django.db import transaction
 from forms_4052_4055 import services as fs
 from forms_4052_4055.models import SecurityForm
 from helpdesk.actor import Actor
+from tests.concurrency import POSTGRESQL_ONLY, raise_unexpected, run_at_once
 from tests.factories import PersonFactory
-from tests.helpdesk.test_concurrency import _race
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row-level concurrency needs PostgreSQL (DATABASE_URL=postgres://...)",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), POSTGRESQL_ONLY]
 
 
 def test_references_are_unique_under_concurrency(world):
@@ -26,9 +20,8 @@ def test_references_are_unique_under_concurrency(world):
         with transaction.atomic():
             return fs.issue_forms(person, ["ccms"], by=Actor.of(world.hannah)).issued
 
-    results = _race(*[lambda p=p: issue(p) for p in people])
+    raise_unexpected(run_at_once(*[lambda p=p: issue(p) for p in people]))
 
-    assert not [r for r in results if isinstance(r, Exception)]
     references = list(SecurityForm.objects.values_list("reference", flat=True))
     assert len(references) == 12
     assert len(set(references)) == 12
