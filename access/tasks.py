@@ -12,8 +12,9 @@ from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.services import forms_on_file
 from helpdesk.actor import Actor
+from helpdesk.directory.selectors import role_addresses
+from helpdesk.emails import automatic_headers, new_message_id
 from helpdesk.models import OutboundEmail
-from helpdesk.tickets.notifications import _role_addresses, automatic_headers, new_message_id
 
 
 def provision(request_id: int, password_hash: str = "") -> str:
@@ -81,7 +82,7 @@ def send_fulfiller_email(request_id: int) -> int:
     ).get(pk=request_id)
     to = [request.system.fulfiller_email] if request.system.fulfiller_email else []
     if not to and request.fulfiller == "mis":
-        to = _role_addresses("mis")
+        to = role_addresses("mis")
     elif not to:
         to = [settings.ACCESS_CMS_EMAIL] if settings.ACCESS_CMS_EMAIL else []
     if not to:

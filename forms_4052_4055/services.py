@@ -28,21 +28,13 @@ from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.sequences import take_next
+from helpdesk.lib.uploads import safe_name, sniff
 from helpdesk.models import AuditKind, Person
 from helpdesk.registry import Registry
-from helpdesk.tickets.attachments import safe_name
 from helpdesk.transitions import Machine, transition
 
-# Signed copies: PDF and common image types only, whatever the file is called.
-ACCEPTED = {
-    b"%PDF-": ("application/pdf", "pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-    b"GIF87a": ("image/gif", "gif"),
-    b"GIF89a": ("image/gif", "gif"),
-    b"II*\x00": ("image/tiff", "tif"),
-    b"MM\x00*": ("image/tiff", "tif"),
-}
+# Signed copies: PDF and the image types a scanner or a phone makes, by content.
+ACCEPTED = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/tiff"})
 REMINDER_DAYS_BEFORE_DUE = (7, 1)
 SWEEP = Actor.system("the security forms sweep")
 
@@ -137,9 +129,9 @@ def check_document(name: str, data: bytes) -> tuple[str, str]:
         raise ValidationError(f"{name} is empty.")
     if len(data) > limit:
         raise ValidationError(f"{name} is larger than the {filesizeformat(limit)} limit.")
-    for magic, kind in ACCEPTED.items():
-        if data.startswith(magic):
-            return kind
+    kind = sniff(data)
+    if kind is not None and kind.content_type in ACCEPTED:
+        return kind.content_type, kind.extension
     raise ValidationError(f"{name} is not a PDF or an image (PNG, JPEG, GIF, TIFF).")
 
 

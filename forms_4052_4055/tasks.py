@@ -8,8 +8,8 @@ from django.utils import timezone
 from forms_4052_4055.models import SecurityForm
 from forms_4052_4055.services import forms_sweep
 from helpdesk.directory.selectors import acting_local_expert
+from helpdesk.emails import automatic_headers, new_message_id
 from helpdesk.models import OutboundEmail
-from helpdesk.tickets.notifications import automatic_headers, new_message_id
 
 WITH_BLANK_FORM = {"issued", "reminder", "returned"}
 

@@ -55,7 +55,7 @@ def _connect_procedures() -> None:
 
     from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory.roles import Role
-    from helpdesk.home.context_processors import NavLink, nav_links
+    from helpdesk.home.panels import NavLink, nav_links
     from helpdesk.models import LocalExpertDesignation, Person
     from helpdesk.procedures import panels as procedure_panels
 

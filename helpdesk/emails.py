@@ -12,12 +12,27 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import OutboundEmail
-from helpdesk.tickets.notifications import automatic_headers, new_message_id
+
+
+def new_message_id(idstring: str) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    return make_msgid(idstring=idstring, domain=domain)
+
+
+def automatic_headers(*, replied: bool) -> dict[str, str]:
+    """Every email we send is automatic (RFC 3834), so auto-responders must not answer it, and
+    carries our X-Loop so that our own mail coming back is never taken for a person's."""
+    return {
+        "Reply-To": settings.HELPDESK_MAILBOX,
+        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
+        "X-Loop": settings.HELPDESK_MAILBOX,
+    }
 
 
 def batches(items: Sequence, size: int | None = None) -> list[list]:

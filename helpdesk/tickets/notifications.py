@@ -4,12 +4,13 @@ that replies will quote. Every subject carries the tracking number in brackets."
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from helpdesk.audit import SYSTEM_LABEL
 from helpdesk.directory.roles import Role
+from helpdesk.directory.selectors import role_addresses
+from helpdesk.emails import automatic_headers, new_message_id
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import (
     EventKind,
@@ -18,7 +19,6 @@ from helpdesk.models import (
     Ticket,
     TicketEvent,
     TicketMessage,
-    User,
 )
 
 
@@ -35,7 +35,7 @@ def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
         "acknowledgement": expert,
         "resolved_locally": _reporter(ticket),
         "assigned": assignee,
-        "escalated_to_mis": _role_addresses(Role.MIS),
+        "escalated_to_mis": role_addresses(Role.MIS),
         "escalated_notice": expert,
         "info_requested": expert,
         "info_provided": _holder_addresses(ticket),
@@ -115,21 +115,6 @@ def send_ticket_email(
     return len(recipients)
 
 
-def new_message_id(idstring: str) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
-    return make_msgid(idstring=idstring, domain=domain)
-
-
-def automatic_headers(*, replied: bool) -> dict[str, str]:
-    """Every email we send is automatic (RFC 3834), so auto-responders must not answer it, and
-    carries our X-Loop so that our own mail coming back is never taken for a person's."""
-    return {
-        "Reply-To": settings.HELPDESK_MAILBOX,
-        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
-        "X-Loop": settings.HELPDESK_MAILBOX,
-    }
-
-
 def send_inbound_reply(kind: str, inbound_id: int, **context) -> int:
     """An automatic answer to an inbound message that made no ticket (a report from someone who
     is not a local expert): rendered from ``emails/<kind>-*.txt``, threaded under the message it
@@ -186,18 +171,10 @@ def _reporter(ticket: Ticket) -> list[str]:
 def _holder_addresses(ticket: Ticket) -> list[str]:
     """Whoever works the ticket now: MIS while it is theirs, else the assignee or the desk."""
     if ticket.state_before_pause == "escalated_to_mis" or ticket.state == "escalated_to_mis":
-        return _role_addresses(Role.MIS)
+        return role_addresses(Role.MIS)
     if ticket.assignee and ticket.assignee.email:
         return [ticket.assignee.email]
     return [settings.HELPDESK_MAILBOX]
-
-
-def _role_addresses(role: str) -> list[str]:
-    return list(
-        User.objects.filter(groups__name=role, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
 
 
 def _unique(addresses: list[str]) -> list[str]:
