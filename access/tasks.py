@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
-from forms_4052_4055.services import forms_on_file
+from forms_4052_4055.selectors import forms_on_file
 from helpdesk.actor import Actor
 from helpdesk.directory.selectors import role_addresses
 from helpdesk.emails import automatic_headers, new_message_id
@@ -135,7 +135,7 @@ def _send(kind: str, request, recipients: list[str], context: dict) -> int:
 def send_review_emails(campaign_id: int, kind: str) -> int:
     """Each agency with accounts to review: its local experts get the count and the link."""
     from access.models import ReviewCampaign
-    from access.reviews import pending_by_agency
+    from access.selectors import pending_by_agency
     from helpdesk.models import LocalExpertDesignation
 
     campaign = ReviewCampaign.objects.get(pk=campaign_id)
@@ -159,7 +159,7 @@ def send_review_emails(campaign_id: int, kind: str) -> int:
 
 
 def access_schedule() -> dict:
-    from access.reviews import review_sweep
+    from access.services import review_sweep
 
     return {**services.access_sweep(), **review_sweep()}
 
