@@ -26,8 +26,7 @@ def record(
     after: dict[str, Any] | None = None,
     note: str = "",
 ) -> AuditEvent:
-    """Write one audit event. When the system acted, its reason is the note unless one is
-    given."""
+    """Write one audit event. When the system acted, its reason is always part of the note."""
     if not isinstance(actor, Actor):
         raise TypeError("The audit trail records an Actor.")
     return AuditEvent.objects.create(
@@ -39,8 +38,14 @@ def record(
         target_repr=str(target)[:255],
         before=before,
         after=after,
-        note=note or actor.reason,
+        note=_with_reason(note, actor),
     )
+
+
+def _with_reason(note: str, actor: Actor) -> str:
+    if not actor.is_system or actor.reason in note:
+        return note
+    return f"{note} [{actor.reason}]" if note else actor.reason
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
