@@ -6,7 +6,14 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from helpdesk.models import Absence, DesignationRole, LocalExpertDesignation, Office, Person
+from helpdesk.models import (
+    Absence,
+    DesignationRole,
+    LocalExpertDesignation,
+    Office,
+    Person,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -82,3 +89,12 @@ def acting_local_expert(office: Office, at: datetime | None = None) -> Person | 
     """Who acts as the office's local expert at ``at`` (default now): the primary unless they
     are absent or have left, then the alternate; None when neither can act."""
     return office_coverage([office], at)[office.pk].acting
+
+
+def role_addresses(role: str) -> list[str]:
+    """The email addresses of the active users in ``role`` (e.g. everyone at MIS)."""
+    return list(
+        User.objects.filter(groups__name=role, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )

@@ -356,7 +356,11 @@ def test_overdue_revocations_are_escalated_once(
 
     with time_machine.travel(_at(date(2026, 11, 18), 16), tick=False):
         assert acs.access_sweep()["escalated"] == 0  # not yet: due at 17:00
-    with time_machine.travel(_at(date(2026, 11, 19)), tick=False):
+    # The email leaves in its own task, after the commit that queued it.
+    with (
+        time_machine.travel(_at(date(2026, 11, 19)), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert acs.access_sweep()["escalated"] == 1
         assert acs.access_sweep()["escalated"] == 0
 
