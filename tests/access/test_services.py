@@ -25,6 +25,7 @@ from forms_4052_4055 import services as fs
 from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind
 from helpdesk.transitions import ConflictError
+from tests.outgoing_mail import assert_ours
 
 CHICAGO = ZoneInfo("America/Chicago")
 PDF = b"%PDF-1.4\n"
@@ -120,6 +121,7 @@ def test_new_ccms_access_goes_to_cms_with_everything_they_need(
 
     [email] = mailoutbox
     assert email.to == ["cms@example.org"]
+    assert_ours(email)
     for fact in ("Alice Agency", "Northern Lights CCR&R", "Supervisor", "4052 (SF-"):
         assert fact in email.body
 

@@ -39,6 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.helpdesk.ticket_helpers import in_progress, problem_report, submitted, with_mis
+from tests.outgoing_mail import assert_ours
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +179,7 @@ def test_each_recipient_gets_their_own_message_after_commit(
         assert message.bcc == []
         assert message.subject == f"[Notice {notice.pk}] Outage: CCMS does not load"
         assert "CCMS shows a blank page" in message.body
-        assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+        assert_ours(message)
         assert message.extra_headers["X-CCAP-Notice"] == str(notice.pk)
     update = notice.updates.get()
     assert (update.kind, update.recipients) == (UpdateKind.PUBLISHED, 3)

@@ -27,6 +27,7 @@ from helpdesk.procedures import onboarding
 from helpdesk.procedures import services as ps
 from tests.factories import AgencyFactory, DesignationFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
+from tests.outgoing_mail import assert_ours
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,7 @@ def test_a_new_ccrr_staff_member_gets_the_ccrr_and_everyone_procedures(
     [message] = mailoutbox
     assert message.to == ["nina.new@example.org"]
     _assert_one_recipient_each(mailoutbox)
+    assert_ours(message)
     assert _titles_in(message) == {"For new_ccrr_staff", "For all"}
     rows = ProcedureAcknowledgement.objects.filter(person=newcomer)
     assert {r.version.procedure.audience for r in rows} == {
