@@ -284,7 +284,7 @@ def _failed(row: OutboundEmail, error: Exception) -> str:
     row.last_error = f"{type(error).__name__}: {error}"[:2000]
     if row.attempts > len(delays):
         row.status, row.next_attempt_at = OutboundStatus.FAILED, None
-        log.error("Outgoing mail %s failed after %d attempts: %s", row.key, row.attempts, error)
+        log.error("Outgoing mail %s: attempt %d failed, the last: %s", row.key, row.attempts, error)
     else:
         row.next_attempt_at = timezone.now() + timedelta(seconds=delays[row.attempts - 1])
         enqueue_at(DELIVER, row.pk, at=row.next_attempt_at)
