@@ -75,6 +75,7 @@ from django.utils import timezone
 
 from helpdesk.lib.background import enqueue_at, enqueue_on_commit
 from helpdesk.models import OutboundEmail, OutboundStatus, Ticket
+from helpdesk.models.outbound import KEY_LENGTH
 
 log = logging.getLogger(__name__)
 DELIVER = "helpdesk.emails.deliver"
@@ -143,7 +144,7 @@ def send_key(key: str, to: Sequence[str]) -> str:
     """The row's unique key: the caller's purpose, object and event, then the recipients."""
     addresses = ",".join(sorted(a.lower() for a in unique_addresses(to)))
     full_key = f"{key}:{hashlib.sha256(addresses.encode()).hexdigest()[:16]}"
-    if len(full_key) > OutboundEmail._meta.get_field("key").max_length:
+    if len(full_key) > KEY_LENGTH:
         raise ValueError(f"Send key too long: {full_key!r}")
     return full_key
 

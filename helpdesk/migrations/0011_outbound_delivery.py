@@ -12,7 +12,7 @@ NOT_KEPT = (
 )
 
 
-def give_every_row_a_key_and_a_status(apps, schema_editor):
+def give_every_row_a_key_and_a_status(apps, schema_editor) -> None:
     OutboundEmail = apps.get_model("helpdesk", "OutboundEmail")
     rows = OutboundEmail.objects.using(schema_editor.connection.alias)
     rows.filter(sent_at__isnull=False).update(status="sent", attempts=1)

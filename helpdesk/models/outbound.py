@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from helpdesk.models.tickets import Ticket
 
+KEY_LENGTH = 200
+
 
 class OutboundStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
@@ -24,7 +26,7 @@ class OutboundEmail(models.Model):
     kind = models.CharField(max_length=40)  # the template: emails/<kind>-subject.txt, -body.txt
     # What this one message is, e.g. "ticket:42:assigned:v7:<recipients digest>": the same
     # email queued twice (a retried task, a retried batch) is one row, sent once.
-    key = models.CharField(max_length=200, unique=True)
+    key = models.CharField(max_length=KEY_LENGTH, unique=True)
     message_id = models.CharField(max_length=255, unique=True)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=998)  # the longest line RFC 5322 allows

@@ -18,6 +18,7 @@ from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import (
     EventKind,
     Notice,
+    OutboundEmail,
     OutboundStatus,
     Ticket,
     TicketEvent,
@@ -126,8 +127,9 @@ def _context(ticket: Ticket, extra: dict[str, Any]) -> dict[str, Any]:
 def _thread_root(ticket: Ticket) -> str:
     """The Message-ID every later email about the ticket threads under: its first one (sent,
     or still on its way: its Message-ID is already fixed)."""
-    first = ticket.emails.exclude(status=OutboundStatus.FAILED).order_by("created_at", "id")
-    return first.values_list("message_id", flat=True).first() or ""
+    about_it = OutboundEmail.objects.filter(ticket=ticket).exclude(status=OutboundStatus.FAILED)
+    first = about_it.order_by("created_at", "id").values_list("message_id", flat=True).first()
+    return first or ""
 
 
 def _message(message_id: int | None) -> TicketMessage | None:
