@@ -14,7 +14,7 @@ class AccessConfig(AppConfig):
         from forms_4052_4055.services import FormFiledHook, form_filed_hooks
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.context_processors import NavLink, nav_links
+        from helpdesk.home.panels import NavLink, nav_links
         from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
         from helpdesk.mail.handlers import MailHandler, mail_handlers
 

@@ -1,6 +1,6 @@
 """Who may do what with access. Views, services and the request machine's guards ask these."""
 
-from access.models import AccessRequest
+from access.models import AccessRequest, ReviewItem
 from forms_4052_4055.permissions import is_local_expert_for
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, has_role
@@ -40,3 +40,8 @@ def may_act(actor: Actor, request: AccessRequest, action: str) -> bool:
         "cancel": help_desk or (requester and request.departure_id is None),
     }
     return rules.get(action, False)
+
+
+def may_review(user, item: ReviewItem) -> bool:
+    """The agency's local expert reviews its own people's access."""
+    return is_local_expert_for(user, item.account.person)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
-from forms_4052_4055.services import forms_on_file
+from forms_4052_4055.selectors import forms_on_file
 from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.directory.selectors import role_addresses
@@ -118,7 +118,7 @@ def send_review_emails(campaign_id: int, kind: str, reminder: int | None = None)
     ``reminder``: which reminder this is (the campaign's count when the sweep sent it), so a
     retried task queues nothing twice."""
     from access.models import ReviewCampaign
-    from access.reviews import pending_by_agency
+    from access.selectors import pending_by_agency
     from helpdesk.models import LocalExpertDesignation
 
     campaign = ReviewCampaign.objects.get(pk=campaign_id)
@@ -136,7 +136,7 @@ def send_review_emails(campaign_id: int, kind: str, reminder: int | None = None)
 
 
 def access_schedule() -> dict:
-    from access.reviews import review_sweep
+    from access.services import review_sweep
 
     return {**services.access_sweep(), **review_sweep()}
 

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from access import review_views, views
+from access import views
 
 urlpatterns = [
-    path("reviews/", review_views.campaigns, name="review_campaigns"),
-    path("reviews/<int:pk>/", review_views.campaign_detail, name="review_campaign"),
+    path("reviews/", views.campaigns, name="review_campaigns"),
+    path("reviews/<int:pk>/", views.campaign_detail, name="review_campaign"),
     path(
         "reviews/<int:pk>/items/<int:item_pk>/",
-        review_views.decide,
+        views.decide,
         name="review_decide",
     ),
-    path("report.csv", review_views.access_report, name="access_report"),
+    path("report.csv", views.access_report, name="access_report"),
     path("revocations/", views.revocations, name="revocations"),
     path("people/<int:pk>/", views.person_access, name="person_access"),
     path("requests/<int:pk>/", views.request_detail, name="access_request"),

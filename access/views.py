@@ -1,96 +1,51 @@
 """Access pages: open revocations by deadline, a person's accounts and requests (new request,
-departure), and one request with its steps. A temporary password is rendered once in the
-response to the reset itself, never stored, never redirected through a session."""
+departure), one request with its steps, the access reviews and the access report (CSV). A
+temporary password is rendered once in the response to the reset itself, never stored, never
+redirected through a session. Thin: the rules are in the services and selectors."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from access import services
-from access.dashboard import STATUSES, revocation_status
+from access import selectors, services
+from access.dashboard import revocation_status
+from access.forms import (
+    CampaignForm,
+    CompleteForm,
+    DepartureForm,
+    ReasonForm,
+    RequestForm,
+    RevocationFilterForm,
+)
 from access.models import (
     AccessRequest,
-    Departure,
+    Account,
     Fulfiller,
     RequestKind,
     RequestState,
-    TargetSystem,
+    ReviewCampaign,
+    ReviewDecision,
+    ReviewItem,
 )
 from access.permissions import may_act, may_request_for, may_see_access_of
+from access.services import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Agency, AuditEvent, Person
 from helpdesk.transitions import ConflictError
 
-
-class RequestForm(forms.Form):
-    system = forms.ModelChoiceField(queryset=TargetSystem.objects.filter(active=True))
-    kind = forms.ChoiceField(choices=RequestKind.choices, label="Request")
-    ccms_role = forms.CharField(
-        max_length=100, required=False, label="CCMS security role (new or changed access)"
-    )
-    reason = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class DepartureForm(forms.Form):
-    kind = forms.ChoiceField(choices=Departure.Kind.choices, label="What happened")
-    effective_on = forms.DateField(
-        label="Effective on", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class CompleteForm(forms.Form):
-    identifier = forms.CharField(max_length=100, required=False, label="ID created")
-    note = forms.CharField(
-        max_length=500, required=False, label="Confirmation (who confirmed, their reference)"
-    )
-
-    def __init__(self, *args, access_request: AccessRequest, **kwargs):
-        super().__init__(*args, **kwargs)
-        if access_request.kind == RequestKind.NEW:
-            group = access_request.system.credential_group
-            self.fields["identifier"].label = f"{group.id_label} created"
-            self.fields["identifier"].help_text = group.id_hint
-        else:  # only a new account gets an ID
-            del self.fields["identifier"]
-
-
-class RevocationFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any"), *STATUSES.items()], required=False)
-    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 # Revocations closed this recently are still listed (below the open ones), so the help desk sees
 # what each fulfiller confirmed and whether it was on time.
 RECENTLY_CLOSED = timedelta(days=14)
-
-
-def _requests_visible_to(user):
-    """Help desk staff and administrators: all; a designated local expert: their agency's (the
-    same rule as ``is_local_expert_for``, which guards their person pages)."""
-    requests = AccessRequest.objects.select_related("system", "person__office__agency", "account")
-    if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
-        return requests
-    agency_id = expert_agency_id(user)
-    if agency_id is not None:
-        return requests.filter(person__office__agency_id=agency_id)
-    return requests.none()
 
 
 def _errors(error: Exception) -> str:
@@ -101,7 +56,7 @@ def _errors(error: Exception) -> str:
 def revocations(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT):
         raise PermissionDenied("Revocations are for local experts and help desk staff.")
-    revokes = _requests_visible_to(request.user).filter(kind=RequestKind.REVOKE)
+    revokes = selectors.requests_visible_to(request.user).filter(kind=RequestKind.REVOKE)
     now = timezone.now()
     # The dashboard links here by status and agency; bad values are ignored (nothing narrowed).
     narrowed = RevocationFilterForm(request.GET)
@@ -199,7 +154,7 @@ def _handle_person_post(request, person, request_form, departure_form):
 
 
 def _get_request(request: HttpRequest, pk: int) -> AccessRequest:
-    found = get_object_or_404(_requests_visible_to(request.user), pk=pk)
+    found = get_object_or_404(selectors.requests_visible_to(request.user), pk=pk)
     return found
 
 
@@ -296,3 +251,114 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _render_detail(request, access_request)
     return _render_detail(request, access_request, password=password.value)
+
+
+# --- Access reviews and the access report ----------------------------------------------------
+
+
+def _staff(user) -> bool:
+    return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
+
+
+@login_required
+def campaigns(request: HttpRequest) -> HttpResponse:
+    if not (_staff(request.user) or expert_agency_id(request.user)):
+        raise PermissionDenied("Access reviews are for local experts and help desk staff.")
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST":
+        if not has_role(request.user, Role.HELP_DESK):
+            raise PermissionDenied("Help desk staff start access reviews.")
+        if form.is_valid():
+            deadline = timezone.make_aware(
+                datetime.combine(form.cleaned_data["deadline"], time(17))
+            )
+            try:
+                campaign = services.start_campaign(
+                    by=Actor.of(request.user), name=form.cleaned_data["name"], deadline=deadline
+                )
+            except ValidationError as error:
+                form.add_error("deadline", error)
+            else:
+                messages.success(request, f"{campaign} started: {campaign.items.count()} accounts.")
+                return redirect("review_campaign", campaign.pk)
+    items = ReviewItem.objects.all()
+    agency = expert_agency_id(request.user)
+    if not _staff(request.user):
+        items = items.filter(agency_id_snapshot=agency)
+    rows = ReviewCampaign.objects.annotate(
+        total=Count("items", filter=Q(items__in=items)),
+        pending=Count("items", filter=Q(items__in=items, items__decision=ReviewDecision.PENDING)),
+    )
+    return render(
+        request,
+        "access/reviews.html",
+        {"campaigns": rows, "form": form, "may_start": has_role(request.user, Role.HELP_DESK)},
+    )
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(ReviewCampaign, pk=pk)
+    items = campaign.items.select_related(
+        "account__person__office", "account__credential_group", "decided_by", "revoke_request"
+    )
+    if _staff(request.user):
+        summary = (
+            items.values("agency_id_snapshot")
+            .annotate(
+                total=Count("pk"),
+                pending=Count("pk", filter=Q(decision=ReviewDecision.PENDING)),
+                removed=Count("pk", filter=Q(decision=ReviewDecision.REMOVE)),
+            )
+            .order_by("agency_id_snapshot")
+        )
+        names = dict(Agency.objects.values_list("pk", "name"))
+        summary = [{**row, "agency": names.get(row["agency_id_snapshot"], "")} for row in summary]
+    else:
+        summary = None
+    agency = expert_agency_id(request.user)
+    mine = items.filter(agency_id_snapshot=agency) if agency else items.none()
+    if not _staff(request.user) and not agency:
+        raise PermissionDenied("Access reviews are for local experts and help desk staff.")
+    return render(
+        request,
+        "access/review.html",
+        {"campaign": campaign, "summary": summary, "items": mine, "reviewer": bool(agency)},
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        ReviewItem.objects.select_related("account__person"), pk=item_pk, campaign_id=pk
+    )
+    try:
+        services.decide_review(
+            item,
+            by=Actor.of(request.user),
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("review_campaign", pk)
+
+
+@login_required
+def access_report(request: HttpRequest) -> HttpResponse:
+    """Who has what, forms on file, last review: everyone for the help desk, the agency's
+    people for its local expert."""
+    accounts = Account.objects.filter(state__in=LIVE_ACCOUNT_STATES).order_by(
+        "person__office__agency__name", "person__last_name", "person__first_name"
+    )
+    if not _staff(request.user):
+        agency = expert_agency_id(request.user)
+        if agency is None:
+            raise PermissionDenied("The access report is for local experts and help desk staff.")
+        accounts = accounts.filter(person__office__agency_id=agency)
+    response = HttpResponse(selectors.report_csv(accounts), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="access-report-{stamp}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,7 +2,8 @@
 
 Directory groups map to the help desk roles through ``LDAP_GROUP_<ROLE>`` variables holding a
 group DN each (``LDAP_GROUP_HELP_DESK=cn=ccap-helpdesk,ou=groups,dc=example,dc=org``). The mapping
-is applied at every LDAP login by ``helpdesk.auth.ldap_roles.sync_roles_from_ldap``.
+is applied at every LDAP login by ``helpdesk.auth.ldap_roles.sync_roles_from_ldap``, which
+the login backend calls.
 """
 
 import os

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from escalation import calendar
 from escalation.models import SlaPolicy
+from escalation.workflow import BREACH_FIELDS
 from escalation.workflow import TicketState as S
 
 AUTO_CLOSE_WORKING_DAYS = 5
@@ -30,10 +31,12 @@ class Clock(models.TextChoices):
     MIS_UPDATE = "mis_update", "MIS update"
 
 
+# Each clock's due time, and the field where the sweep records its breach.
+RESPONSE_BREACHED, RESOLUTION_BREACHED, MIS_UPDATE_BREACHED = BREACH_FIELDS
 CLOCK_FIELDS = {
-    Clock.RESPONSE: ("response_due_at", "response_breached_at"),
-    Clock.RESOLUTION: ("resolution_due_at", "resolution_breached_at"),
-    Clock.MIS_UPDATE: ("mis_update_due_at", "mis_update_breached_at"),
+    Clock.RESPONSE: ("response_due_at", RESPONSE_BREACHED),
+    Clock.RESOLUTION: ("resolution_due_at", RESOLUTION_BREACHED),
+    Clock.MIS_UPDATE: ("mis_update_due_at", MIS_UPDATE_BREACHED),
 }
 # Where each clock runs; anywhere else (paused, resolved, closed) it is stopped.
 RUNNING = {
@@ -41,12 +44,6 @@ RUNNING = {
     Clock.RESOLUTION: Q(state__in=[S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS]),
     Clock.MIS_UPDATE: Q(state=S.ESCALATED_TO_MIS),
 }
-# A target missed at any time and still on record (the sweep flags each breach once).
-BREACHED = (
-    Q(response_breached_at__isnull=False)
-    | Q(resolution_breached_at__isnull=False)
-    | Q(mis_update_breached_at__isnull=False)
-)
 
 
 def overdue_q(now, clocks=tuple(Clock)) -> Q:

@@ -10,7 +10,11 @@ model import the rules, and the rules import the models.
 Transitions change fields only. Clocks, audit, timeline and notifications are the services'.
 """
 
+import operator
+from functools import reduce
+
 from django.db import models
+from django.db.models import Q
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 
@@ -27,12 +31,21 @@ class TicketState(models.TextChoices):
 
 
 S = TicketState
+
+# --- The rules of the workflow, each defined once: here, as a set of states or fields, and
+# evaluated two ways, on one ticket (the properties below) and in the database (the Q objects,
+# which every queryset, queue filter and dashboard count uses).
+
+# Open: still being worked, at some tier. "Resolved" waits for the local expert's word and is
+# not open; the finished states never change again.
 OPEN_STATES = frozenset(
     {S.WITH_LOCAL_EXPERT, S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS, S.AWAITING_INFO}
 )
 FINAL_STATES = frozenset({S.RESOLVED_LOCALLY, S.CLOSED, S.REJECTED})
+OPEN = Q(state__in=OPEN_STATES)
 # States a request for information may pause, and so the states a reply may return to.
 PAUSABLE_STATES = (S.IN_PROGRESS, S.ESCALATED_TO_MIS)
+# The tier follows from the state; a paused ticket is in the tier it was paused in.
 TIER_OF_STATE = {
     S.WITH_LOCAL_EXPERT: 2,
     S.RESOLVED_LOCALLY: 2,
@@ -41,6 +54,24 @@ TIER_OF_STATE = {
     S.ESCALATED_TO_MIS: 4,
     S.RESOLVED: 3,
 }
+TIER_OF_PAUSE = {S.ESCALATED_TO_MIS: 4}  # paused anywhere else: tier 3
+
+
+def tier_q(tier: int) -> Q:
+    """The tickets at ``tier`` now (``EscalationWorkflow.tier``'s rule, as a query)."""
+    states = [state for state, at in TIER_OF_STATE.items() if at == tier]
+    paused_here = Q(state=S.AWAITING_INFO, state_before_pause__in=TIER_OF_PAUSE)
+    if tier == 4:
+        return Q(state__in=states) | paused_here
+    if tier == 3:
+        return Q(state__in=states) | (Q(state=S.AWAITING_INFO) & ~paused_here)
+    return Q(state__in=states)
+
+
+# Breached: a target was missed at some time and is on record (the sweep flags each breach once,
+# escalation.sla); these fields hold when.
+BREACH_FIELDS = ("response_breached_at", "resolution_breached_at", "mis_update_breached_at")
+BREACHED = reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in BREACH_FIELDS))
 
 
 class Action(models.TextChoices):
@@ -101,12 +132,17 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     @property
     def tier(self) -> int | None:
         if self.state == S.AWAITING_INFO:
-            return 4 if self.state_before_pause == S.ESCALATED_TO_MIS else 3
+            return TIER_OF_PAUSE.get(self.state_before_pause, 3)
         return TIER_OF_STATE.get(self.state)
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_breached(self) -> bool:
+        """A target missed and on record (``BREACHED``'s rule, on one ticket)."""
+        return any(getattr(self, name) is not None for name in BREACH_FIELDS)
 
     # --- Tier 2: the local expert ---------------------------------------------------------------
     @transition(

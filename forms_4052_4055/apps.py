@@ -13,7 +13,7 @@ class SecurityFormsConfig(AppConfig):
         from forms_4052_4055.mail import signed_form_handler
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.context_processors import NavLink, nav_links
+        from helpdesk.home.panels import NavLink, nav_links
         from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
         from helpdesk.mail.handlers import MailHandler, mail_handlers
 

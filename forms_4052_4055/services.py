@@ -19,30 +19,22 @@ from forms_4052_4055.models import (
     OUTSTANDING,
     FormReferenceSequence,
     FormState,
-    FormType,
     SecurityForm,
     SignedDocument,
 )
 from forms_4052_4055.permissions import may_act, may_issue_for
+from forms_4052_4055.selectors import required_form_types
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.sequences import take_next
+from helpdesk.lib.uploads import safe_name, sniff
 from helpdesk.models import AuditKind, Person
 from helpdesk.registry import Registry
-from helpdesk.tickets.attachments import safe_name
 from helpdesk.transitions import Machine, transition
 
-# Signed copies: PDF and common image types only, whatever the file is called.
-ACCEPTED = {
-    b"%PDF-": ("application/pdf", "pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-    b"GIF87a": ("image/gif", "gif"),
-    b"GIF89a": ("image/gif", "gif"),
-    b"II*\x00": ("image/tiff", "tif"),
-    b"MM\x00*": ("image/tiff", "tif"),
-}
+# Signed copies: PDF and the image types a scanner or a phone makes, by content.
+ACCEPTED = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/tiff"})
 REMINDER_DAYS_BEFORE_DUE = (7, 1)
 SWEEP = Actor.system("the security forms sweep")
 
@@ -50,11 +42,6 @@ SWEEP = Actor.system("the security forms sweep")
 def next_reference(year: int | None = None) -> str:
     year = year or timezone.localdate().year
     return f"SF-{year}-{take_next(FormReferenceSequence, year):05d}"
-
-
-def required_form_types(systems: list[str]) -> list[FormType]:
-    wanted = set(systems)
-    return [t for t in FormType.objects.filter(active=True) if wanted & set(t.systems)]
 
 
 # --- Issue ----------------------------------------------------------------------------------------
@@ -137,9 +124,9 @@ def check_document(name: str, data: bytes) -> tuple[str, str]:
         raise ValidationError(f"{name} is empty.")
     if len(data) > limit:
         raise ValidationError(f"{name} is larger than the {filesizeformat(limit)} limit.")
-    for magic, kind in ACCEPTED.items():
-        if data.startswith(magic):
-            return kind
+    kind = sniff(data)
+    if kind is not None and kind.content_type in ACCEPTED:
+        return kind.content_type, kind.extension
     raise ValidationError(f"{name} is not a PDF or an image (PNG, JPEG, GIF, TIFF).")
 
 
@@ -296,39 +283,6 @@ def _reminder_due(form: SecurityForm, now) -> bool:
     left = form.due_at - now
     crossed = sum(1 for days in REMINDER_DAYS_BEFORE_DUE if left <= timedelta(days=days))
     return form.state in (FormState.ISSUED, FormState.RETURNED) and form.reminders_sent < crossed
-
-
-# --- The gate for access requests ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormsOnFile:
-    system: str
-    filed: list[SecurityForm]
-    missing: list[FormType]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-
-def forms_on_file(person: Person, system: str, when=None) -> FormsOnFile:
-    """Which forms ``system`` requires that the person has filed and valid now, and which are
-    missing (never issued, outstanding, expired, superseded without a newer one, void)."""
-    when = when or timezone.now()
-    required = [t for t in FormType.objects.filter(active=True) if t.covers(system)]
-    valid = {
-        f.form_type_id: f
-        for f in SecurityForm.objects.valid_on(when)
-        .filter(person=person, form_type__in=required)
-        .select_related("form_type")
-        .order_by("filed_at")
-    }
-    return FormsOnFile(
-        system=system,
-        filed=[valid[t.pk] for t in required if t.pk in valid],
-        missing=[t for t in required if t.pk not in valid],
-    )
 
 
 # --- Email --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from forms_4052_4055 import forms as ff
-from forms_4052_4055 import services
+from forms_4052_4055 import selectors, services
 from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from forms_4052_4055.permissions import (
     expert_agency_id,
@@ -162,7 +162,7 @@ def person_forms(request: HttpRequest, pk: int) -> HttpResponse:
             "forms": forms,
             "may_issue": person.active and may_issue_for(request.user, person),
             "on_file": [
-                services.forms_on_file(person, system) for system, _label in ff.SYSTEM_CHOICES
+                selectors.forms_on_file(person, system) for system, _label in ff.SYSTEM_CHOICES
             ],
         },
     )

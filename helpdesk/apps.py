@@ -7,8 +7,6 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Help desk and directory"
 
     def ready(self) -> None:
-        from helpdesk.auth import ldap_roles  # noqa: F401  (connects the LDAP login receiver)
-
         _register_extensions()
         # Groups and their permissions are synced after every migrate: permissions exist only
         # once all apps have migrated, so a data migration would run too early.
@@ -51,20 +49,17 @@ def _after_migrate(sender, using="default", **kwargs) -> None:
 
 
 def _connect_procedures() -> None:
-    """Newcomers get their welcome packet however they were added (a page, the admin, an
-    import); fixtures (raw saves) never send one. Also the nav link, panels and demo data."""
-    from django.db.models.signals import post_save
-
+    """Newcomers get their welcome packet (the directory's services and the admin tell the
+    registered hook; fixtures and imports that bypass them send none). Also the nav links,
+    panels and demo data."""
     from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory.roles import Role
-    from helpdesk.home.context_processors import NavLink, nav_links
-    from helpdesk.models import LocalExpertDesignation, Person
+    from helpdesk.directory.services import NewcomerHook, newcomer_hooks
+    from helpdesk.home.panels import NavLink, nav_links
     from helpdesk.procedures import panels as procedure_panels
+    from helpdesk.procedures.onboarding import welcome
 
-    for model in (Person, LocalExpertDesignation):
-        post_save.connect(
-            _welcome_newcomer, sender=model, dispatch_uid=f"ccap_welcome_{model.__name__}"
-        )
+    newcomer_hooks.register(NewcomerHook("welcome packet", welcome))
     procedure_panels.register()
     demo_seeders.register(
         DemoSeeder("procedures", "helpdesk.demo.procedures.seed_demo_procedures", order=50)
@@ -77,10 +72,3 @@ def _connect_procedures() -> None:
             frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
         )
     )
-
-
-def _welcome_newcomer(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw:
-        from helpdesk.procedures.onboarding import welcome
-
-        welcome(instance)

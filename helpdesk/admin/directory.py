@@ -3,7 +3,13 @@ from django.db.models import Count
 
 from helpdesk.actor import Actor
 from helpdesk.admin.audit import AuditedAdminMixin
-from helpdesk.directory.services import designate_local_expert, remove_designation
+from helpdesk.directory.services import (
+    cancel_absence,
+    designate_local_expert,
+    record_absence,
+    remove_designation,
+    welcome_newcomer,
+)
 from helpdesk.models import (
     Absence,
     Agency,
@@ -127,10 +133,22 @@ class PersonEmailInline(admin.TabularInline):
 
 
 class AbsenceInline(admin.TabularInline):
+    """Shown, never written here: absences are recorded and cancelled through the directory's
+    services (the Absences admin below, or the Absences page), which check and audit them."""
+
     model = Absence
     extra = 0
     fields = ["starts_at", "ends_at", "reason", "recorded_by"]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class DesignatedFilter(admin.SimpleListFilter):
@@ -166,6 +184,11 @@ class PersonAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("emails")
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:  # a newcomer, addresses saved: what the directory's services do next
+            welcome_newcomer(form.instance)
 
     @admin.display(description="Email")
     def email(self, obj: Person) -> str:
@@ -205,7 +228,10 @@ class LocalExpertDesignationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Absence)
-class AbsenceAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AbsenceAdmin(admin.ModelAdmin):
+    """Absences are recorded and cancelled through the directory's services, which check the
+    dates and audit both; an absence is not edited (cancel it and record the right one)."""
+
     list_display = ["person", "starts_at", "ends_at", "reason", "recorded_by"]
     list_filter = [("ends_at", admin.DateFieldListFilter)]
     search_fields = ["person__first_name", "person__last_name", "reason"]
@@ -213,3 +239,23 @@ class AbsenceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["person", "recorded_by"]
     readonly_fields = ["recorded_by"]
     date_hierarchy = "starts_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        recorded = record_absence(
+            obj.person,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            reason=obj.reason,
+            by=Actor.of(request.user),
+        )
+        obj.pk = recorded.pk
+
+    def delete_model(self, request, obj) -> None:
+        cancel_absence(obj, by=Actor.of(request.user), note="Cancelled in admin.")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for absence in queryset:
+            cancel_absence(absence, by=Actor.of(request.user), note="Cancelled in admin.")

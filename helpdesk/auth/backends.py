@@ -4,6 +4,8 @@ import logging
 
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
 
+from helpdesk.auth.ldap_roles import sync_roles_from_ldap
+
 log = logging.getLogger(__name__)
 
 
@@ -15,6 +17,13 @@ class DirectoryBackend(LDAPBackend):
     say) would sign in to it with their directory password. Logins that LDAP created have no
     usable local password, so that is the mark of an account LDAP may use.
     """
+
+    def authenticate_ldap_user(self, ldap_user, password):
+        """Signed in through the directory: its groups set the roles, every time."""
+        user = super().authenticate_ldap_user(ldap_user, password)
+        if user is not None:
+            sync_roles_from_ldap(user, ldap_user)
+        return user
 
     def get_or_build_user(self, username, ldap_user):
         user, built = super().get_or_build_user(username, ldap_user)

@@ -4,8 +4,6 @@ import logging
 
 import ldap.dn
 from django.conf import settings
-from django.dispatch import receiver
-from django_auth_ldap.backend import populate_user
 
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
@@ -17,12 +15,10 @@ log = logging.getLogger(__name__)
 LDAP_LOGIN = Actor.system("roles from the LDAP directory at login", label="ldap")
 
 
-@receiver(populate_user, dispatch_uid="ccap_ldap_roles")
-def sync_roles_from_ldap(sender, user, ldap_user, **kwargs) -> None:
-    """The directory decides the mapped roles at every login; a local expert designation in
-    the help desk's own directory keeps the local expert role whatever LDAP says."""
-    if user.pk is None:
-        user.save()  # populate_user runs before the first save; roles need a row
+def sync_roles_from_ldap(user, ldap_user) -> None:
+    """The directory decides the mapped roles at every LDAP login (the login backend calls this
+    once the user is saved); a local expert designation in the help desk's own directory keeps
+    the local expert role whatever LDAP says."""
     _link_person(user)
     role_groups: dict[str, str] = getattr(settings, "CCAP_LDAP_ROLE_GROUPS", {})
     member_of = {_dn_key(dn) for dn in ldap_user.group_dns}

@@ -9,17 +9,17 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from escalation.calendar import BUSINESS_TZ
-from escalation.workflow import TicketState
-from helpdesk.dashboards import slices
-from helpdesk.dashboards.aging import BUCKETS
+from escalation.workflow import OPEN_STATES, TicketState
 from helpdesk.dashboards.filters import DashboardFilters, week_start
 from helpdesk.dashboards.tables import Cell, Chart, Row, Table, link
 from helpdesk.models.tickets import System
+from helpdesk.tickets import rules as slices
+from helpdesk.tickets.aging import BUCKETS
 
 S = TicketState
 TOP = 10
-# Open states a help desk or MIS queue can hold (``with_local_expert`` never reaches them).
-QUEUE_OPEN_STATES = (S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS, S.AWAITING_INFO)
+# The open states a help desk or MIS queue holds: all open ones but the local expert's own.
+QUEUE_OPEN_STATES = tuple(s for s in S if s in OPEN_STATES and s != S.WITH_LOCAL_EXPERT)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from django import forms
 from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
-from helpdesk.dashboards.aging import AgeBoundaries
 from helpdesk.directory.forms import agency_choice_label
 from helpdesk.models import Agency
 from helpdesk.models.tickets import System
+from helpdesk.tickets.aging import AgeBoundaries
 
 DEFAULT_WEEKS = 12
 # Enough for two years of weekly bars; longer ranges belong in a report, not a dashboard.

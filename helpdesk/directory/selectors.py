@@ -6,14 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from helpdesk.models import (
-    Absence,
-    DesignationRole,
-    LocalExpertDesignation,
-    Office,
-    Person,
-    User,
-)
+from helpdesk.models import Absence, DesignationRole, LocalExpertDesignation, Office, Person, User
 
 
 @dataclass(frozen=True)
@@ -92,7 +85,7 @@ def acting_local_expert(office: Office, at: datetime | None = None) -> Person | 
 
 
 def role_addresses(role: str) -> list[str]:
-    """The email addresses of the active users in ``role`` (e.g. everyone at MIS)."""
+    """The email addresses of the active logins holding ``role`` (e.g. every MIS staff member)."""
     return list(
         User.objects.filter(groups__name=role, is_active=True)
         .exclude(email="")

@@ -1,7 +1,8 @@
 """Use cases of the directory: designating local experts, recording their absences, and the
 roles (Django groups) people hold."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import Group, Permission
@@ -19,7 +20,56 @@ from helpdesk.models import (
     LocalExpertDesignation,
     Office,
     Person,
+    PersonEmail,
 )
+from helpdesk.registry import Registry
+
+
+@dataclass(frozen=True)
+class NewcomerHook:
+    """Work of a higher feature for someone new to the directory, or newly a local expert (the
+    procedures library sends their welcome packet); registered from its AppConfig.ready."""
+
+    name: str
+    welcome: Callable[[Person | LocalExpertDesignation], object]
+
+
+newcomer_hooks: Registry[NewcomerHook] = Registry("newcomer hooks", key=lambda h: h.name)
+
+
+def welcome_newcomer(newcomer: Person | LocalExpertDesignation) -> None:
+    """Tell the registered hooks about a person just added, or just designated. The services
+    below call it; so does the admin, which saves a person (and their addresses) itself."""
+    for hook in newcomer_hooks:
+        hook.welcome(newcomer)
+
+
+@transaction.atomic
+def add_person(
+    office: Office,
+    *,
+    by: Actor,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    phone: str = "",
+    job_title: str = "",
+) -> Person:
+    """Someone joins an office: in the directory, with their address, audited, and welcomed."""
+    person = Person(
+        office=office,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        phone=phone.strip(),
+        job_title=job_title.strip(),
+    )
+    person.full_clean()
+    person.save()
+    if email.strip():
+        PersonEmail.objects.create(person=person, address=email.strip().lower(), primary=True)
+    record(AuditKind.CREATED, actor=by, target=person, after=snapshot(person))
+    welcome_newcomer(person)
+    return person
 
 
 @transaction.atomic
@@ -41,6 +91,7 @@ def designate_local_expert(
     designation = LocalExpertDesignation(office=office, person=person, role=role)
     designation.full_clean()
     designation.save()
+    welcome_newcomer(designation)
     record(
         AuditKind.DESIGNATED, actor=by, target=designation, after=snapshot(designation), note=note
     )

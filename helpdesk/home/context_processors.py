@@ -1,24 +1,12 @@
-from dataclasses import dataclass
+"""The navigation and the notice banner on every page."""
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from helpdesk.directory.permissions import can_use_admin
 from helpdesk.directory.roles import Role, roles_of
+from helpdesk.home.panels import nav_links
 from helpdesk.notices.selectors import banner_notices
-from helpdesk.registry import Registry
-
-
-@dataclass(frozen=True)
-class NavLink:
-    label: str
-    url_name: str
-    roles: frozenset[str]
-
-
-# Links of the features and higher apps, registered from their AppConfig.ready, shown in
-# registration order after the help desk's own.
-nav_links: Registry[NavLink] = Registry("navigation links", key=lambda link: link.url_name)
 
 
 def navigation(request) -> dict:

@@ -1,8 +1,9 @@
-"""Home page panels: each role's "what needs my attention".
+"""The home page's and the navigation's extension points: each role's "what needs my
+attention" panels, and the navigation links of the features and higher apps.
 
-Every app registers its panels from ``AppConfig.ready`` (through its ``panels.register``), so a
-higher app (security forms, access) adds its own to the home page without this app importing
-it (DESIGN.md, layering).
+Every app registers its entries from ``AppConfig.ready`` (panels through its
+``panels.register``), so a higher app (security forms, access) adds its own without this app
+importing it (DESIGN.md, layering).
 """
 
 from collections.abc import Callable
@@ -38,3 +39,15 @@ def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
             if context is not None:
                 shown.append((panel, context))
     return shown
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+# Links of the features and higher apps, registered from their AppConfig.ready, shown in
+# registration order after the help desk's own.
+nav_links: Registry[NavLink] = Registry("navigation links", key=lambda link: link.url_name)

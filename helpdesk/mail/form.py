@@ -189,8 +189,9 @@ def read_form(text: str, *, sent_at: datetime | None = None) -> FormReading:
             typed = None
         if typed not in (None, ""):
             reading.values[name] = typed
-    if reading.values.get("system") == "other" and raw.get("system"):
-        reading.values["system_other"] = raw["system"][:100]
+    named = str(raw.get("system") or "").strip()
+    if reading.values.get("system") == "other" and named.lower() not in ("", "other"):
+        reading.values["system_other"] = named[:100]  # "System: IPACS" names it; "Other" does not
     if "description" not in reading.values and reading.preamble:
         reading.values["description"] = reading.preamble
     return reading

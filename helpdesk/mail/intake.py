@@ -30,6 +30,7 @@ from helpdesk.audit import SYSTEM_LABEL, record
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.directory.selectors import acting_local_expert
 from helpdesk.lib.background import enqueue_on_commit
+from helpdesk.lib.uploads import sniff
 from helpdesk.mail import handlers
 from helpdesk.mail.form import read_form
 from helpdesk.mail.parse import MailAttachment, ParsedMail, parse_message
@@ -57,7 +58,7 @@ from helpdesk.models import (
 )
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.attachments import attach, sniff
+from helpdesk.tickets.attachments import attach
 from helpdesk.tickets.services import ProblemReport
 
 logger = logging.getLogger(__name__)

@@ -3,12 +3,15 @@ a timeline of events (the emails sent about them are ``helpdesk.models.outbound`
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-from escalation.workflow import EscalationWorkflow, Priority, TicketState
+from escalation.sla import overdue_q
+from escalation.workflow import BREACHED, OPEN, EscalationWorkflow, Priority, TicketState
 from helpdesk.models.directory import Office, Person
 
 
@@ -65,16 +68,28 @@ class Source(models.TextChoices):
     EMAIL = "email", "Email"
 
 
+# Reached MIS: escalated to MIS at some time, whatever its state now (what MIS may see).
+REACHED_MIS = Q(mis_escalated_at__isnull=False)
+
+
 class TicketQuerySet(models.QuerySet):
+    """The workflow's rules (escalation.workflow, escalation.sla) as ticket querysets."""
+
     def open(self) -> "TicketQuerySet":
-        return self.exclude(
-            state__in=[TicketState.RESOLVED_LOCALLY, TicketState.CLOSED, TicketState.REJECTED]
-        )
+        return self.filter(OPEN)
 
-    def overdue(self, now=None) -> "TicketQuerySet":
-        from escalation.sla import overdue_q
+    def breached(self) -> "TicketQuerySet":
+        return self.filter(BREACHED)
 
+    def overdue(self, now: datetime | None = None) -> "TicketQuerySet":
         return self.filter(overdue_q(now or timezone.now()))
+
+    def reached_mis(self) -> "TicketQuerySet":
+        return self.filter(REACHED_MIS)
+
+    def reached_help_desk(self) -> "TicketQuerySet":
+        """Escalated to the help desk at some time (given a tracking number), whatever now."""
+        return self.filter(submitted_at__isnull=False)
 
 
 class Ticket(EscalationWorkflow):

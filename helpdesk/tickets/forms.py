@@ -3,11 +3,11 @@
 from django import forms
 
 from escalation.workflow import Action, Priority, TicketState
-from helpdesk.dashboards.aging import BUCKETS
 from helpdesk.directory.forms import agency_choice_label
 from helpdesk.directory.roles import Role
 from helpdesk.models import Agency, System, User
 from helpdesk.tickets import selectors
+from helpdesk.tickets.aging import BUCKETS
 
 
 class _VersionedForm(forms.Form):
@@ -126,7 +126,7 @@ class QueueFilterForm(forms.Form):
     sort = forms.ChoiceField(
         choices=[(k, k.title()) for k in selectors.SORTS], required=False, initial="newest"
     )
-    # The slices the dashboard's figures link to (helpdesk.dashboards.slices).
+    # The slices the dashboard's figures link to (helpdesk.tickets.rules).
     status = forms.ChoiceField(choices=[("", "Any"), ("open", "Open")], required=False)
     tier = forms.TypedChoiceField(
         choices=[("", "Any tier"), (3, "Tier 3 (help desk)"), (4, "Tier 4 (MIS)")],

@@ -15,6 +15,7 @@ from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
 from helpdesk.models import Ticket
 from helpdesk.registry import Registry
+from helpdesk.tickets import rules
 from helpdesk.tickets.permissions import tickets_visible_to
 
 LIMIT = 8
@@ -62,7 +63,8 @@ def help_desk_work(user) -> dict:
     tickets = tickets_visible_to(user)
     counts = tickets.aggregate(
         unassigned=Count("pk", filter=Q(state=S.SUBMITTED)),
-        mine=Count("pk", filter=Q(assignee=user, state__in=[S.IN_PROGRESS, S.AWAITING_INFO])),
+        # Open at the help desk (tier 3) and assigned to them.
+        mine=Count("pk", filter=rules.OPEN & rules.TIER[3] & Q(assignee=user)),
         with_mis=Count("pk", filter=Q(state=S.ESCALATED_TO_MIS)),
     )
     return {
@@ -76,7 +78,7 @@ def mis_work(user) -> dict:
     tickets = tickets_visible_to(user).filter(state=S.ESCALATED_TO_MIS)
     return {
         "open": _rows(tickets),
-        "update_due": _rows(tickets.filter(mis_update_due_at__lte=timezone.now())),
+        "update_due": _rows(tickets.filter(rules.mis_update_overdue(timezone.now()))),
     }
 
 

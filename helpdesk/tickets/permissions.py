@@ -8,6 +8,7 @@ from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Ticket
+from helpdesk.models.tickets import REACHED_MIS
 
 
 def tickets_visible_to(user):
@@ -18,7 +19,7 @@ def tickets_visible_to(user):
         return tickets
     visible = Q(pk__in=[])
     if has_role(user, Role.MIS):
-        visible |= Q(mis_escalated_at__isnull=False)
+        visible |= REACHED_MIS
     me = person_of(user)
     if me is not None and has_role(user, Role.LOCAL_EXPERT):
         visible |= Q(office__agency_id=me.office.agency_id)

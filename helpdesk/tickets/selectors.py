@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
-from helpdesk.dashboards import aging, slices
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Ticket, TicketEvent, TicketMessage
+from helpdesk.tickets import aging
+from helpdesk.tickets import rules as slices
 from helpdesk.tickets.permissions import tickets_visible_to
 
 SORTS = {
@@ -73,11 +74,9 @@ def tickets_in(user, name: str) -> QuerySet:
     """The tickets of a queue the user may open (call ``may_open`` first)."""
     tickets = tickets_visible_to(user)
     if name == "help_desk":
-        return tickets.exclude(
-            state__in=[TicketState.WITH_LOCAL_EXPERT, TicketState.RESOLVED_LOCALLY]
-        )
+        return tickets.reached_help_desk()
     if name == "mis":
-        return tickets.filter(mis_escalated_at__isnull=False)
+        return tickets.reached_mis()
     me = person_of(user)
     if name == "agency":
         # The agency's tickets, less the user reports still in "incoming".

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from access import reviews
+from access import services as reviews
 from access.models import Account, AccountState, RequestState, ReviewDecision, TargetSystem
 from helpdesk.actor import Actor
+from helpdesk.lib.csv_export import safe_cell
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_only_help_desk_staff_start_one(world, accounts):
 def test_confirming_keeps_the_access_and_dates_the_review(world, campaign, accounts):
     item = campaign.items.get(account=accounts["alice"])
 
-    reviews.decide(item, by=Actor.of(world.pat.user), decision="keep")
+    reviews.decide_review(item, by=Actor.of(world.pat.user), decision="keep")
 
     accounts["alice"].refresh_from_db()
     assert accounts["alice"].last_reviewed_at is not None
@@ -64,27 +65,27 @@ def test_confirming_keeps_the_access_and_dates_the_review(world, campaign, accou
 def test_marking_for_removal_opens_a_revocation(world, campaign, accounts):
     item = campaign.items.get(account=accounts["alice"])
 
-    decided = reviews.decide(
+    decided = reviews.decide_review(
         item, by=Actor.of(world.pat.user), decision="remove", note="Moved to intake."
     )
 
     assert decided.revoke_request.kind == "revoke"
     assert decided.revoke_request.state == RequestState.SUBMITTED
     with pytest.raises(ValidationError):
-        reviews.decide(item, by=Actor.of(world.pat.user), decision="keep")
+        reviews.decide_review(item, by=Actor.of(world.pat.user), decision="keep")
 
 
 def test_a_local_expert_reviews_only_their_agency(world, campaign, accounts):
     item = campaign.items.get(account=accounts["otto"])
 
     with pytest.raises(PermissionDenied):
-        reviews.decide(item, by=Actor.of(world.pat.user), decision="remove")
+        reviews.decide_review(item, by=Actor.of(world.pat.user), decision="remove")
 
 
 def test_reminders_then_the_deadline_closes_it_and_keeps_the_results(
     world, campaign, accounts, mailoutbox, django_capture_on_commit_callbacks
 ):
-    reviews.decide(
+    reviews.decide_review(
         campaign.items.get(account=accounts["alice"]), by=Actor.of(world.pat.user), decision="keep"
     )
     mailoutbox.clear()
@@ -103,7 +104,7 @@ def test_reminders_then_the_deadline_closes_it_and_keeps_the_results(
     decisions = dict(campaign.items.values_list("account__identifier", "decision"))
     assert decisions == {"DHSAL01": ReviewDecision.KEEP, "DHSOT01": ReviewDecision.NOT_REVIEWED}
     with pytest.raises(ValidationError):
-        reviews.decide(
+        reviews.decide_review(
             campaign.items.get(account=accounts["otto"]),
             by=Actor.of(world.otto.user),
             decision="keep",
@@ -112,8 +113,8 @@ def test_reminders_then_the_deadline_closes_it_and_keeps_the_results(
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx"])
 def test_csv_cells_that_would_be_formulas_are_neutralised(value):
-    assert reviews.safe_cell(value) == "'" + value
-    assert reviews.safe_cell("Alice") == "Alice"
+    assert safe_cell(value) == "'" + value
+    assert safe_cell("Alice") == "Alice"
 
 
 def test_the_access_report_for_the_help_desk_and_for_a_local_expert(client, world, accounts):

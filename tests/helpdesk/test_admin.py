@@ -1,13 +1,24 @@
 """The administration pages: administrators only, and every change audited."""
 
+import weakref
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.directory.services import remove_designation
-from helpdesk.models import AuditEvent, AuditKind, DesignationRole, LocalExpertDesignation, Person
+from helpdesk.models import (
+    Absence,
+    AuditEvent,
+    AuditKind,
+    DesignationRole,
+    LocalExpertDesignation,
+    Person,
+)
 from tests.factories import PersonFactory
 from tests.outgoing_mail import REFUSING, queue
 
@@ -210,3 +221,41 @@ def _group(name):
     from django.contrib.auth.models import Group
 
     return Group.objects.get(name=name)
+
+
+def test_an_absence_added_in_the_admin_is_recorded_through_the_directory(client, world):
+    client.force_login(world.ada)
+    starts = timezone.localtime() + timedelta(days=1)
+    data = {
+        "person": world.pat.pk,
+        "starts_at_0": starts.strftime("%Y-%m-%d"),
+        "starts_at_1": "08:00:00",
+        "ends_at_0": (starts + timedelta(days=2)).strftime("%Y-%m-%d"),
+        "ends_at_1": "17:00:00",
+        "reason": "Training",
+    }
+    response = client.post(reverse("admin:helpdesk_absence_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    absence = Absence.objects.get(person=world.pat)
+    assert absence.recorded_by == world.ada
+    assert AuditEvent.objects.for_object(absence).get().kind == AuditKind.ABSENCE_RECORDED
+    # Not edited in place: cancelled (audited) and recorded again.
+    change = client.get(reverse("admin:helpdesk_absence_change", args=[absence.pk]))
+    assert b'name="reason"' not in change.content
+    client.post(reverse("admin:helpdesk_absence_delete", args=[absence.pk]), {"post": "yes"})
+    assert not Absence.objects.exists()
+    cancelled = AuditEvent.objects.filter(kind=AuditKind.ABSENCE_CANCELLED)
+    assert cancelled.get().actor == world.ada
+
+
+def test_no_model_signal_of_the_project_has_side_effects():
+    """Services call what they need; the only receivers the project connects are the
+    post_migrate ones that create the role groups, schedules and seed data."""
+    from django.db.models import signals
+
+    project = ("helpdesk", "access", "forms_4052_4055", "escalation", "config")
+    for signal in (signals.pre_save, signals.post_save, signals.pre_delete, signals.post_delete):
+        refs = [entry[1] for entry in signal.receivers]  # (lookup key, receiver or weak ref, ...)
+        alive = [r() if isinstance(r, weakref.ReferenceType) else r for r in refs]
+        ours = [r for r in alive if r is not None and r.__module__.startswith(project)]
+        assert ours == [], ours

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from helpdesk.actor import Actor
+from helpdesk.lib.uploads import safe_name, sniff
 from helpdesk.models import TicketAttachment
-from helpdesk.tickets.attachments import attach, safe_name, sniff
+from helpdesk.tickets.attachments import attach
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.django_db

@@ -43,8 +43,7 @@ def test_every_extension_point_of_the_project_is_a_registry(db):
     from forms_4052_4055.seed_data import built_in_form_types
     from helpdesk.dashboards.registry import dashboard_sections
     from helpdesk.demo.seed import demo_seeders
-    from helpdesk.home.context_processors import nav_links
-    from helpdesk.home.panels import home_panels
+    from helpdesk.home.panels import home_panels, nav_links
     from helpdesk.lib.schedules import worker_schedules
     from helpdesk.mail.handlers import mail_handlers
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from escalation.models import BusinessClosure
-from helpdesk.dashboards.aging import BUCKETS, AgeBoundaries, business_days_back
+from helpdesk.tickets.aging import BUCKETS, AgeBoundaries, business_days_back
 from tests.helpdesk.dashboards.conftest import at
 
 pytestmark = pytest.mark.django_db

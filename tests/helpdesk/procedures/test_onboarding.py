@@ -13,19 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.actor import Actor
+from helpdesk.directory.services import add_person, designate_local_expert
 from helpdesk.lib import background
 from helpdesk.models import (
     AcknowledgedHow,
     AcknowledgementLink,
     AuditEvent,
     AuditKind,
+    DesignationRole,
     Person,
     ProcedureAcknowledgement,
     ProcedureAudience,
 )
 from helpdesk.procedures import onboarding
 from helpdesk.procedures import services as ps
-from tests.factories import AgencyFactory, DesignationFactory, OfficeFactory, PersonFactory
+from tests.factories import AgencyFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
 from tests.outgoing_mail import assert_ours
 
@@ -75,7 +77,13 @@ def test_a_new_ccrr_staff_member_gets_the_ccrr_and_everyone_procedures(
     world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        newcomer = PersonFactory(office=world.office, email="nina.new@example.org")
+        newcomer = add_person(
+            world.office,
+            by=Actor.of(world.ada),
+            first_name="Nina",
+            last_name="New",
+            email="nina.new@example.org",
+        )
     [message] = mailoutbox
     assert message.to == ["nina.new@example.org"]
     _assert_one_recipient_each(mailoutbox)
@@ -91,11 +99,13 @@ def test_a_new_ccrr_staff_member_gets_the_ccrr_and_everyone_procedures(
 
 
 def test_a_new_site_staff_member_gets_the_site_procedures(
-    library, mailoutbox, django_capture_on_commit_callbacks
+    world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     office = OfficeFactory(agency=AgencyFactory(site=True))
     with django_capture_on_commit_callbacks(execute=True):
-        PersonFactory(office=office)
+        add_person(
+            office, by=Actor.of(world.ada), first_name="Sam", last_name="Site", email="s@x.org"
+        )
     [message] = mailoutbox
     assert _titles_in(message) == {"For new_site_staff", "For all"}
 
@@ -106,7 +116,7 @@ def test_a_new_designation_sends_the_local_expert_procedures_only(
     office = OfficeFactory(agency=world.office.agency)
     person = PersonFactory(office=office, email="lee@example.org")  # never committed: no packet
     with django_capture_on_commit_callbacks(execute=True):
-        DesignationFactory(office=office, person=person)
+        designate_local_expert(office, person, DesignationRole.PRIMARY, by=Actor.of(world.ada))
     [message] = mailoutbox
     assert message.to == ["lee@example.org"]
     assert _titles_in(message) == {"For local_experts"}
@@ -117,8 +127,10 @@ def test_nothing_is_queued_when_no_procedure_is_for_them(
 ):
     ProcedureFactory(site=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        PersonFactory(office=world.office)  # a CCR&R: no site procedure applies
-        PersonFactory(office=OfficeFactory(agency=AgencyFactory(state_unit=True)))
+        ada = Actor.of(world.ada)
+        add_person(world.office, by=ada, first_name="C", last_name="Crr", email="c@x.org")
+        state_unit = OfficeFactory(agency=AgencyFactory(state_unit=True))
+        add_person(state_unit, by=ada, first_name="S", last_name="State", email="s@x.org")
     assert callbacks == []
     assert mailoutbox == []
     assert not ProcedureAcknowledgement.objects.exists()
@@ -128,7 +140,7 @@ def test_someone_without_an_email_address_is_not_sent_anything(
     world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        person = Person.objects.create(first_name="No", last_name="Mail", office=world.office)
+        person = add_person(world.office, by=Actor.of(world.ada), first_name="No", last_name="Mail")
     assert mailoutbox == []
     assert not ProcedureAcknowledgement.objects.filter(person=person).exists()
 

@@ -1,7 +1,9 @@
-"""Named slices of the tickets, one ``Q`` per rule.
+"""The rules that pick tickets, one ``Q`` per rule.
 
 The dashboard counts with these and the queue filters list with them, so a figure and the list
-it links to cannot disagree.
+it links to cannot disagree. The workflow's own rules (open, tier, breached) are defined once
+in ``escalation.workflow`` and overdue in ``escalation.sla``; this module names them for
+tickets and adds the ones of reporting periods.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -10,25 +12,17 @@ from django.db.models import Q
 
 from escalation import sla
 from escalation.calendar import BUSINESS_TZ
-from escalation.workflow import OPEN_STATES, TicketState
+from escalation.workflow import BREACHED, OPEN, tier_q
+from helpdesk.models import tickets
 
-S = TicketState
+__all__ = ["OPEN", "TIER", "REACHED_MIS", "SLA_OUTCOME"]
 
-# Open: still being worked. "Resolved" waits for confirmation and is not counted as open.
-OPEN = Q(state__in=OPEN_STATES)
-
-# The tier follows from the state; a paused ticket is in the tier it was paused in.
-_PAUSED_AT_MIS = Q(state=S.AWAITING_INFO, state_before_pause=S.ESCALATED_TO_MIS)
-TIER = {
-    3: Q(state__in=[S.SUBMITTED, S.IN_PROGRESS, S.RESOLVED])
-    | (Q(state=S.AWAITING_INFO) & ~Q(state_before_pause=S.ESCALATED_TO_MIS)),
-    4: Q(state=S.ESCALATED_TO_MIS) | _PAUSED_AT_MIS,
-}
+TIER = {3: tier_q(3), 4: tier_q(4)}
 
 # Finished tickets are counted by the highest tier they reached: MIS, or the help desk only.
-REACHED_MIS = {"yes": Q(mis_escalated_at__isnull=False), "no": Q(mis_escalated_at__isnull=True)}
+REACHED_MIS = {"yes": tickets.REACHED_MIS, "no": ~tickets.REACHED_MIS}
 
-SLA_OUTCOME = {"met": ~sla.BREACHED, "breached": sla.BREACHED}
+SLA_OUTCOME = {"met": ~BREACHED, "breached": BREACHED}
 
 
 def day_start(day: date) -> datetime:

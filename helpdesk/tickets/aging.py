@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from escalation.calendar import BusinessCalendar
-from helpdesk.dashboards.slices import day_start
+from helpdesk.tickets.rules import day_start
 
 
 @dataclass(frozen=True)

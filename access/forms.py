@@ -1,0 +1,60 @@
+"""Forms of the access pages: they validate input only; the services change things."""
+
+from django import forms
+from django.utils import timezone
+
+from access.dashboard import STATUSES
+from access.models import AccessRequest, Departure, RequestKind, TargetSystem
+from helpdesk.models import Agency
+
+
+class RequestForm(forms.Form):
+    system = forms.ModelChoiceField(queryset=TargetSystem.objects.filter(active=True))
+    kind = forms.ChoiceField(choices=RequestKind.choices, label="Request")
+    ccms_role = forms.CharField(
+        max_length=100, required=False, label="CCMS security role (new or changed access)"
+    )
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DepartureForm(forms.Form):
+    kind = forms.ChoiceField(choices=Departure.Kind.choices, label="What happened")
+    effective_on = forms.DateField(
+        label="Effective on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(forms.Form):
+    identifier = forms.CharField(max_length=100, required=False, label="ID created")
+    note = forms.CharField(
+        max_length=500, required=False, label="Confirmation (who confirmed, their reference)"
+    )
+
+    def __init__(self, *args, access_request: AccessRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        if access_request.kind == RequestKind.NEW:
+            group = access_request.system.credential_group
+            self.fields["identifier"].label = f"{group.id_label} created"
+            self.fields["identifier"].help_text = group.id_hint
+        else:  # only a new account gets an ID
+            del self.fields["identifier"]
+
+
+class RevocationFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any"), *STATUSES.items()], required=False)
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CampaignForm(forms.Form):
+    # A callable: the year of the day the form is shown, not of the day the worker started.
+    name = forms.CharField(
+        max_length=150, initial=lambda: f"Access review {timezone.localdate().year}"
+    )
+    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

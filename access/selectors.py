@@ -1,0 +1,88 @@
+"""Reads of access, scoped by who asks: the requests a user may see, the reviews still
+pending per agency, and the access report (who has what, forms on file, last review), whose
+CSV neutralises cells a spreadsheet would run as formulas."""
+
+import csv
+import io
+from collections import defaultdict
+
+from access.models import AccessRequest, ReviewCampaign, ReviewDecision
+from forms_4052_4055.permissions import expert_agency_id
+from helpdesk.directory.roles import Role, has_role
+from helpdesk.lib.csv_export import safe_cell
+
+
+def requests_visible_to(user):
+    """Help desk staff and administrators: all; a designated local expert: their agency's (the
+    same rule as ``is_local_expert_for``, which guards their person pages)."""
+    requests = AccessRequest.objects.select_related("system", "person__office__agency", "account")
+    if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
+        return requests
+    agency_id = expert_agency_id(user)
+    if agency_id is not None:
+        return requests.filter(person__office__agency_id=agency_id)
+    return requests.none()
+
+
+def pending_by_agency(campaign: ReviewCampaign) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for agency_id in campaign.items.filter(decision=ReviewDecision.PENDING).values_list(
+        "agency_id_snapshot", flat=True
+    ):
+        counts[agency_id] += 1
+    return counts
+
+
+# --- The access report --------------------------------------------------------------------------
+
+REPORT_HEADER = [
+    "Person",
+    "Email",
+    "Agency",
+    "Office",
+    "Credential",
+    "ID",
+    "State",
+    "CCMS role",
+    "Forms on file",
+    "Last review",
+]
+
+
+def report_rows(accounts):
+    """One row per account; forms on file read in one query, not per row."""
+    from forms_4052_4055.models import SecurityForm
+
+    accounts = accounts.select_related(
+        "person__office__agency", "credential_group"
+    ).prefetch_related("person__emails")
+    filed: dict[int, list[str]] = defaultdict(list)
+    for person_id, code, reference in (
+        SecurityForm.objects.valid_on()
+        .filter(person__in={a.person_id for a in accounts})
+        .values_list("person_id", "form_type__code", "reference")
+    ):
+        filed[person_id].append(f"{code} ({reference})")
+    for account in accounts:
+        person = account.person
+        yield [
+            person.full_name,
+            person.primary_email,
+            person.office.agency.name,
+            person.office.name,
+            account.credential_group.name,
+            account.identifier,
+            account.get_state_display(),
+            account.ccms_role,
+            "; ".join(sorted(filed[person.pk])),
+            account.last_reviewed_at.date().isoformat() if account.last_reviewed_at else "",
+        ]
+
+
+def report_csv(accounts) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_HEADER)
+    for row in report_rows(accounts):
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
