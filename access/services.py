@@ -542,7 +542,7 @@ def review_sweep(now=None) -> dict[str, int]:
                 pk=campaign.pk, reminders_sent=campaign.reminders_sent
             ).update(reminders_sent=crossed)
             if updated:
-                enqueue("access.tasks.send_review_emails", campaign.pk, "reminder")
+                enqueue("access.tasks.send_review_emails", campaign.pk, "reminder", crossed)
                 counts["reminded"] += 1
     return counts
 

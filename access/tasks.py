@@ -2,19 +2,15 @@
 
 import ldap
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.selectors import forms_on_file
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.directory.selectors import role_addresses
-from helpdesk.emails import automatic_headers, new_message_id
-from helpdesk.models import OutboundEmail
 
 
 def provision(request_id: int, password_hash: str = "") -> str:
@@ -92,8 +88,8 @@ def send_fulfiller_email(request_id: int) -> int:
         if request.system.forms_system
         else None
     )
-    context = {"request": request, "forms": gate, "site_url": settings.SITE_URL}
-    return _send("access_request", request, to, context)
+    context = {"request": request, "forms": gate}
+    return _send("access_request", f"access:{request.pk}:access_request", to, context)
 
 
 def send_overdue_revocation_email(request_id: int) -> int:
@@ -108,53 +104,34 @@ def send_overdue_revocation_email(request_id: int) -> int:
         if d.person.primary_email
     ]
     recipients = list(dict.fromkeys([*settings.HELP_DESK_SUPERVISORS, *experts]))
-    return _send(
-        "revocation_overdue", request, recipients, {"request": request, "now": timezone.now()}
-    )
+    key = f"access:{request.pk}:revocation_overdue"
+    return _send("revocation_overdue", key, recipients, {"request": request, "now": timezone.now()})
 
 
-def _send(kind: str, request, recipients: list[str], context: dict) -> int:
-    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
-    body = render_to_string(f"emails/{kind}-body.txt", context)
-    message_id = new_message_id(f"access{request.pk}")
-    with transaction.atomic():
-        OutboundEmail.objects.create(
-            kind=kind, message_id=message_id, recipients=recipients, subject=subject
-        )
-    EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-        headers={"Message-ID": message_id, **automatic_headers(replied=False)},
-    ).send()
-    OutboundEmail.objects.filter(message_id=message_id).update(sent_at=timezone.now())
-    return len(recipients)
+def _send(kind: str, key: str, recipients: list[str], context: dict) -> int:
+    sent = emails.queue(kind, to=recipients, key=key, context=context)
+    return len(sent.recipients) if sent else 0
 
 
-def send_review_emails(campaign_id: int, kind: str) -> int:
-    """Each agency with accounts to review: its local experts get the count and the link."""
+def send_review_emails(campaign_id: int, kind: str, reminder: int | None = None) -> int:
+    """Each agency with accounts to review: its local experts get the count and the link.
+    ``reminder``: which reminder this is (the campaign's count when the sweep sent it), so a
+    retried task queues nothing twice."""
     from access.models import ReviewCampaign
     from access.selectors import pending_by_agency
     from helpdesk.models import LocalExpertDesignation
 
     campaign = ReviewCampaign.objects.get(pk=campaign_id)
+    event = kind if kind != "reminder" else f"reminder{reminder or campaign.reminders_sent}"
     sent = 0
     for agency_id, pending in pending_by_agency(campaign).items():
         experts = LocalExpertDesignation.objects.filter(
             office__agency_id=agency_id, person__active=True
         ).select_related("person")
-        recipients = list(
-            dict.fromkeys(d.person.primary_email for d in experts if d.person.primary_email)
-        )
-        if recipients:
-            context = {
-                "campaign": campaign,
-                "pending": pending,
-                "kind": kind,
-                "site_url": settings.SITE_URL,
-            }
-            sent += _send("access_review", campaign, recipients, context)
+        recipients = [d.person.primary_email for d in experts]
+        context = {"campaign": campaign, "pending": pending, "kind": kind}
+        key = f"review:{campaign.pk}:{event}:agency:{agency_id}"
+        sent += _send("access_review", key, recipients, context)
     return sent
 
 

@@ -215,6 +215,11 @@ HELPDESK_MAILBOX = env_str("HELPDESK_MAILBOX", "ccap-helpdesk@localhost")
 # Who hears about missed SLA targets besides the assignee (comma separated addresses).
 HELP_DESK_SUPERVISORS = env_list("HELP_DESK_SUPERVISORS", [HELPDESK_MAILBOX])
 EMAIL_OUTBOX_DIR = Path(env_str("EMAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+# Outgoing mail (helpdesk.emails): a message the mail server refused is tried again after each
+# of these delays in seconds (1 minute, 5, 30, 2 hours), then marked failed and kept. One still
+# waiting this long after it was due (its task lost with a killed worker) is queued again.
+EMAIL_RETRY_DELAYS = [int(s) for s in env_list("EMAIL_RETRY_DELAYS", ["60", "300", "1800", "7200"])]
+EMAIL_STALE_AFTER_SECONDS = env_int("EMAIL_STALE_AFTER_SECONDS", 900)
 if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env_str("EMAIL_HOST")

@@ -289,8 +289,10 @@ def _reminder_due(form: SecurityForm, now) -> bool:
 
 
 def _email_on_commit(kind: str, form: SecurityForm) -> None:
-    pk = form.pk
-    enqueue_on_commit("forms_4052_4055.tasks.send_form_email", kind, pk)
+    """After the commit, email about the change just saved: when it was saved is the event
+    that tells this email from another of the same kind (a second return, reminder)."""
+    pk, event = form.pk, f"{form.updated_at:%Y%m%dT%H%M%S%f}"
+    enqueue_on_commit("forms_4052_4055.tasks.send_form_email", kind, pk, event=event)
 
 
 def _pdf_of(form: SecurityForm) -> bytes:

@@ -30,6 +30,8 @@ def _register_extensions() -> None:
     worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
+    # Outgoing mail whose send task was lost (a killed worker) is queued again.
+    worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
     for order, name in enumerate(["tickets", "history", "mail", "notices"], start=1):
         seed = f"helpdesk.demo.{name}.seed_demo_{name}"
         demo_seeders.register(DemoSeeder(name, seed, order=order * 10))

@@ -1,23 +1,157 @@
-"""Mail to many people, one message each (notices to the field, welcome packets, procedure
-re-sends): never one message with everyone in To or Cc, which would leak every address to every
-recipient and make a reply-all storm one click away.
+"""The one outgoing-mail path. Every email the system sends is composed, recorded and sent
+here, and nowhere else: tickets, the mail intake's automatic replies, notices, welcome packets,
+security forms and access all call ``queue``.
 
-The caller's transaction commits first; then the recipients are split into batches of
-``BULK_EMAIL_BATCH_SIZE`` and each batch is one django-q2 task. Each message is recorded in
-``OutboundEmail`` under a key the caller chooses (e.g. ``notice:12:update:3:person:40``), so a
-batch that is retried after a crash sends only what it had not sent yet.
+**Composing.** ``queue(template, to=..., key=..., context=...)`` renders
+``templates/emails/<template>-subject.txt`` (collapsed to one line, after an optional prefix
+such as ``[CCAP-2026-000042]``) and ``-body.txt``, gives the message a Message-ID on our domain,
+threads it under ``in_reply_to`` (In-Reply-To and References: a ticket's first email, or the
+inbound message answered), marks it automatic (RFC 3834: ``Auto-Submitted: auto-generated``, or
+``auto-replied`` when it answers ``auto_reply_to``'s message; our ``X-Loop``) with
+``Reply-To`` the help desk mailbox, adds the caller's headers and attachments, and records the
+whole message as one pending ``OutboundEmail`` row, in the caller's transaction.
+
+The feature composes what is particular to it (who hears, the context: a ticket, a notice, a
+form) and hands it over as data; this module imports no feature, and a higher app registers
+nothing here. It renders when the email is queued, not when it is sent, and keeps what it
+rendered on the row: a retry, minutes or hours later, sends exactly the message that was
+queued (same text, same Message-ID that replies will quote) with no feature code to call back,
+and a message that could never be sent stays readable on its row.
+
+**Sending.** After the commit, the django-q2 task ``deliver(id)`` sends the row's message and
+records the outcome on it, in one transaction: a conditional UPDATE claims the row (pending
+only; on PostgreSQL it locks the row, so a second run of the same task waits, then finds it
+sent, or pending again if the first died; on SQLite it takes the database's write lock), the
+message is sent, and the row is marked sent before the commit. A run killed while sending rolls
+back: the row is pending, as if never tried, and the next run sends it. A failure (the mail
+server refusing or unreachable, any error) is recorded (``attempts``, ``last_error``) and a
+retry is scheduled after ``settings.EMAIL_RETRY_DELAYS[attempt - 1]`` seconds (a one-off
+django-q2 schedule, ``lib.background.enqueue_at``); after the last delay the row is
+``failed``, kept with its message. ``deliver_overdue``, on the worker's schedule, queues again
+any pending row long past due, whose task was lost (a killed worker, the Redis broker, which
+does not redeliver): nothing queued is lost.
+
+What cannot be prevented: the mail server accepting a message, then the process dying (or the
+database failing) before the commit. The row is still pending and the message leaves again.
+SMTP gives no way to ask whether a message was received; this is the one way a message leaves
+twice.
+
+**Idempotent.** The row's key is unique: the caller's ``key`` says the purpose, the object and
+the event, and the recipients' digest is appended (``send_key``), so queuing the same email
+twice (a retried task, a retried batch) records, and sends, one message, while two genuinely
+different emails differ in their event. The keys, by purpose (each then ``:<digest>``):
+
+- ``ticket:<id>:<kind>:v<version>``: an email about a ticket, the version being the ticket's
+  after the change that caused it (every saved change moves it on); one that carries a message
+  (a reply, a question, an answer) adds ``:m<message id>``;
+- ``ticket:<id>:sla_breach:<clock>:<flagged at>``: a missed target, when the sweep flagged it;
+- ``inbound:<id>:<kind>``: the automatic answer to that inbound message;
+- ``notice:<id>:update:<update id>``: a notice published, updated or resolved, per address;
+- ``<kind>:person:<id>:<rows digest>``: a welcome packet or a procedure re-sent, for the
+  acknowledgement rows it asks for;
+- ``form:<id>:<kind>:<saved at>``: a security form issued, reminded, returned or expired, when
+  that change was saved (the form's ``updated_at``);
+- ``access:<id>:access_request``: a request to its fulfiller (submitted once), and
+  ``access:<id>:revocation_overdue``: an overdue revocation (escalated once);
+- ``review:<id>:<started|reminder<n>>:agency:<id>``: an access review, to each agency.
 """
 
-from collections.abc import Sequence
+import hashlib
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from helpdesk.lib.background import enqueue_on_commit
-from helpdesk.models import OutboundEmail
+from helpdesk.lib.background import enqueue_at, enqueue_on_commit
+from helpdesk.models import OutboundEmail, OutboundStatus, Ticket
+from helpdesk.models.outbound import KEY_LENGTH
+
+log = logging.getLogger(__name__)
+DELIVER = "helpdesk.emails.deliver"
+OVERDUE_BATCH = 500  # pending rows queued again per pass of the sweep
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message, read from the default storage when the message leaves."""
+
+    filename: str
+    storage_name: str
+    mimetype: str = "application/octet-stream"
+
+
+# --- Composing ------------------------------------------------------------------------------------
+
+
+def queue(
+    template: str,
+    *,
+    to: Sequence[str],
+    key: str,
+    context: Mapping[str, Any],
+    subject_prefix: str = "",
+    in_reply_to: str = "",
+    auto_reply_to: str = "",
+    headers: Mapping[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
+    ticket: Ticket | None = None,
+) -> OutboundEmail | None:
+    """Compose one message to ``to`` (one message, every address in To) and record it, to be
+    sent after the commit. ``key``: purpose, object and event (module docstring). Returns the
+    new row, or None when there is no address or this email was queued before."""
+    recipients = unique_addresses(to)
+    if not recipients:
+        return None
+    full_key = send_key(key, recipients)
+    subject, body = _render(template, context, subject_prefix)
+    message_id = new_message_id(_idstring(key))
+    fields = {
+        "ticket": ticket,
+        "kind": template,
+        "key": full_key,
+        "message_id": message_id,
+        "recipients": recipients,
+        "subject": subject,
+        "body": body,
+        "headers": _headers(message_id, in_reply_to, auto_reply_to, headers or {}),
+        "attachments": [vars(a) for a in attachments],
+        "auto_reply_to": auto_reply_to.lower(),
+        "next_attempt_at": timezone.now(),
+    }
+    try:
+        with transaction.atomic():
+            row = OutboundEmail.objects.create(**fields)
+    except IntegrityError:
+        if OutboundEmail.objects.filter(key=full_key).exists():
+            return None  # queued before (or at this moment) by another run of the same task
+        raise
+    enqueue_on_commit(DELIVER, row.pk)
+    return row
+
+
+def send_key(key: str, to: Sequence[str]) -> str:
+    """The row's unique key: the caller's purpose, object and event, then the recipients."""
+    addresses = ",".join(sorted(a.lower() for a in unique_addresses(to)))
+    full_key = f"{key}:{hashlib.sha256(addresses.encode()).hexdigest()[:16]}"
+    if len(full_key) > KEY_LENGTH:
+        raise ValueError(f"Send key too long: {full_key!r}")
+    return full_key
+
+
+def is_queued(key: str, to: Sequence[str]) -> bool:
+    """Whether this email (``key`` to ``to``) was queued already, sent or not."""
+    return OutboundEmail.objects.filter(key=send_key(key, to)).exists()
 
 
 def new_message_id(idstring: str) -> str:
@@ -25,14 +159,49 @@ def new_message_id(idstring: str) -> str:
     return make_msgid(idstring=idstring, domain=domain)
 
 
-def automatic_headers(*, replied: bool) -> dict[str, str]:
+def unique_addresses(addresses: Sequence[str]) -> list[str]:
+    """Each address once (compared without case), in order, blanks left out."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        if address:
+            seen.setdefault(address.lower(), address)
+    return list(seen.values())
+
+
+def _render(template: str, context: Mapping[str, Any], prefix: str) -> tuple[str, str]:
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
+    body = render_to_string(f"emails/{template}-body.txt", context)
+    return (f"{prefix} {subject}" if prefix else subject), body
+
+
+def _idstring(key: str) -> str:
+    """What the Message-ID says it is about: the key's purpose and object ("ticket42")."""
+    return re.sub(r"[^A-Za-z0-9]", "", "".join(key.split(":")[:2]))[:40]
+
+
+def _headers(
+    message_id: str, in_reply_to: str, auto_reply_to: str, extra: Mapping[str, str]
+) -> dict[str, str]:
     """Every email we send is automatic (RFC 3834), so auto-responders must not answer it, and
     carries our X-Loop so that our own mail coming back is never taken for a person's."""
-    return {
+    headers = {
+        "Message-ID": message_id,
         "Reply-To": settings.HELPDESK_MAILBOX,
-        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
+        "Auto-Submitted": "auto-replied" if auto_reply_to else "auto-generated",
         "X-Loop": settings.HELPDESK_MAILBOX,
     }
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = in_reply_to
+    return {**headers, **extra}
+
+
+# --- Many recipients, one message each --------------------------------------------------------
+# Notices to the field, welcome packets, procedure re-sends: never one message with everyone in
+# To or Cc, which would leak every address to every recipient and make a reply-all storm one
+# click away. The recipients are split into batches, each one django-q2 task that queues one
+# message per address (under a key per address, so a retried batch queues only what is new).
 
 
 def batches(items: Sequence, size: int | None = None) -> list[list]:
@@ -41,7 +210,7 @@ def batches(items: Sequence, size: int | None = None) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def queue_in_batches_on_commit(task: str, keys: Sequence, *args, **kwargs) -> int:
+def queue_in_batches_on_commit(task: str, keys: Sequence, *args: Any, **kwargs: Any) -> int:
     """After commit, queue ``task(batch_of_keys, *args, **kwargs)`` once per batch.
     Keys must be JSON/pickle friendly (ids); returns the number of batches queued."""
     chunks = batches(keys)
@@ -50,41 +219,76 @@ def queue_in_batches_on_commit(task: str, keys: Sequence, *args, **kwargs) -> in
     return len(chunks)
 
 
-def already_sent(key: str) -> bool:
-    return OutboundEmail.objects.filter(key=key, sent_at__isnull=False).exists()
+# --- Sending --------------------------------------------------------------------------------------
 
 
-def send_individual(
-    kind: str,
-    address: str,
-    context: dict,
-    *,
-    key: str,
-    headers: dict[str, str] | None = None,
-) -> bool:
-    """Render ``emails/<kind>-subject.txt`` and ``-body.txt`` for one recipient and send it to
-    that address alone. Returns False (and sends nothing) when ``key`` was already sent or there
-    is no address."""
-    if not address or already_sent(key):
-        return False
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
-    body = render_to_string(f"emails/{kind}-body.txt", context)
-    message_id = new_message_id(kind.replace("_", ""))
-    outbound = OutboundEmail.objects.create(
-        kind=kind,
-        key=key,
-        message_id=message_id,
-        recipients=[address],
-        subject=subject[:255],
+def deliver(outbound_id: int) -> str:
+    """The django-q2 task: send one pending message, at most once, and record the outcome
+    (module docstring). Returns "sent", "pending" (a retry is scheduled), "failed" (no more
+    attempts), or "nothing to send" (sent already, failed, or being sent by another run)."""
+    with transaction.atomic():
+        row = _claim(outbound_id)
+        if row is None:
+            return "nothing to send"
+        try:
+            _message(row).send()
+        except Exception as error:  # noqa: BLE001  (any failure is an attempt, recorded)
+            return _failed(row, error)
+        row.status, row.sent_at, row.next_attempt_at = OutboundStatus.SENT, timezone.now(), None
+        row.save(update_fields=["status", "sent_at", "next_attempt_at"])
+    return "sent"
+
+
+def deliver_overdue() -> int:
+    """The worker's schedule: queue again every pending message long past due (its task was
+    lost), at most ``OVERDUE_BATCH`` a pass. Safe in several workers at once: a row another
+    pass or a sender holds is skipped, and each row is queued once per pass."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EMAIL_STALE_AFTER_SECONDS)
+    with transaction.atomic():
+        overdue = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboundStatus.PENDING, next_attempt_at__lte=stale)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:OVERDUE_BATCH]
+        )
+        OutboundEmail.objects.filter(pk__in=overdue).update(next_attempt_at=now)
+        for pk in overdue:
+            enqueue_on_commit(DELIVER, pk)
+    if overdue:
+        log.warning("Outgoing mail: %d overdue messages queued again", len(overdue))
+    return len(overdue)
+
+
+def _claim(pk: int) -> OutboundEmail | None:
+    """The row, ours until this transaction ends, its attempt counted; None unless pending.
+    The conditional UPDATE is the claim on every database (module docstring)."""
+    rows = OutboundEmail.objects.filter(pk=pk, status=OutboundStatus.PENDING)
+    if not rows.update(attempts=F("attempts") + 1):
+        return None
+    return OutboundEmail.objects.get(pk=pk)
+
+
+def _message(row: OutboundEmail) -> EmailMessage:
+    message = EmailMessage(
+        row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients, headers=row.headers
     )
-    EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [address],
-        headers={"Message-ID": message_id, **automatic_headers(replied=False), **(headers or {})},
-    ).send()
-    outbound.sent_at = timezone.now()
-    outbound.save(update_fields=["sent_at"])
-    return True
+    for attachment in row.attachments:
+        with default_storage.open(attachment["storage_name"], "rb") as file:
+            message.attach(attachment["filename"], file.read(), attachment["mimetype"])
+    return message
+
+
+def _failed(row: OutboundEmail, error: Exception) -> str:
+    """Record a failed attempt, and schedule the next one or give up."""
+    delays = settings.EMAIL_RETRY_DELAYS
+    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if row.attempts > len(delays):
+        row.status, row.next_attempt_at = OutboundStatus.FAILED, None
+        log.error("Outgoing mail %s: attempt %d failed, the last: %s", row.key, row.attempts, error)
+    else:
+        row.next_attempt_at = timezone.now() + timedelta(seconds=delays[row.attempts - 1])
+        enqueue_at(DELIVER, row.pk, at=row.next_attempt_at)
+        log.warning("Outgoing mail %s: attempt %d failed: %s", row.key, row.attempts, error)
+    row.save(update_fields=["status", "last_error", "next_attempt_at"])
+    return row.status

@@ -1,6 +1,7 @@
 from helpdesk.admin import (  # noqa: F401  (registers the admins)
     audit,
     directory,
+    emails,
     notices,
     procedures,
     users,

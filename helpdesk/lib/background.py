@@ -12,8 +12,11 @@ at 40% of the intake's time on SQLite). Enqueueing inside a one-insert atomic bl
 connection open; with the Redis broker the block is empty and costs nothing.
 """
 
+from datetime import datetime
+
 from django.db import transaction
-from django_q.tasks import async_task
+from django_q.models import Schedule
+from django_q.tasks import async_task, schedule
 
 
 def enqueue(task: str, *args, **kwargs):
@@ -25,3 +28,11 @@ def enqueue(task: str, *args, **kwargs):
 def enqueue_on_commit(task: str, *args, **kwargs) -> None:
     """Queue ``task`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def enqueue_at(task: str, *args, at: datetime) -> None:
+    """Queue ``task`` to run at ``at``, not before: a one-off django-q2 schedule, which the
+    cluster's scheduler (about every 15 seconds) turns into a task on the broker, the ORM or
+    Redis alike, and then deletes. The schedule is a row written in the current transaction,
+    so it exists only if the caller commits."""
+    schedule(task, *args, schedule_type=Schedule.ONCE, next_run=at)

@@ -1,7 +1,7 @@
 """django-q2 tasks of the mail intake: thin, they call a service."""
 
 from helpdesk.mail import mailbox
-from helpdesk.tickets.notifications import send_inbound_reply
+from helpdesk.mail.replies import send_inbound_reply
 
 
 def poll_mail() -> dict:

@@ -27,6 +27,7 @@ from helpdesk.models.notices import (
     Severity,
     UpdateKind,
 )
+from helpdesk.models.outbound import OutboundEmail, OutboundStatus
 from helpdesk.models.procedures import (
     AcknowledgedHow,
     AcknowledgementLink,
@@ -39,7 +40,6 @@ from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     REQUIRED_REPORT_FIELDS,
     EventKind,
-    OutboundEmail,
     Source,
     System,
     Ticket,
@@ -77,6 +77,7 @@ __all__ = [
     "missing_report_fields",
     "EventKind",
     "OutboundEmail",
+    "OutboundStatus",
     "Source",
     "System",
     "Ticket",

@@ -1,5 +1,5 @@
-"""Tickets: the Problem Report Form on the escalation workflow, with messages, attachments,
-a timeline of events and the emails sent about them."""
+"""Tickets: the Problem Report Form on the escalation workflow, with messages, attachments and
+a timeline of events (the emails sent about them are ``helpdesk.models.outbound``)."""
 
 import uuid
 from collections.abc import Mapping
@@ -292,30 +292,3 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class OutboundEmail(models.Model):
-    """Every email the system sent (about a ticket, or in answer to an inbound message), with the
-    Message-ID replies will quote."""
-
-    ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    kind = models.CharField(max_length=40)
-    # Mail to many people (helpdesk.emails): what this one message was, e.g.
-    # "notice:12:update:3:person:40", so a retried batch never sends it twice.
-    key = models.CharField(max_length=120, blank=True, db_index=True)
-    message_id = models.CharField(max_length=255, unique=True)
-    recipients = models.JSONField(default=list)
-    subject = models.CharField(max_length=255)
-    # Set when the email answered an inbound message automatically (RFC 3834): the address it
-    # went to, lower-cased, so the per-sender daily limit is one indexed count.
-    auto_reply_to = models.CharField(max_length=254, blank=True, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.message_id}"

@@ -2,7 +2,6 @@
 transition on the one path), email every local expert of the audience one message each, and
 link the tickets that report the same problem."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation.workflow import OPEN_STATES, TicketState
-from helpdesk import emails as bulk_mail
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
 from helpdesk.models import (
@@ -236,7 +235,7 @@ def _send(notice: Notice, update: NoticeUpdate, *, extra_addresses: list[str] = 
         addresses.setdefault(address.lower(), address)
     update.recipients = len(addresses)
     update.save(update_fields=["recipients"])
-    bulk_mail.queue_in_batches_on_commit(
+    emails.queue_in_batches_on_commit(
         "helpdesk.notices.tasks.send_notice_batch",
         sorted(addresses.values(), key=str.lower),
         update.pk,
@@ -244,32 +243,31 @@ def _send(notice: Notice, update: NoticeUpdate, *, extra_addresses: list[str] = 
 
 
 def send_notice_batch(addresses: list[str], update_id: int) -> int:
-    """The django-q2 task: one message to each address of the batch; returns how many sent."""
+    """The django-q2 task: one message to each address of the batch, through the outgoing-mail
+    path; returns how many it queued (an address queued by an earlier run is not queued again,
+    and its tickets' timeline lines are not written again)."""
     update = NoticeUpdate.objects.select_related("notice").get(pk=update_id)
     resolved_for = {k.lower(): v for k, v in (update.data.get("tickets") or {}).items()}
     sent = 0
     for address in addresses:
         ticket_ids = resolved_for.get(address.lower(), [])
         tickets = list(Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"))
-        if not bulk_mail.send_individual(
-            f"notice_{update.kind}",
-            address,
-            {"notice": update.notice, "update": update, "tickets": tickets},
-            key=_key(update, address),
-            headers={"X-CCAP-Notice": str(update.notice_id)},
-        ):
-            continue  # sent by an earlier run of this batch, timeline and all
-        sent += 1
-        for ticket in tickets:
-            ticket_services.record_notified(
-                ticket, note=f"{update.notice.reference} resolution to {address}"
+        with transaction.atomic():
+            queued = emails.queue(
+                f"notice_{update.kind}",
+                to=[address],
+                key=f"notice:{update.notice_id}:update:{update.pk}",
+                context={"notice": update.notice, "update": update, "tickets": tickets},
+                headers={"X-CCAP-Notice": str(update.notice_id)},
             )
+            if queued is None:
+                continue  # queued by an earlier run of this batch, timeline and all
+            sent += 1
+            for ticket in tickets:
+                ticket_services.record_notified(
+                    ticket, note=f"{update.notice.reference} resolution to {address}"
+                )
     return sent
-
-
-def _key(update: NoticeUpdate, address: str) -> str:
-    digest = hashlib.sha256(address.lower().encode()).hexdigest()[:24]
-    return f"notice:{update.notice_id}:update:{update.pk}:{digest}"
 
 
 # --- Tickets about the same problem ---------------------------------------------------------------

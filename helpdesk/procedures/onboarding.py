@@ -2,7 +2,7 @@
 newcomers, a re-send after a change) and tracking each person's acknowledgement of each
 version.
 
-A packet is one email per person (``bulk_mail``), queued after commit in batches. Each email
+A packet is one email per person (``helpdesk.emails``), queued after commit in batches. Each email
 carries a link with a random token so people without a login can acknowledge; only the token's
 SHA-256 is stored. The link page acknowledges on POST only: mail scanners follow links.
 """
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from helpdesk import emails as bulk_mail
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import person_of
@@ -150,7 +150,7 @@ def send_packets(
     )
     if not waiting:
         return 0
-    batches = bulk_mail.queue_in_batches_on_commit(
+    batches = emails.queue_in_batches_on_commit(
         SEND_TASK, waiting, kind=kind, version_ids=version_ids
     )
     record(
@@ -174,7 +174,7 @@ def _current_version_ids(procedure: Procedure | None) -> dict[str, list[int]]:
 
 def send_packet_batch(person_ids: list[int], *, kind: str, version_ids: list[int]) -> int:
     """The django-q2 task: one email per person for their rows not sent yet. A retried batch
-    finds the rows of the emails that left already marked sent, and sends only the rest."""
+    finds the rows of the emails it queued already marked sent, and queues only the rest."""
     people = Person.objects.filter(pk__in=person_ids).prefetch_related("emails")
     return sum(_send_one_packet(person, kind, version_ids) for person in people)
 
@@ -193,17 +193,18 @@ def _send_one_packet(person: Person, kind: str, version_ids: list[int]) -> bool:
         if not rows or not address:
             return False
         row_ids = [row.pk for row in rows]
-        # The same rows always make the same key, so their email never leaves twice.
+        # The same rows always make the same key, so their email is never queued twice.
         key = f"{kind}:person:{person.pk}:" + _digest(",".join(map(str, row_ids)))[:16]
-        if bulk_mail.already_sent(key):  # a retry after the email left, before it was marked
+        if emails.is_queued(key, [address]):  # queued before these rows were marked
             _mark_sent(row_ids)
             return False
-        # Committed before the email leaves: the link must already list what it acknowledges.
+        # The link, the rows marked sent and the email are one commit: the link already lists
+        # what it acknowledges when the email leaves, and a retried batch finds nothing to do.
         link, token = _new_link(person)
         ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(link=link)
-    bulk_mail.send_individual(kind, address, _packet_context(person, rows, token), key=key)
-    _mark_sent(row_ids)
-    return True
+        _mark_sent(row_ids)
+        context = _packet_context(person, rows, token)
+        return emails.queue(kind, to=[address], key=key, context=context) is not None
 
 
 def _mark_sent(row_ids: list[int]) -> None:

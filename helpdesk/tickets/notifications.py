@@ -1,29 +1,40 @@
-"""Ticket emails: queued after commit as a django-q2 task carrying ids, rendered from
-``templates/emails/<kind>-subject.txt`` and ``-body.txt``, and recorded with the Message-ID
-that replies will quote. Every subject carries the tracking number in brackets."""
+"""Ticket emails: who hears about what, and what the email about a ticket says. A service
+calls ``notify_on_commit``; after the commit a django-q2 task carrying ids works out the
+recipients and the context and hands them to ``helpdesk.emails``, the one outgoing-mail path,
+which renders ``templates/emails/<kind>-subject.txt`` and ``-body.txt``, records the message
+with the Message-ID replies will quote, and sends it. Every subject carries the tracking number
+in brackets, and every email threads under the ticket's first."""
+
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.db import transaction
 
+from helpdesk import emails
 from helpdesk.audit import SYSTEM_LABEL
 from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import role_addresses
-from helpdesk.emails import automatic_headers, new_message_id
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import (
     EventKind,
     Notice,
     OutboundEmail,
+    OutboundStatus,
     Ticket,
     TicketEvent,
     TicketMessage,
 )
 
 
-def notify_on_commit(kind: str, ticket: Ticket, **extra) -> None:
-    enqueue_on_commit("helpdesk.tickets.tasks.send_ticket_email", kind, ticket.pk, **extra)
+def notify_on_commit(kind: str, ticket: Ticket, **extra: Any) -> None:
+    """After the commit, queue ``kind``'s email about ``ticket``, as it is now: the event is
+    the ticket's version (every saved change moves it on), and the message a reply or a
+    question carries, so the same email queued twice is sent once."""
+    event = f"v{ticket.version}"
+    if extra.get("message_id"):
+        event += f":m{extra['message_id']}"
+    task = "helpdesk.tickets.tasks.send_ticket_email"
+    enqueue_on_commit(task, kind, ticket.pk, event=event, **extra)
 
 
 def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
@@ -51,14 +62,22 @@ def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
             message.author is not None
             and message.author.groups.filter(name__in=[Role.HELP_DESK, Role.MIS]).exists()
         )
-        return _unique(expert if staff else _holder_addresses(ticket))
-    return _unique(by_kind[kind])
+        return emails.unique_addresses(expert if staff else _holder_addresses(ticket))
+    return emails.unique_addresses(by_kind[kind])
 
 
 def send_ticket_email(
-    kind: str, ticket_id: int, *, auto_reply_to: str = "", in_reply_to: str = "", **extra
+    kind: str,
+    ticket_id: int,
+    *,
+    event: str = "",
+    auto_reply_to: str = "",
+    in_reply_to: str = "",
+    **extra: Any,
 ) -> int:
-    """Render, record and send one kind of email about a ticket; returns how many were sent.
+    """The django-q2 task: queue one kind of email about a ticket, through ``helpdesk.emails``;
+    returns how many it goes to (0 when nobody hears, or it was queued before). ``event``: what
+    happened (``notify_on_commit`` says), so a retried task queues nothing new.
     ``auto_reply_to``: the email answers an inbound message from that address automatically
     (the acknowledgement of an emailed report), threaded under ``in_reply_to``."""
     ticket = Ticket.objects.select_related("office__agency", "assignee", "local_expert").get(
@@ -67,11 +86,35 @@ def send_ticket_email(
     recipients = recipients_for(kind, ticket, **extra)
     if auto_reply_to and auto_reply_to.lower() not in {r.lower() for r in recipients}:
         recipients.append(auto_reply_to)
-    if not recipients:
-        return 0
-    context = {
+    key = f"ticket:{ticket.pk}:{kind}:{event or f'v{ticket.version}'}"
+    with transaction.atomic():
+        sent = emails.queue(
+            kind,
+            to=recipients,
+            key=key,
+            context=_context(ticket, extra),
+            subject_prefix=f"[{ticket.reference}]" if ticket.tracking_number else "",
+            in_reply_to=in_reply_to or _thread_root(ticket),
+            auto_reply_to=auto_reply_to,
+            headers={"X-CCAP-Ticket": ticket.reference},
+            ticket=ticket,
+        )
+        if sent is None:
+            return 0
+        TicketEvent.objects.create(
+            ticket=ticket,
+            actor_label=SYSTEM_LABEL,
+            kind=EventKind.NOTIFIED,
+            note=f"{sent.subject} to {', '.join(sent.recipients)}",
+            internal=True,
+            data={"kind": kind, "message_id": sent.message_id},
+        )
+    return len(sent.recipients)
+
+
+def _context(ticket: Ticket, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
         "ticket": ticket,
-        "site_url": settings.SITE_URL,
         "message": _message(extra.get("message_id")),
         # The acknowledgement names the open notices about the same problem (reports knows them).
         "open_notices": list(
@@ -79,72 +122,14 @@ def send_ticket_email(
         ),
         **{k: v for k, v in extra.items() if k not in ("message_id", "notice_ids")},
     }
-    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
-    subject = f"[{ticket.reference}] {subject}" if ticket.tracking_number else subject
-    body = render_to_string(f"emails/{kind}-body.txt", context)
-    message_id = new_message_id(f"ticket{ticket.pk}")
-    thread_root = ticket.emails.exclude(sent_at=None).order_by("created_at").first()
-    headers = {
-        "Message-ID": message_id,
-        **automatic_headers(replied=bool(auto_reply_to)),
-        "X-CCAP-Ticket": ticket.reference,
-    }
-    parent = in_reply_to or (thread_root.message_id if thread_root is not None else "")
-    if parent:
-        headers["In-Reply-To"] = parent
-        headers["References"] = parent
-    outbound = OutboundEmail.objects.create(
-        ticket=ticket,
-        kind=kind,
-        message_id=message_id,
-        recipients=recipients,
-        subject=subject,
-        auto_reply_to=auto_reply_to.lower(),
-    )
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, headers=headers).send()
-    outbound.sent_at = timezone.now()
-    outbound.save(update_fields=["sent_at"])
-    TicketEvent.objects.create(
-        ticket=ticket,
-        actor_label=SYSTEM_LABEL,
-        kind=EventKind.NOTIFIED,
-        note=f"{subject} to {', '.join(recipients)}",
-        internal=True,
-        data={"kind": kind, "message_id": message_id},
-    )
-    return len(recipients)
 
 
-def send_inbound_reply(kind: str, inbound_id: int, **context) -> int:
-    """An automatic answer to an inbound message that made no ticket (a report from someone who
-    is not a local expert): rendered from ``emails/<kind>-*.txt``, threaded under the message it
-    answers, and counted against the sender's daily limit."""
-    from helpdesk.models import InboundMessage
-
-    inbound = InboundMessage.objects.without_raw().get(pk=inbound_id)
-    if not inbound.from_address:
-        return 0
-    context = {"inbound": inbound, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
-    body = render_to_string(f"emails/{kind}-body.txt", context)
-    message_id = new_message_id(f"inbound{inbound.pk}")
-    headers = {"Message-ID": message_id, **automatic_headers(replied=True)}
-    if inbound.message_id:
-        headers["In-Reply-To"] = inbound.message_id
-        headers["References"] = inbound.message_id
-    outbound = OutboundEmail.objects.create(
-        kind=kind,
-        message_id=message_id,
-        recipients=[inbound.from_address],
-        subject=subject,
-        auto_reply_to=inbound.from_address.lower(),
-    )
-    EmailMessage(
-        subject, body, settings.DEFAULT_FROM_EMAIL, [inbound.from_address], headers=headers
-    ).send()
-    outbound.sent_at = timezone.now()
-    outbound.save(update_fields=["sent_at"])
-    return 1
+def _thread_root(ticket: Ticket) -> str:
+    """The Message-ID every later email about the ticket threads under: its first one (sent,
+    or still on its way: its Message-ID is already fixed)."""
+    about_it = OutboundEmail.objects.filter(ticket=ticket).exclude(status=OutboundStatus.FAILED)
+    first = about_it.order_by("created_at", "id").values_list("message_id", flat=True).first()
+    return first or ""
 
 
 def _message(message_id: int | None) -> TicketMessage | None:
@@ -154,7 +139,7 @@ def _message(message_id: int | None) -> TicketMessage | None:
 def expert_addresses(ticket: Ticket) -> list[str]:
     """Who hears about a ticket as its local expert: the form's contact and secondary contact
     and the expert it is filed under, once per address."""
-    return _unique(_expert_addresses(ticket))
+    return emails.unique_addresses(_expert_addresses(ticket))
 
 
 def _expert_addresses(ticket: Ticket) -> list[str]:
@@ -175,10 +160,3 @@ def _holder_addresses(ticket: Ticket) -> list[str]:
     if ticket.assignee and ticket.assignee.email:
         return [ticket.assignee.email]
     return [settings.HELPDESK_MAILBOX]
-
-
-def _unique(addresses: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for address in addresses:
-        seen.setdefault(address.lower(), address)
-    return list(seen.values())

@@ -51,15 +51,19 @@ def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
         ],
         batch_size=BATCH,
     )
+    flagged = f"{now:%Y%m%dT%H%M%S}"  # when these breaches were flagged: their email's event
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        enqueue_on_commit("helpdesk.tickets.tasks.send_breach_emails", clock.value, batch)
+        task = "helpdesk.tickets.tasks.send_breach_emails"
+        enqueue_on_commit(task, clock.value, batch, flagged=flagged)
 
 
-def send_breach_emails(clock: str, ticket_ids: list[int]) -> int:
-    return sum(
-        send_ticket_email("sla_breach", pk, clock=sla.Clock(clock).label) for pk in ticket_ids
-    )
+def send_breach_emails(clock: str, ticket_ids: list[int], *, flagged: str = "") -> int:
+    """One email per ticket whose ``clock`` target was missed; ``flagged``: when the sweep
+    flagged them, so a retried batch queues nothing twice and a later breach is new."""
+    label = sla.Clock(clock).label
+    event = f"{clock}:{flagged}" if flagged else ""
+    return sum(send_ticket_email("sla_breach", pk, event=event, clock=label) for pk in ticket_ids)
 
 
 def _auto_close(now: datetime) -> int:

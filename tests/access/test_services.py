@@ -25,6 +25,7 @@ from forms_4052_4055 import services as fs
 from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind
 from helpdesk.transitions import ConflictError
+from tests.outgoing_mail import assert_ours
 
 CHICAGO = ZoneInfo("America/Chicago")
 PDF = b"%PDF-1.4\n"
@@ -120,6 +121,7 @@ def test_new_ccms_access_goes_to_cms_with_everything_they_need(
 
     [email] = mailoutbox
     assert email.to == ["cms@example.org"]
+    assert_ours(email)
     for fact in ("Alice Agency", "Northern Lights CCR&R", "Supervisor", "4052 (SF-"):
         assert fact in email.body
 
@@ -356,7 +358,11 @@ def test_overdue_revocations_are_escalated_once(
 
     with time_machine.travel(_at(date(2026, 11, 18), 16), tick=False):
         assert acs.access_sweep()["escalated"] == 0  # not yet: due at 17:00
-    with time_machine.travel(_at(date(2026, 11, 19)), tick=False):
+    # The email leaves in its own task, after the commit that queued it.
+    with (
+        time_machine.travel(_at(date(2026, 11, 19)), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert acs.access_sweep()["escalated"] == 1
         assert acs.access_sweep()["escalated"] == 0
 

@@ -20,6 +20,7 @@ from helpdesk.models import AuditEvent, AuditKind, InboundMessage
 from helpdesk.transitions import ConflictError
 from tests.factories import PersonFactory
 from tests.helpdesk.mail.messages import email_bytes
+from tests.outgoing_mail import assert_ours
 
 PDF = b"%PDF-1.4\n% signed copy\n"
 
@@ -63,7 +64,11 @@ def test_the_local_expert_issues_the_forms_a_system_needs(world, issue, mailoutb
     assert form.due_at.date() == (form.issued_at + timedelta(days=30)).date()
     assert len(mailoutbox) == 2
     assert set(mailoutbox[0].to) == {"alice@example.org", "pat@example.org"}
-    assert mailoutbox[0].attachments[0][0].startswith("SF-")
+    [(filename, pdf, mimetype)] = mailoutbox[0].attachments
+    assert (filename, mimetype) == (f"{forms[0].reference}.pdf", "application/pdf")
+    assert pdf.startswith(b"%PDF")
+    assert mailoutbox[0].subject.startswith(f"[{forms[0].reference}] ")
+    assert_ours(mailoutbox[0])
     assert AuditEvent.objects.filter(kind=AuditKind.CREATED, target_id=str(form.pk)).exists()
 
 

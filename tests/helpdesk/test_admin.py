@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role, roles_of
 from helpdesk.directory.services import remove_designation
@@ -19,6 +20,7 @@ from helpdesk.models import (
     Person,
 )
 from tests.factories import PersonFactory
+from tests.outgoing_mail import REFUSING, queue
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,7 @@ ADMIN_PAGES = [
     "admin:helpdesk_localexpertdesignation_changelist",
     "admin:helpdesk_absence_changelist",
     "admin:helpdesk_auditevent_changelist",
+    "admin:helpdesk_outboundemail_changelist",
     "admin:helpdesk_user_changelist",
     "admin:auth_group_changelist",
     "admin:axes_accessattempt_changelist",
@@ -63,6 +66,22 @@ def test_administrators_can_open_every_admin_page(client, world):
         assert client.get(reverse(page)).status_code == 200, page
     search = client.get(reverse("admin:helpdesk_person_changelist"), {"q": "pat@example.org"})
     assert "Primary" in search.content.decode()
+
+
+def test_an_email_that_could_not_be_sent_is_kept_in_the_admin_with_its_error(
+    client, world, settings
+):
+    settings.EMAIL_BACKEND = REFUSING
+    settings.EMAIL_RETRY_DELAYS = []  # this attempt is the last
+    failed = queue()
+    emails.deliver(failed.pk)
+    client.force_login(world.ada)
+    changelist = reverse("admin:helpdesk_outboundemail_changelist")
+    assert "Review 2026" in client.get(changelist, {"status__exact": "failed"}).content.decode()
+    assert "Review 2026" not in client.get(changelist, {"status__exact": "sent"}).content.decode()
+    page = client.get(reverse("admin:helpdesk_outboundemail_change", args=[failed.pk]))
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in page.content.decode()
+    assert "lists 3 accounts" in page.content.decode()  # the whole message, never lost
 
 
 def test_an_admin_change_to_a_person_is_audited_with_before_and_after(client, world):

@@ -13,7 +13,7 @@ from escalation import sla
 from escalation.workflow import TicketState as S
 from helpdesk.actor import Actor
 from helpdesk.models import EventKind, OutboundEmail, Ticket, TicketEvent
-from helpdesk.tickets.tasks import sla_sweep
+from helpdesk.tickets.tasks import send_breach_emails, sla_sweep
 from tests.concurrency import POSTGRESQL_ONLY, raise_unexpected, run_at_once
 from tests.helpdesk import ticket_helpers as th
 
@@ -51,6 +51,18 @@ def test_a_missed_response_target_is_flagged_once_and_notified_once(
     assert len(breach) == 1
     assert breach[0].subject.startswith(f"[{ticket.tracking_number}]")
     assert "supervisor@example.org" in breach[0].to
+
+
+def test_a_retried_breach_batch_emails_each_breach_once(world, django_capture_on_commit_callbacks):
+    ticket = th.submitted(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_breach_emails("response", [ticket.pk], flagged="20260303T130000") == 1
+        # django-q2 running the same batch again: nothing new to send.
+        assert send_breach_emails("response", [ticket.pk], flagged="20260303T130000") == 0
+        # The same target missed again later (its clock was reset since): a new email.
+        assert send_breach_emails("response", [ticket.pk], flagged="20260310T130000") == 1
+    assert len([m for m in mail.outbox if "Missed target" in m.subject]) == 2
 
 
 def test_nothing_is_flagged_before_it_is_due_or_while_paused(world):

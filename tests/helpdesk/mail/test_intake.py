@@ -26,6 +26,7 @@ from helpdesk.models import (
 )
 from tests.helpdesk import ticket_helpers as th
 from tests.helpdesk.mail.messages import FORM, email_bytes
+from tests.outgoing_mail import assert_ours
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
@@ -74,8 +75,7 @@ def test_a_form_from_the_primary_becomes_a_submitted_ticket(world, ingest, mailo
     assert stored.ticket == ticket
     [ack] = mailoutbox
     assert ticket.tracking_number in ack.subject
-    assert ack.extra_headers["In-Reply-To"] == "<form-1@example.org>"
-    assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert_ours(ack, auto_replied=True, in_reply_to="<form-1@example.org>")
     assert OutboundEmail.objects.get(kind="acknowledgement").auto_reply_to == "pat@example.org"
 
 
@@ -111,7 +111,8 @@ def test_a_report_missing_fields_is_a_ticket_marked_incomplete_and_the_sender_is
 def test_someone_not_a_local_expert_is_quarantined_and_told_who_their_expert_is(
     world, ingest, mailoutbox
 ):
-    result = ingest(email_bytes(sender="Alice Agency <alice@example.org>"))
+    raw = email_bytes(sender="Alice Agency <alice@example.org>", message_id="<alice-1@example.org>")
+    result = ingest(raw)
 
     assert result.outcome == Outcome.QUARANTINED
     assert result.ticket is None
@@ -121,7 +122,8 @@ def test_someone_not_a_local_expert_is_quarantined_and_told_who_their_expert_is(
     assert reply.to == ["alice@example.org"]
     assert "Pat Primary <pat@example.org>" in reply.body
     assert "Alex Alternate" in reply.body
-    assert reply.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert_ours(reply, auto_replied=True, in_reply_to="<alice-1@example.org>")
+    assert OutboundEmail.objects.get().auto_reply_to == "alice@example.org"  # the sender's count
 
 
 def test_a_stranger_gets_the_reply_without_names(world, ingest, mailoutbox):

@@ -29,6 +29,7 @@ from helpdesk.procedures import onboarding
 from helpdesk.procedures import services as ps
 from tests.factories import AgencyFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.procedures.factories import ProcedureFactory
+from tests.outgoing_mail import assert_ours
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,7 @@ def test_a_new_ccrr_staff_member_gets_the_ccrr_and_everyone_procedures(
     [message] = mailoutbox
     assert message.to == ["nina.new@example.org"]
     _assert_one_recipient_each(mailoutbox)
+    assert_ours(message)
     assert _titles_in(message) == {"For new_ccrr_staff", "For all"}
     rows = ProcedureAcknowledgement.objects.filter(person=newcomer)
     assert {r.version.procedure.audience for r in rows} == {
@@ -187,8 +189,10 @@ def test_people_are_emailed_in_batches_one_message_each(
     with django_capture_on_commit_callbacks(execute=True):
         count = onboarding.send_welcome_packet_to_office(world.office, by=Actor.of(world.hannah))
     assert count == 5
-    assert [task for task, _, _ in tasks] == [onboarding.SEND_TASK] * 3
-    assert sorted(len(args[0]) for _, args, _ in tasks) == [1, 2, 2]
+    batches = [args for task, args, _ in tasks if task == onboarding.SEND_TASK]
+    assert sorted(len(args[0]) for args in batches) == [1, 2, 2]
+    # Each batch queued one message per person, each sent by a task of its own.
+    assert [task for task, _, _ in tasks].count("helpdesk.emails.deliver") == 5
     assert len(mailoutbox) == 5
     assert len({m.to[0] for m in mailoutbox}) == 5
     _assert_one_recipient_each(mailoutbox)
