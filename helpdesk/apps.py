@@ -55,11 +55,13 @@ def _connect_procedures() -> None:
     from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory.roles import Role
     from helpdesk.directory.services import NewcomerHook, newcomer_hooks
+    from helpdesk.emails import SecretMaker, secret_makers
     from helpdesk.home.panels import NavLink, nav_links
     from helpdesk.procedures import panels as procedure_panels
-    from helpdesk.procedures.onboarding import welcome
+    from helpdesk.procedures.onboarding import LINK_MAKER, link_url, welcome
 
     newcomer_hooks.register(NewcomerHook("welcome packet", welcome))
+    secret_makers.register(SecretMaker(LINK_MAKER, link_url))
     procedure_panels.register()
     demo_seeders.register(
         DemoSeeder("procedures", "helpdesk.demo.procedures.seed_demo_procedures", order=50)

@@ -36,6 +36,14 @@ database failing) before the commit. The row is still pending and the message le
 SMTP gives no way to ask whether a message was received; this is the one way a message leaves
 twice.
 
+**Secrets never stored.** A message may carry a secret (the one-time link of a welcome
+packet). The row must not hold it in clear, so the caller names it in ``secrets`` instead:
+``{"acknowledge_url": ("procedure link", link.pk)}``. The template renders a random marker in
+its place, the row keeps only the marker and what makes it, and ``deliver`` asks the maker the
+feature registered in ``secret_makers`` for the secret when the message leaves, inside the
+transaction that marks the row sent (a failed send rolls the new secret back). A marker is
+unguessable, so text a person typed into the message can never ask for someone else's secret.
+
 **Idempotent.** The row's key is unique: the caller's ``key`` says the purpose, the object and
 the event, and the recipients' digest is appended (``send_key``), so queuing the same email
 twice (a retried task, a retried batch) records, and sends, one message, while two genuinely
@@ -59,9 +67,10 @@ different emails differ in their event. The keys, by purpose (each then ``:<dige
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from secrets import token_hex
 from typing import Any
 
 from django.conf import settings
@@ -76,10 +85,25 @@ from django.utils import timezone
 from helpdesk.lib.background import enqueue_at, enqueue_on_commit
 from helpdesk.models import OutboundEmail, OutboundStatus, Ticket
 from helpdesk.models.outbound import KEY_LENGTH
+from helpdesk.registry import Registry
 
 log = logging.getLogger(__name__)
 DELIVER = "helpdesk.emails.deliver"
 OVERDUE_BATCH = 500  # pending rows queued again per pass of the sweep
+
+
+@dataclass(frozen=True)
+class SecretMaker:
+    """Makes a secret a message carries (e.g. a fresh one-time link for the object ``ref``),
+    when the message leaves; registered by the feature from its AppConfig.ready."""
+
+    name: str
+    make: Callable[[int], str]
+
+
+secret_makers: Registry[SecretMaker] = Registry(
+    "secrets made when mail leaves", key=lambda m: m.name
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,7 @@ def queue(
     auto_reply_to: str = "",
     headers: Mapping[str, str] | None = None,
     attachments: Sequence[Attachment] = (),
+    secrets: Mapping[str, tuple[str, int]] | None = None,
     ticket: Ticket | None = None,
 ) -> OutboundEmail | None:
     """Compose one message to ``to`` (one message, every address in To) and record it, to be
@@ -114,6 +139,8 @@ def queue(
     if not recipients:
         return None
     full_key = send_key(key, recipients)
+    markers = {name: token_hex(16) for name in secrets or {}}
+    context = {**context, **{name: f"[[{marker}]]" for name, marker in markers.items()}}
     subject, body = _render(template, context, subject_prefix)
     message_id = new_message_id(_idstring(key))
     fields = {
@@ -126,6 +153,7 @@ def queue(
         "body": body,
         "headers": _headers(message_id, in_reply_to, auto_reply_to, headers or {}),
         "attachments": [vars(a) for a in attachments],
+        "secrets": {markers[name]: list(made) for name, made in (secrets or {}).items()},
         "auto_reply_to": auto_reply_to.lower(),
         "next_attempt_at": timezone.now(),
     }
@@ -271,12 +299,26 @@ def _claim(pk: int) -> OutboundEmail | None:
 
 def _message(row: OutboundEmail) -> EmailMessage:
     message = EmailMessage(
-        row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients, headers=row.headers
+        row.subject,
+        _with_secrets(row.body, row.secrets),
+        settings.DEFAULT_FROM_EMAIL,
+        row.recipients,
+        headers=row.headers,
     )
     for attachment in row.attachments:
         with default_storage.open(attachment["storage_name"], "rb") as file:
             message.attach(attachment["filename"], file.read(), attachment["mimetype"])
     return message
+
+
+def _with_secrets(body: str, secrets: Mapping[str, list]) -> str:
+    """The body with each marker replaced by the secret its maker makes now."""
+    for marker, (maker_name, ref) in secrets.items():
+        maker = secret_makers.get(maker_name)
+        if maker is None:
+            raise LookupError(f"No secret maker {maker_name!r} is registered.")
+        body = body.replace(f"[[{marker}]]", maker.make(int(ref)))
+    return body
 
 
 def _failed(row: OutboundEmail, error: Exception) -> str:

@@ -35,6 +35,9 @@ class OutboundEmail(models.Model):
     # Files sent with it: [{"filename", "storage_name", "mimetype"}], read from the default
     # storage when the message leaves.
     attachments = models.JSONField(default=list, blank=True)
+    # Secrets the message carries that are never stored (a one-time link): {marker: [maker,
+    # object id]}; the body holds only the random marker, replaced when the message leaves.
+    secrets = models.JSONField(default=dict, blank=True)
     # Set when the email answered an inbound message automatically (RFC 3834): the address it
     # went to, lower-cased, so the per-sender daily limit is one indexed count.
     auto_reply_to = models.CharField(max_length=254, blank=True, db_index=True)

@@ -200,18 +200,22 @@ def _send_one_packet(person: Person, kind: str, version_ids: list[int]) -> bool:
             return False
         # The link, the rows marked sent and the email are one commit: the link already lists
         # what it acknowledges when the email leaves, and a retried batch finds nothing to do.
-        link, token = _new_link(person)
+        link = _new_link(person)
         ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(link=link)
         _mark_sent(row_ids)
-        context = _packet_context(person, rows, token)
-        return emails.queue(kind, to=[address], key=key, context=context) is not None
+        context = _packet_context(person, rows)
+        # The link's token is made when the email leaves (``link_url``): never stored in clear.
+        secrets = {"acknowledge_url": (LINK_MAKER, link.pk)}
+        return (
+            emails.queue(kind, to=[address], key=key, context=context, secrets=secrets) is not None
+        )
 
 
 def _mark_sent(row_ids: list[int]) -> None:
     ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(sent_at=timezone.now())
 
 
-def _packet_context(person: Person, rows, token: str) -> dict:
+def _packet_context(person: Person, rows) -> dict:
     return {
         "person": person,
         "procedures": [
@@ -221,7 +225,6 @@ def _packet_context(person: Person, rows, token: str) -> dict:
             )
             for row in rows
         ],
-        "acknowledge_url": settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token]),
         "valid_days": LINK_VALID_DAYS,
     }
 
@@ -230,14 +233,25 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _new_link(person: Person) -> tuple[AcknowledgementLink, str]:
-    token = secrets.token_urlsafe(32)
-    link = AcknowledgementLink.objects.create(
+def _new_link(person: Person) -> AcknowledgementLink:
+    """A link with no usable token yet (its hash is of a random value nobody keeps): the token
+    is made when its email leaves."""
+    return AcknowledgementLink.objects.create(
         person=person,
-        token_hash=_digest(token),
+        token_hash=_digest(secrets.token_urlsafe(32)),
         expires_at=timezone.now() + timedelta(days=LINK_VALID_DAYS),
     )
-    return link, token
+
+
+LINK_MAKER = "procedure acknowledgement link"
+
+
+def link_url(link_id: int) -> str:
+    """The emailed link of ``link_id``, with a new token: only its hash is kept, so the token
+    exists only in the email that carries it (made when the email leaves, helpdesk.emails)."""
+    token = secrets.token_urlsafe(32)
+    AcknowledgementLink.objects.filter(pk=link_id).update(token_hash=_digest(token))
+    return settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token])
 
 
 # --- Acknowledging ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from helpdesk.models import (
     AuditEvent,
     AuditKind,
     DesignationRole,
+    OutboundEmail,
     Person,
     ProcedureAcknowledgement,
     ProcedureAudience,
@@ -235,6 +236,27 @@ def test_the_link_token_is_stored_only_as_its_hash(
     link = AcknowledgementLink.objects.get()
     assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert not AcknowledgementLink.objects.filter(token_hash__contains=token).exists()
+    # Nor in the outgoing mail's record: it keeps a marker, the token was made as it left.
+    [sent] = OutboundEmail.objects.filter(kind=onboarding.WELCOME)
+    assert token not in sent.body
+    assert token not in str(sent.secrets)
+    assert "[[" not in mailoutbox[0].body
+
+
+def test_a_marker_typed_into_a_procedure_title_is_never_filled_with_a_secret(
+    world, library, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Only the markers the row was queued with are replaced: a title cannot ask for a link."""
+    ps.edit_procedure(
+        library[ProcedureAudience.ALL],
+        by=Actor.of(world.hannah),
+        title="[[0123456789abcdef0123456789abcdef]] procedure",
+        body="Read this.",
+        audience=ProcedureAudience.ALL,
+        change_note="A title with brackets.",
+    )
+    _welcome_alice(world, django_capture_on_commit_callbacks)
+    assert "[[0123456789abcdef0123456789abcdef]] procedure" in mailoutbox[0].body
 
 
 def test_the_link_page_shows_on_get_and_acknowledges_on_post_once(
