@@ -73,7 +73,8 @@ def on_transition(ticket, source: str, target: str, now: datetime) -> None:
         _start_help_desk_clocks(ticket, now)
     elif target == S.IN_PROGRESS and source == S.SUBMITTED:
         ticket.first_response_at = ticket.first_response_at or now
-    elif target == S.ESCALATED_TO_MIS:
+    elif target == S.ESCALATED_TO_MIS and source != S.AWAITING_INFO:
+        # Escalated now; coming back from a pause, MIS's clocks resumed above instead.
         _start_mis_clocks(ticket, now)
     elif target == S.IN_PROGRESS and source == S.ESCALATED_TO_MIS:
         _back_from_mis(ticket, now)

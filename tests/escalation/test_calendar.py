@@ -1,7 +1,7 @@
 """The business calendar: Illinois State holidays, business hours across DST, closures, and the
 arithmetic of business time (escalation.calendar)."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -170,6 +170,14 @@ def test_casimir_pulaski_day_is_a_business_day(day):
     ) == pytest.approx(9)
 
 
+def test_a_calendar_answers_whether_a_day_is_a_holiday():
+    calendar = BusinessCalendar()
+    assert calendar.is_holiday(date(2026, 11, 27))  # the day after Thanksgiving
+    assert calendar.is_holiday(date(2027, 12, 31))  # New Year's Day 2028, observed
+    assert not calendar.is_holiday(date(2026, 11, 30))
+    assert not calendar.is_holiday(date(2026, 11, 28))  # a Saturday, but no holiday
+
+
 # --- Business hours and DST ------------------------------------------------------------------
 
 
@@ -287,6 +295,55 @@ def test_next_business_moment():
 def test_module_next_business_moment():
     assert next_business_moment(local(2026, 11, 25, 17)) == local(2026, 11, 30, 8)
     assert next_business_moment(local(2026, 11, 30, 9)) == local(2026, 11, 30, 9)
+
+
+def test_business_time_runs_from_8_00_and_stops_at_17_00_sharp():
+    calendar = BusinessCalendar()
+    assert not calendar.is_business_moment(local(2026, 1, 6, 7, 59, 59, 999999))
+    assert calendar.is_business_moment(local(2026, 1, 6, 8))
+    assert calendar.is_business_moment(local(2026, 1, 6, 16, 59, 59, 999999))
+    assert not calendar.is_business_moment(local(2026, 1, 6, 17))
+    assert not calendar.is_business_moment(local(2026, 1, 10, 10))  # a Saturday
+    assert not calendar.is_business_moment(local(2026, 11, 27, 10))  # the day after Thanksgiving
+
+
+def test_business_time_is_exact_to_the_microsecond():
+    calendar = BusinessCalendar()
+    last = local(2026, 1, 6, 16, 59, 59, 999999)
+    assert calendar.business_time_between(last, local(2026, 1, 6, 17)) == timedelta(microseconds=1)
+    assert calendar.add_business_time(last, timedelta(microseconds=1)) == local(2026, 1, 6, 17)
+    friday_close = local(2026, 1, 9, 17)
+    assert calendar.add_business_time(friday_close, timedelta(microseconds=1)) == local(
+        2026, 1, 12, 8, 0, 0, 1
+    )
+
+
+def test_more_than_a_year_of_business_hours_is_added_without_giving_up():
+    calendar = BusinessCalendar()
+    start = local(2026, 1, 5, 8)
+    # 246 business days are left in 2026 after Friday January 2 (2,214 hours); the other 486
+    # hours are the first 54 business days of 2027, the last one Tuesday March 23.
+    end = calendar.add_business_hours(start, 2700)
+    assert end == local(2027, 3, 23, 17)
+    assert calendar.business_hours_between(start, end) == 2700
+
+
+def test_a_moment_in_business_hours_comes_back_in_chicago_time():
+    moment = datetime(2026, 1, 6, 16, tzinfo=UTC)  # 10:00 in Chicago
+    for result in (
+        BusinessCalendar().next_business_moment(moment),
+        BusinessCalendar().add_business_hours(moment, 0),
+    ):
+        assert result == moment
+        assert result.tzinfo is BUSINESS_TZ
+
+
+def test_the_business_day_is_chicago_s_whatever_time_zone_the_server_runs_in(settings):
+    settings.TIME_ZONE = "UTC"  # Django sets the process time zone (TZ) from it
+    calendar = BusinessCalendar()
+    # Monday 19:00 in Chicago is already Tuesday in UTC; the start day is still Monday.
+    monday_evening = local(2026, 1, 5, 19)
+    assert calendar.add_working_days(monday_evening, 1) == local(2026, 1, 6, 17)
 
 
 def test_negative_or_infinite_hours_are_refused():
@@ -441,6 +498,35 @@ class TestClosuresFromTheDatabase:
             assert not is_business_day(date(2026, 11, 27))
             assert not is_business_day(date(2026, 11, 28))
             assert business_hours_between(local(2026, 1, 6, 10), local(2026, 1, 6, 9)) == 0
+            assert business_hours_between(local(2026, 1, 6, 10), local(2026, 1, 6, 10)) == 0
+
+    def test_a_calendar_from_the_database_reads_around_its_range_a_chunk_at_a_time(
+        self, django_assert_num_queries
+    ):
+        closure(local(2026, 4, 1), local(2026, 4, 2))
+        closure(local(2026, 7, 31), local(2026, 8, 1))
+        with django_assert_num_queries(1):
+            calendar = BusinessCalendar.from_db(local(2026, 6, 1), local(2026, 6, 5))
+        with django_assert_num_queries(0):
+            assert calendar.is_business_day(date(2026, 6, 5))  # its last day
+        with django_assert_num_queries(1):  # the 62 days before it
+            assert calendar.is_business_day(date(2026, 5, 29))
+        with django_assert_num_queries(0):
+            assert not calendar.is_business_day(date(2026, 4, 1))
+        with django_assert_num_queries(1):  # the 62 days after it
+            assert calendar.is_business_day(date(2026, 6, 8))
+        with django_assert_num_queries(0):
+            assert not calendar.is_business_day(date(2026, 7, 31))
+
+    def test_each_module_function_reads_the_closures_with_one_query(
+        self, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            assert add_working_days(local(2026, 1, 13, 10), 5) == local(2026, 1, 21, 17)
+        with django_assert_num_queries(1):
+            assert next_business_moment(local(2026, 1, 9, 17)) == local(2026, 1, 12, 8)
+        with django_assert_num_queries(1):  # 100 business days, to Memorial Day week
+            assert add_business_hours(local(2026, 1, 5, 8), 900) == local(2026, 5, 28, 17)
 
     def test_a_closure_must_end_after_it_starts(self):
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -481,10 +567,58 @@ def test_a_closure_of_more_than_a_year_is_refused_rather_than_walked_forever():
         calendar.add_working_days(start, 1)
 
 
+# Within 366 days without business time the calendar walks on; at 366 it gives up.
+START = local(2026, 1, 5, 9)  # a Monday; 365 and 366 days later are a Tuesday and a Wednesday
+
+
+def closed_days(first: date, days: int) -> BusinessCalendar:
+    starts = datetime.combine(first, time(0), tzinfo=CHICAGO)
+    return BusinessCalendar([(starts, starts + timedelta(days=days))])
+
+
+def test_business_hours_are_found_after_365_closed_days_but_not_after_366():
+    # From inside the closure ...
+    assert closed_days(START.date(), 365).add_business_hours(START, 1) == local(2027, 1, 5, 9)
+    with pytest.raises(ValueError, match="No business"):
+        closed_days(START.date(), 366).add_business_hours(START, 1)
+    # ... and from a business day just before it (9 hours on Monday, then the closure).
+    day_after = START.date() + timedelta(days=1)
+    start = local(2026, 1, 5, 8)
+    assert closed_days(day_after, 365).add_business_hours(start, 10) == local(2027, 1, 6, 9)
+    with pytest.raises(ValueError, match="No business"):
+        closed_days(day_after, 366).add_business_hours(start, 10)
+
+
+def test_working_days_are_found_after_365_closed_days_but_not_after_366():
+    day_after = START.date() + timedelta(days=1)
+    assert closed_days(day_after, 365).add_working_days(START, 1) == local(2027, 1, 6, 17)
+    with pytest.raises(ValueError, match="No business day"):
+        closed_days(day_after, 366).add_working_days(START, 1)
+    # The second working day comes 365 closed days after the first.
+    two_days_after = START.date() + timedelta(days=2)
+    assert closed_days(two_days_after, 365).add_working_days(START, 2) == local(2027, 1, 7, 17)
+
+
 # --- Naive datetimes ---------------------------------------------------------------------------
 
 NAIVE = datetime(2026, 1, 6, 10)
 AWARE = local(2026, 1, 6, 10)
+
+
+class NoOffset(tzinfo):
+    """A time zone that knows no offset: Python counts such datetimes as naive too."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
+
+    def tzname(self, dt):
+        return None
+
+
+NO_OFFSET = datetime(2026, 1, 6, 10, tzinfo=NoOffset())
 
 
 @pytest.mark.parametrize(
@@ -502,6 +636,10 @@ AWARE = local(2026, 1, 6, 10)
         lambda: BusinessCalendar().next_business_moment(NAIVE),
         lambda: BusinessCalendar().is_business_moment(NAIVE),
         lambda: BusinessCalendar([(NAIVE, AWARE + timedelta(hours=1))]),
+        lambda: BusinessCalendar.from_db(NAIVE, AWARE),
+        lambda: BusinessCalendar.from_db(AWARE, NAIVE),
+        lambda: BusinessCalendar().add_business_hours(NO_OFFSET, 0),
+        lambda: BusinessCalendar().business_hours_between(AWARE, NO_OFFSET),
     ],
 )
 def test_naive_datetimes_are_refused(call):
