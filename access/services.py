@@ -503,6 +503,11 @@ def decide_review(item: ReviewItem, *, by: Actor, decision: str, note: str = "")
     locked.note = note.strip()[:300]
     if decision == ReviewDecision.REMOVE:
         system = locked.account.credential_group.systems.filter(active=True).order_by("pk").first()
+        if system is None:  # every system of the credential retired: nowhere to revoke it
+            raise ValidationError(
+                f"No active system uses {locked.account.credential_group}: the help desk "
+                "revokes this access by hand."
+            )
         revoke = open_request(
             locked.account.person,
             system,
