@@ -28,9 +28,10 @@ test: $(VENV)/.installed-test  ## install test dependencies and run the whole su
 test-only:  ## run the suite without checking the install (used by .ci/run)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-test  ## ruff lint and format check
+lint: $(VENV)/.installed-test  ## ruff lint and format check, then mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 format: $(VENV)/.installed-test  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

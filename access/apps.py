@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -43,7 +45,7 @@ class AccessConfig(AppConfig):
         )
 
 
-def _seed(sender, using="default", **kwargs) -> None:
+def _seed(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from access.models import CredentialGroup, TargetSystem
     from access.seed_data import seed_systems
 

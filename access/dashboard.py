@@ -11,6 +11,7 @@ from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Cell, Row, Table, link
 from helpdesk.directory.roles import Role
+from helpdesk.models import User
 
 STATUSES = {"due": "Due (within the deadline)", "overdue": "Overdue"}
 
@@ -21,7 +22,7 @@ def revocation_status(status: str, now: datetime) -> Q:
     return overdue if status == "overdue" else ~overdue | Q(deadline__isnull=True)
 
 
-def revocations(user, filters: DashboardFilters) -> list[Table]:
+def revocations(user: User, filters: DashboardFilters) -> list[Table]:
     revokes = AccessRequest.objects.open().filter(kind=RequestKind.REVOKE).order_by()
     agency = {"agency": filters.agency.pk} if filters.agency is not None else {}
     if filters.agency is not None:

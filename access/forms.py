@@ -1,5 +1,7 @@
 """Forms of the access pages: they validate input only; the services change things."""
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -33,7 +35,7 @@ class CompleteForm(forms.Form):
         max_length=500, required=False, label="Confirmation (who confirmed, their reference)"
     )
 
-    def __init__(self, *args, access_request: AccessRequest, **kwargs):
+    def __init__(self, *args: Any, access_request: AccessRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if access_request.kind == RequestKind.NEW:
             group = access_request.system.credential_group

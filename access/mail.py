@@ -4,6 +4,7 @@ intake offers every message here first (registered from AppConfig.ready). What c
 on is held in the quarantine for a person, never guessed."""
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -12,7 +13,11 @@ from access.models import Departure
 from access.services import report_departure
 from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled
-from helpdesk.models import Person
+from helpdesk.models import InboundMessage, Person
+
+if TYPE_CHECKING:  # what the intake hands every handler
+    from helpdesk.mail.intake import Sender
+    from helpdesk.mail.parse import ParsedMail
 
 SUBJECT = re.compile(
     r"^\s*(?:(?:re|fw|fwd)\s*:\s*)*(?:staff\s+)?(departure|left the agency|change of function)\b",
@@ -22,7 +27,9 @@ EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 CHANGED = re.compile(r"\b(changed|change of)\s+(job\s+)?function\b", re.IGNORECASE)
 
 
-def departure_handler(parsed, inbound, sender) -> Handled | None:
+def departure_handler(
+    parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
+) -> Handled | None:
     if not SUBJECT.match(parsed.subject):
         return None
     if sender.user is None:

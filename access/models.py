@@ -2,12 +2,15 @@
 requests and their life as a django-fsm machine, departures with their 2-working-day deadline,
 and the yearly access reviews."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from escalation.workflow import ConcurrentTransitionMixin
 from helpdesk.models import Person
 
 
@@ -70,12 +73,13 @@ class TargetSystem(models.Model):
         return self.name
 
     def fulfiller_for(self, kind: str) -> str:
-        return {
+        fulfillers: dict[str, str] = {
             RequestKind.NEW: self.fulfils_new,
             RequestKind.MODIFY: self.fulfils_new,
             RequestKind.RESET: self.fulfils_reset,
             RequestKind.REVOKE: self.fulfils_revoke,
-        }[kind]
+        }
+        return fulfillers[kind]
 
 
 class AccountState(models.TextChoices):
@@ -167,11 +171,11 @@ class Departure(models.Model):
         return f"{self.person} ({self.get_kind_display().lower()}, {self.effective_on})"
 
 
-class AccessRequestQuerySet(models.QuerySet):
+class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
     def open(self) -> "AccessRequestQuerySet":
         return self.filter(state__in=OPEN_REQUEST_STATES)
 
-    def overdue_revocations(self, now=None) -> "AccessRequestQuerySet":
+    def overdue_revocations(self, now: datetime | None = None) -> "AccessRequestQuerySet":
         now = now or timezone.now()
         return self.open().filter(kind=RequestKind.REVOKE, deadline__lt=now)
 

@@ -1,5 +1,7 @@
 """Home page panel of access management (registered from AppConfig.ready)."""
 
+from typing import Any
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -7,9 +9,10 @@ from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.home.panels import Panel, home_panels
+from helpdesk.models import User
 
 
-def access_attention(user) -> dict | None:
+def access_attention(user: User) -> dict[str, Any] | None:
     """Revocations due and overdue; requests waiting on the help desk or on forms."""
     requests = AccessRequest.objects.open()
     if not has_role(user, Role.HELP_DESK):

@@ -3,16 +3,16 @@
 from access.models import AccessRequest, ReviewItem
 from forms_4052_4055.permissions import is_local_expert_for
 from helpdesk.actor import Actor
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import Person
 
 
-def may_request_for(user, person: Person) -> bool:
+def may_request_for(user: AnyUser, person: Person) -> bool:
     """Help desk staff for anyone; a local expert for people of their own agency."""
     return has_role(user, Role.HELP_DESK) or is_local_expert_for(user, person)
 
 
-def may_see_access_of(user, person: Person) -> bool:
+def may_see_access_of(user: AnyUser, person: Person) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR) or is_local_expert_for(user, person)
 
 
@@ -42,6 +42,6 @@ def may_act(actor: Actor, request: AccessRequest, action: str) -> bool:
     return rules.get(action, False)
 
 
-def may_review(user, item: ReviewItem) -> bool:
+def may_review(user: AnyUser, item: ReviewItem) -> bool:
     """The agency's local expert reviews its own people's access."""
     return is_local_expert_for(user, item.account.person)

@@ -9,6 +9,7 @@ import ldap
 from django.conf import settings
 from ldap.dn import escape_dn_chars
 from ldap.filter import escape_filter_chars
+from ldap.ldapobject import LDAPObject
 
 
 class DirectoryUnavailableError(Exception):
@@ -28,7 +29,7 @@ class Entry:
         return f"uid={escape_dn_chars(self.uid)},{self.base_dn}"
 
 
-def connect():
+def connect() -> LDAPObject:
     config = settings.ACCESS_LDAP
     if not config.get("uri"):
         raise DirectoryUnavailableError("ACCESS_LDAP_URI is not set.")
@@ -43,7 +44,7 @@ def connect():
     return connection
 
 
-def create(connection, entry: Entry) -> bool:
+def create(connection: LDAPObject, entry: Entry) -> bool:
     """Add the person's entry; False when it was there already."""
     attributes = [
         ("objectClass", [b"inetOrgPerson"]),
@@ -62,17 +63,17 @@ def create(connection, entry: Entry) -> bool:
     return True
 
 
-def set_password_hash(connection, entry: Entry, password_hash: str) -> None:
+def set_password_hash(connection: LDAPObject, entry: Entry, password_hash: str) -> None:
     connection.modify_s(entry.dn, [(ldap.MOD_REPLACE, "userPassword", [password_hash.encode()])])
 
 
-def disable(connection, entry: Entry) -> None:
+def disable(connection: LDAPObject, entry: Entry) -> None:
     """No password, no bind. Already disabled (or gone): nothing to do."""
     with contextlib.suppress(ldap.NO_SUCH_ATTRIBUTE, ldap.NO_SUCH_OBJECT):
         connection.modify_s(entry.dn, [(ldap.MOD_DELETE, "userPassword", None)])
 
 
-def delete(connection, entry: Entry) -> bool:
+def delete(connection: LDAPObject, entry: Entry) -> bool:
     """Remove the entry; False when it was gone already."""
     try:
         connection.delete_s(entry.dn)
@@ -81,7 +82,7 @@ def delete(connection, entry: Entry) -> bool:
     return True
 
 
-def exists(connection, entry: Entry) -> bool:
+def exists(connection: LDAPObject, entry: Entry) -> bool:
     found = connection.search_s(
         entry.base_dn, ldap.SCOPE_ONELEVEL, f"(uid={escape_filter_chars(entry.uid)})", ["uid"]
     )

@@ -3,6 +3,7 @@ Written by the data migration and again after every migrate (a test database flu
 migration data; this puts it back, never changing what an administrator edited)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from helpdesk.registry import Registry
 
@@ -147,8 +148,9 @@ for system in [
     built_in_systems.register(system)
 
 
-def seed_systems(CredentialGroup, TargetSystem, using: str = "default") -> None:  # noqa: N803
-    groups = {}
+# The models, or their historical versions in a migration (classes of their own).
+def seed_systems(CredentialGroup: Any, TargetSystem: Any, using: str = "default") -> None:  # noqa: N803
+    groups: dict[str, Any] = {}
     for seed in built_in_credential_groups:
         groups[seed.code], _ = CredentialGroup.objects.using(using).get_or_create(
             code=seed.code,
@@ -159,17 +161,17 @@ def seed_systems(CredentialGroup, TargetSystem, using: str = "default") -> None:
                 "id_pattern": seed.id_pattern,
             },
         )
-    for seed in built_in_systems:
+    for system in built_in_systems:
         TargetSystem.objects.using(using).get_or_create(
-            code=seed.code,
+            code=system.code,
             defaults={
-                "name": seed.name,
-                "credential_group": groups[seed.group],
-                "fulfils_new": seed.fulfils_new,
-                "fulfils_reset": seed.fulfils_reset,
-                "fulfils_revoke": seed.fulfils_revoke,
-                "forms_system": seed.forms_system,
-                "reset_route": seed.reset_route,
-                "description": seed.description,
+                "name": system.name,
+                "credential_group": groups[system.group],
+                "fulfils_new": system.fulfils_new,
+                "fulfils_reset": system.fulfils_reset,
+                "fulfils_revoke": system.fulfils_revoke,
+                "forms_system": system.forms_system,
+                "reset_route": system.reset_route,
+                "description": system.description,
             },
         )

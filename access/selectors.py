@@ -5,14 +5,23 @@ CSV neutralises cells a spreadsheet would run as formulas."""
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 
-from access.models import AccessRequest, ReviewCampaign, ReviewDecision
+from django.db.models import QuerySet
+
+from access.models import (
+    AccessRequest,
+    AccessRequestQuerySet,
+    Account,
+    ReviewCampaign,
+    ReviewDecision,
+)
 from forms_4052_4055.permissions import expert_agency_id
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.lib.csv_export import safe_cell
 
 
-def requests_visible_to(user):
+def requests_visible_to(user: AnyUser) -> AccessRequestQuerySet:
     """Help desk staff and administrators: all; a designated local expert: their agency's (the
     same rule as ``is_local_expert_for``, which guards their person pages)."""
     requests = AccessRequest.objects.select_related("system", "person__office__agency", "account")
@@ -49,7 +58,7 @@ REPORT_HEADER = [
 ]
 
 
-def report_rows(accounts):
+def report_rows(accounts: QuerySet[Account]) -> Iterator[list[object]]:
     """One row per account; forms on file read in one query, not per row."""
     from forms_4052_4055.models import SecurityForm
 
@@ -79,7 +88,7 @@ def report_rows(accounts):
         ]
 
 
-def report_csv(accounts) -> str:
+def report_csv(accounts: QuerySet[Account]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REPORT_HEADER)

@@ -6,7 +6,8 @@ escalates overdue revocations and retries provisioning. Every change is audited.
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -313,6 +314,7 @@ def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
         raise ConflictError("This reset is no longer waiting to be done.")
     if not locked.system.directory_base_dn:
         complete(locked, by=by, note="Temporary password given by phone.")
+    assert locked.account is not None, "a reset is of an account (open_request)"
     record(
         AuditKind.CHANGED,
         actor=by,
@@ -327,7 +329,7 @@ def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
 
 @transaction.atomic
 def report_departure(
-    person: Person, *, by: Actor, kind: str, effective_on, note: str = ""
+    person: Person, *, by: Actor, kind: str, effective_on: date, note: str = ""
 ) -> Departure:
     """Someone left or changed job function: one revoke request per live account, submitted at
     once, each due 2 working days after this report; their pending requests are cancelled."""
@@ -389,7 +391,7 @@ def report_departure(
 # --- The sweep ------------------------------------------------------------------------------------
 
 
-def access_sweep(now=None) -> dict[str, int]:
+def access_sweep(now: datetime | None = None) -> dict[str, int]:
     """Escalate overdue revocations once to the help desk supervisors and the agency's local
     expert; retry provisioning that failed (a directory that was down)."""
     now = now or timezone.now()
@@ -438,7 +440,7 @@ def _transition(
     *,
     by: Actor,
     note: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> AccessRequest:
     return transition(request, action, machine=REQUESTS, by=by, note=note, changes=changes)
 
@@ -452,7 +454,7 @@ REMINDER_DAYS_BEFORE_DEADLINE = (7, 1)
 
 
 @transaction.atomic
-def start_campaign(*, by: Actor, name: str, deadline) -> ReviewCampaign:
+def start_campaign(*, by: Actor, name: str, deadline: datetime) -> ReviewCampaign:
     if not by.has_role(Role.HELP_DESK):
         raise PermissionDenied("Help desk staff start access reviews.")
     if deadline <= timezone.now():
@@ -503,6 +505,11 @@ def decide_review(item: ReviewItem, *, by: Actor, decision: str, note: str = "")
     locked.note = note.strip()[:300]
     if decision == ReviewDecision.REMOVE:
         system = locked.account.credential_group.systems.filter(active=True).order_by("pk").first()
+        if system is None:  # every system of the credential retired: nowhere to revoke it
+            raise ValidationError(
+                f"No active system uses {locked.account.credential_group}: the help desk "
+                "revokes this access by hand."
+            )
         revoke = open_request(
             locked.account.person,
             system,
@@ -526,7 +533,7 @@ def decide_review(item: ReviewItem, *, by: Actor, decision: str, note: str = "")
     return locked
 
 
-def review_sweep(now=None) -> dict[str, int]:
+def review_sweep(now: datetime | None = None) -> dict[str, int]:
     """Reminders as the deadline nears (7 days, 1 day); close campaigns past it."""
     now = now or timezone.now()
     counts = {"reminded": 0, "closed": 0}
@@ -548,7 +555,7 @@ def review_sweep(now=None) -> dict[str, int]:
 
 
 @transaction.atomic
-def close_campaign(campaign: ReviewCampaign, *, now=None) -> ReviewCampaign:
+def close_campaign(campaign: ReviewCampaign, *, now: datetime | None = None) -> ReviewCampaign:
     locked = ReviewCampaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.closed_at is not None:
         return locked

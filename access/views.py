@@ -4,6 +4,7 @@ temporary password is rendered once in the response to the reset itself, never s
 redirected through a session. Thin: the rules are in the services and selectors."""
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from access.forms import (
     RevocationFilterForm,
 )
 from access.models import (
+    OPEN_REQUEST_STATES,
     AccessRequest,
     Account,
     Fulfiller,
@@ -39,7 +41,8 @@ from access.permissions import may_act, may_request_for, may_see_access_of
 from access.services import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.actor import Actor
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.models import Agency, AuditEvent, Person
 from helpdesk.transitions import ConflictError
 
@@ -53,7 +56,7 @@ def _errors(error: Exception) -> str:
 
 
 @login_required
-def revocations(request: HttpRequest) -> HttpResponse:
+def revocations(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT):
         raise PermissionDenied("Revocations are for local experts and help desk staff.")
     revokes = selectors.requests_visible_to(request.user).filter(kind=RequestKind.REVOKE)
@@ -72,7 +75,7 @@ def revocations(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows.order_by("deadline", "id"),
             "narrowed": data,
-            "closed": revokes.exclude(state__in=services.OPEN_REQUEST_STATES)
+            "closed": revokes.exclude(state__in=OPEN_REQUEST_STATES)
             .filter(closed_at__gte=now - RECENTLY_CLOSED)
             .order_by("-closed_at", "-id"),
             "recent_days": RECENTLY_CLOSED.days,
@@ -81,7 +84,7 @@ def revocations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_access(request: HttpRequest, pk: int) -> HttpResponse:
+def person_access(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("office__agency"), pk=pk)
     if not may_see_access_of(request.user, person):
         raise Http404
@@ -114,7 +117,12 @@ def person_access(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _handle_person_post(request, person, request_form, departure_form):
+def _handle_person_post(
+    request: AuthenticatedHttpRequest,
+    person: Person,
+    request_form: RequestForm,
+    departure_form: DepartureForm,
+) -> HttpResponse | None:
     try:
         if "open_request" in request.POST and request_form.is_valid():
             data = request_form.cleaned_data
@@ -159,12 +167,17 @@ def _get_request(request: HttpRequest, pk: int) -> AccessRequest:
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     access_request = _get_request(request, pk)
     return _render_detail(request, access_request)
 
 
-def _render_detail(request, access_request, password=None, status=200):
+def _render_detail(
+    request: AuthenticatedHttpRequest,
+    access_request: AccessRequest,
+    password: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     help_desk = has_role(request.user, Role.HELP_DESK)
     state = access_request.state
     help_desk_reset = access_request.is_help_desk_reset
@@ -180,7 +193,7 @@ def _render_detail(request, access_request, password=None, status=200):
             "may_reset": help_desk
             and help_desk_reset
             and state in (RequestState.READY, RequestState.SUBMITTED),
-            "may_cancel": state in services.OPEN_REQUEST_STATES
+            "may_cancel": state in OPEN_REQUEST_STATES
             and may_act(Actor.of(request.user), access_request, "cancel"),
             "complete_form": CompleteForm(access_request=access_request),
             # Two forms on one page: their fields need ids of their own.
@@ -196,7 +209,7 @@ def _render_detail(request, access_request, password=None, status=200):
 
 @login_required
 @require_POST
-def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     access_request = _get_request(request, pk)
     if action not in ("submit", "complete", "deny", "cancel"):
         raise Http404
@@ -206,7 +219,9 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "submit":
             services.submit(access_request, by=Actor.of(request.user))
         elif action == "complete":
-            form = CompleteForm(request.POST, access_request=access_request)
+            form: CompleteForm | ReasonForm = CompleteForm(
+                request.POST, access_request=access_request
+            )
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.complete(access_request, by=Actor.of(request.user), **form.cleaned_data)
@@ -230,7 +245,7 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def reset_password(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one response that shows the temporary password: rendered here, not stored, not put
     in a session or a message, and not cached (never_cache)."""
     access_request = _get_request(request, pk)
@@ -256,12 +271,12 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Access reviews and the access report ----------------------------------------------------
 
 
-def _staff(user) -> bool:
+def _staff(user: AnyUser) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
 @login_required
-def campaigns(request: HttpRequest) -> HttpResponse:
+def campaigns(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (_staff(request.user) or expert_agency_id(request.user)):
         raise PermissionDenied("Access reviews are for local experts and help desk staff.")
     form = CampaignForm(request.POST or None)
@@ -283,8 +298,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
                 return redirect("review_campaign", campaign.pk)
     items = ReviewItem.objects.all()
     agency = expert_agency_id(request.user)
-    if not _staff(request.user):
-        items = items.filter(agency_id_snapshot=agency)
+    if not _staff(request.user):  # a local expert (others were refused above)
+        items = items.filter(agency_id_snapshot=agency) if agency else items.none()
     rows = ReviewCampaign.objects.annotate(
         total=Count("items", filter=Q(items__in=items)),
         pending=Count("items", filter=Q(items__in=items, items__decision=ReviewDecision.PENDING)),
@@ -297,13 +312,14 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(ReviewCampaign, pk=pk)
     items = campaign.items.select_related(
         "account__person__office", "account__credential_group", "decided_by", "revoke_request"
     )
+    summary: list[dict[str, Any]] | None = None
     if _staff(request.user):
-        summary = (
+        counts = (
             items.values("agency_id_snapshot")
             .annotate(
                 total=Count("pk"),
@@ -313,9 +329,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("agency_id_snapshot")
         )
         names = dict(Agency.objects.values_list("pk", "name"))
-        summary = [{**row, "agency": names.get(row["agency_id_snapshot"], "")} for row in summary]
-    else:
-        summary = None
+        summary = [{**row, "agency": names.get(row["agency_id_snapshot"], "")} for row in counts]
     agency = expert_agency_id(request.user)
     mine = items.filter(agency_id_snapshot=agency) if agency else items.none()
     if not _staff(request.user) and not agency:
@@ -329,7 +343,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = get_object_or_404(
         ReviewItem.objects.select_related("account__person"), pk=item_pk, campaign_id=pk
     )
@@ -346,7 +360,7 @@ def decide(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @login_required
-def access_report(request: HttpRequest) -> HttpResponse:
+def access_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who has what, forms on file, last review: everyone for the help desk, the agency's
     people for its local expert."""
     accounts = Account.objects.filter(state__in=LIVE_ACCOUNT_STATES).order_by(

@@ -62,11 +62,13 @@ import sysconfig
 import tempfile
 import time
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -940,7 +942,9 @@ def measure_cli(args, workdir: Path, db: str, folder: Path, manifest: dict, crea
     manage = [sys.executable, str(ROOT / "manage.py")]
     probe = "import django; django.setup(); import helpdesk.management.commands.ingest_mail"
     sample = manifest["messages"][: args.cli_sample]
-    latencies, startup, outcomes = [], [], Counter()
+    latencies: list[float] = []
+    startup: list[float] = []
+    outcomes: Counter[str] = Counter()
     busy = 0.0
     started = time.perf_counter()
     for n, entry in enumerate(sample):
@@ -1171,7 +1175,7 @@ class _Emails:
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.tasks: Counter = Counter()
-        self._patches = []
+        self._patches: list[Any] = []  # mock's patchers
 
     def __enter__(self):
         import helpdesk.lib.background as background
@@ -1212,8 +1216,8 @@ def _pipeline(raws: list[bytes], entries: list[dict], emails: str, var_dir: str)
     timings: dict[str, list[float]] = {}
     query_counts: dict[str, list[int]] = {}
     outcomes: Counter = Counter()
-    problems = []
-    created: dict[int, str] = {}
+    problems: list[str] = []
+    created: dict[int, str | None] = {}
     with _Emails(emails) as tasks, connection.execute_wrapper(count):
         queued_before = _queued_tasks()
         started = time.perf_counter()
@@ -1315,7 +1319,7 @@ def _timed_stages(raws: list[bytes], emails: str) -> list[str]:
 
     from helpdesk.mail import intake
 
-    spent: Counter = Counter()
+    spent: defaultdict[str, float] = defaultdict(float)
     patches = []
 
     def timing(label, real):
@@ -1347,7 +1351,7 @@ def _timed_stages(raws: list[bytes], emails: str) -> list[str]:
         f"where the time goes, per step ({len(raws)} messages, {len(raws) / total:.1f} msg/s, "
         "timed around each step, no profiler):",
     ]
-    for label, seconds in spent.most_common():
+    for label, seconds in sorted(spent.items(), key=itemgetter(1), reverse=True):
         lines.append(
             f"  {label:<48} {seconds / len(raws) * 1000:6.2f} ms/msg  {seconds / total:5.1%}"
         )
@@ -1370,7 +1374,9 @@ def _profile(raws: list[bytes], emails: str, var_dir: str) -> dict:
             intake.ingest(raw, source="pipe")
         profiler.disable()
         seconds = time.perf_counter() - started
-    stats = pstats.Stats(profiler)
+    # pstats keeps its table in ``stats``, which typeshed does not declare.
+    table: dict[tuple[str, int, str], tuple[int, int, float, float, dict[Any, Any]]]
+    table = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     lines = [
         f"cProfile: {len(raws)} messages in {seconds:.1f} s under the profiler "
         f"({len(raws) / seconds:.1f} msg/s; profiling slows Python code, not the database)",
@@ -1378,22 +1384,22 @@ def _profile(raws: list[bytes], emails: str, var_dir: str) -> dict:
         "top 20 by cumulative time:",
         f"{'ncalls':>9} {'tottime':>8} {'cumtime':>8} {'per msg':>8}  function",
     ]
-    rows = sorted(stats.stats.items(), key=lambda item: item[1][3], reverse=True)
+    rows = sorted(table.items(), key=lambda item: item[1][3], reverse=True)
     for (path, line, name), (_cc, calls, tottime, cumtime, _callers) in rows[:20]:
         lines.append(
             f"{calls:>9} {tottime:8.2f} {cumtime:8.2f} {cumtime / len(raws) * 1000:6.1f}ms  "
             f"{_where(path, line, name)}"
         )
     lines += ["", "own time (tottime) by area:"]
-    areas: Counter = Counter()
-    for (path, _line, name), (_cc, _calls, tottime, _cum, _callers) in stats.stats.items():
+    areas: defaultdict[str, float] = defaultdict(float)
+    for (path, _line, name), (_cc, _calls, tottime, _cum, _callers) in table.items():
         areas[_area(path, name)] += tottime
     total = sum(areas.values())
-    for area, spent in areas.most_common(12):
+    for area, spent in sorted(areas.items(), key=itemgetter(1), reverse=True)[:12]:
         lines.append(f"  {area:<44} {spent:6.2f} s  {spent / total:5.1%}")
     lines += ["", "top 15 by own time:"]
     for (path, line, name), (_cc, calls, tottime, cumtime, _callers) in sorted(
-        stats.stats.items(), key=lambda item: item[1][2], reverse=True
+        table.items(), key=lambda item: item[1][2], reverse=True
     )[:15]:
         lines.append(f"{calls:>9} {tottime:8.2f} {cumtime:8.2f}  {_where(path, line, name)}")
     return {"text": "\n".join(stage_lines + [""] + lines), "seconds": seconds}

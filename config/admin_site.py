@@ -1,8 +1,11 @@
 """The admin site: administrators only, signing in through the application's own login page."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from helpdesk.directory.permissions import can_use_admin
 
@@ -12,10 +15,12 @@ class CcapAdminSite(admin.AdminSite):
     site_title = "CCAP Help Desk admin"
     index_title = "Directory, logins and settings"
 
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         return can_use_admin(request.user)
 
-    def login(self, request, extra_context=None):
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # One login page for everyone (with its throttling); signed-in non-administrators
         # are refused rather than asked to sign in again.
         if request.user.is_authenticated:

@@ -10,6 +10,7 @@ it had left. All arithmetic is business time, through ``escalation.calendar``.
 
 import operator
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import reduce
@@ -19,7 +20,7 @@ from django.db.models import Q
 
 from escalation import calendar
 from escalation.models import SlaPolicy
-from escalation.workflow import BREACH_FIELDS
+from escalation.workflow import BREACH_FIELDS, EscalationWorkflow
 from escalation.workflow import TicketState as S
 
 AUTO_CLOSE_WORKING_DAYS = 5
@@ -46,7 +47,7 @@ RUNNING = {
 }
 
 
-def overdue_q(now, clocks=tuple(Clock)) -> Q:
+def overdue_q(now: datetime, clocks: Iterable[Clock] = tuple(Clock)) -> Q:
     """Past the due time of one of ``clocks`` while it runs: the one rule of "overdue"."""
     return reduce(
         operator.or_,
@@ -62,7 +63,7 @@ def _after(start: datetime, hours: Decimal | None) -> datetime | None:
     return None if hours is None else calendar.add_business_hours(start, float(hours))
 
 
-def on_transition(ticket, source: str, target: str, now: datetime) -> None:
+def on_transition(ticket: EscalationWorkflow, source: str, target: str, now: datetime) -> None:
     """Set the ticket's clocks for a move from ``source`` to ``target`` at ``now``."""
     ticket.state_changed_at = now
     if target == S.AWAITING_INFO:
@@ -88,7 +89,7 @@ def on_transition(ticket, source: str, target: str, now: datetime) -> None:
         ticket.auto_close_at = None
 
 
-def on_mis_update(ticket, now: datetime) -> None:
+def on_mis_update(ticket: EscalationWorkflow, now: datetime) -> None:
     """MIS wrote something: the update clock starts again."""
     if ticket.state != S.ESCALATED_TO_MIS:
         return
@@ -97,7 +98,7 @@ def on_mis_update(ticket, now: datetime) -> None:
     ticket.mis_update_breached_at = None
 
 
-def on_priority_change(ticket, now: datetime) -> None:
+def on_priority_change(ticket: EscalationWorkflow, now: datetime) -> None:
     """Targets follow a new priority, counted from when each clock started."""
     if ticket.state in (S.SUBMITTED, S.IN_PROGRESS) and ticket.submitted_at:
         rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
@@ -114,14 +115,14 @@ def on_priority_change(ticket, now: datetime) -> None:
             ticket.resolution_breached_at = None
 
 
-def _start_help_desk_clocks(ticket, now: datetime) -> None:
+def _start_help_desk_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.submitted_at = now
     rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
     ticket.response_due_at = _after(now, rule.first_response_hours) if rule else None
     ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
 
 
-def _start_mis_clocks(ticket, now: datetime) -> None:
+def _start_mis_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.mis_escalated_at = now
     rule = policy(ticket.priority, SlaPolicy.Tier.MIS)
     ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
@@ -130,7 +131,7 @@ def _start_mis_clocks(ticket, now: datetime) -> None:
     ticket.mis_update_breached_at = None
 
 
-def _back_from_mis(ticket, now: datetime) -> None:
+def _back_from_mis(ticket: EscalationWorkflow, now: datetime) -> None:
     """MIS reported its resolution: the help desk passes it on within its response target."""
     ticket.mis_update_due_at = None
     rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
@@ -138,7 +139,7 @@ def _back_from_mis(ticket, now: datetime) -> None:
     ticket.resolution_breached_at = None
 
 
-def _reopened(ticket, now: datetime) -> None:
+def _reopened(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.resolved_at = None
     ticket.auto_close_at = None
     rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
@@ -146,7 +147,7 @@ def _reopened(ticket, now: datetime) -> None:
     ticket.resolution_breached_at = None
 
 
-def _resume(ticket, now: datetime) -> None:
+def _resume(ticket: EscalationWorkflow, now: datetime) -> None:
     """Each clock that was still running gets back the business time it had left."""
     paused = ticket.sla_paused_at
     if paused is not None:
@@ -158,7 +159,9 @@ def _resume(ticket, now: datetime) -> None:
     ticket.sla_paused_at = None
 
 
-def claim_breaches(queryset: models.QuerySet, now: datetime) -> dict[Clock, list[int]]:
+def claim_breaches(
+    queryset: models.QuerySet[EscalationWorkflow], now: datetime
+) -> dict[Clock, list[int]]:
     """Flag every running clock past its due time, set-based, and return the ids this call
     flagged. The conditional UPDATE (``breached_at IS NULL``) is the claim: two sweeps at once
     never flag, or notify, the same breach twice."""
@@ -176,7 +179,7 @@ def claim_breaches(queryset: models.QuerySet, now: datetime) -> dict[Clock, list
     return claimed
 
 
-def due_for_auto_close(queryset: models.QuerySet, now: datetime) -> list[int]:
+def due_for_auto_close(queryset: models.QuerySet[EscalationWorkflow], now: datetime) -> list[int]:
     return list(
         queryset.filter(state=S.RESOLVED, auto_close_at__lte=now)
         .order_by("auto_close_at")

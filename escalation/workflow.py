@@ -11,11 +11,27 @@ Transitions change fields only. Clocks, audit, timeline and notifications are th
 """
 
 import operator
+from collections.abc import Iterator
 from functools import reduce
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, Transition, transition
+
+if TYPE_CHECKING:
+    import django_fsm
+
+    # django-fsm-2 4.2 imports ``typing.override`` (Python 3.12) and falls back to
+    # typing_extensions at run time; mypy on 3.11 takes the failed import as Any, and with it
+    # the decorated ``__init__`` of this mixin, which hides the managers and relations of every
+    # model built on it. The same class with its constructor typed, for mypy only: models
+    # import it from here, and nothing changes at run time.
+    class ConcurrentTransitionMixin(django_fsm.ConcurrentTransitionMixin):
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+else:
+    from django_fsm import ConcurrentTransitionMixin
 
 
 class TicketState(models.TextChoices):
@@ -46,7 +62,7 @@ OPEN = Q(state__in=OPEN_STATES)
 # States a request for information may pause, and so the states a reply may return to.
 PAUSABLE_STATES = (S.IN_PROGRESS, S.ESCALATED_TO_MIS)
 # The tier follows from the state; a paused ticket is in the tier it was paused in.
-TIER_OF_STATE = {
+TIER_OF_STATE: dict[str, int] = {
     S.WITH_LOCAL_EXPERT: 2,
     S.RESOLVED_LOCALLY: 2,
     S.SUBMITTED: 3,
@@ -54,7 +70,7 @@ TIER_OF_STATE = {
     S.ESCALATED_TO_MIS: 4,
     S.RESOLVED: 3,
 }
-TIER_OF_PAUSE = {S.ESCALATED_TO_MIS: 4}  # paused anywhere else: tier 3
+TIER_OF_PAUSE: dict[str, int] = {S.ESCALATED_TO_MIS: 4}  # paused anywhere else: tier 3
 
 
 def tier_q(tier: int) -> Q:
@@ -112,6 +128,8 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     # SLA clocks, kept by escalation.sla; due times are absolute, in business time.
     submitted_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # When it was last escalated to MIS; the MIS clocks count from there.
+    mis_escalated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
@@ -128,6 +146,10 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         abstract = True
+
+    if TYPE_CHECKING:
+        # Added by django-fsm's FSMField, named after the field.
+        def get_available_state_transitions(self) -> Iterator[Transition]: ...
 
     @property
     def tier(self) -> int | None:

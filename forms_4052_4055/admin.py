@@ -2,6 +2,7 @@
 forms change only through their workflow, on the forms pages; here they are read-only."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from forms_4052_4055.models import FormType, SecurityForm
 from helpdesk.admin.audit import AuditedAdminMixin
@@ -20,11 +21,11 @@ class SecurityFormAdmin(admin.ModelAdmin):
     list_filter = ["state", "form_type"]
     search_fields = ["reference", "person__last_name", "person__first_name"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: SecurityForm | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: SecurityForm | None = None) -> bool:
         return False

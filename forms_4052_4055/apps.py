@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -33,7 +35,7 @@ class SecurityFormsConfig(AppConfig):
         )
 
 
-def _seed(sender, using="default", **kwargs) -> None:
+def _seed(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from forms_4052_4055.models import FormType
     from forms_4052_4055.seed_data import seed_form_types
 

@@ -9,9 +9,10 @@ from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Cell, Row, Table, link
 from helpdesk.directory.roles import Role
+from helpdesk.models import User
 
 
-def outstanding_forms(user, filters: DashboardFilters) -> list[Table]:
+def outstanding_forms(user: User, filters: DashboardFilters) -> list[Table]:
     forms = SecurityForm.objects.order_by()
     agency = {"agency": filters.agency.pk} if filters.agency is not None else {}
     if filters.agency is not None:

@@ -1,7 +1,12 @@
 """Web forms of the security forms pages."""
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 
 from forms_4052_4055.models import FormState, FormType
@@ -28,9 +33,9 @@ class IssueForm(forms.Form):
         help_text='Left blank, it is "CCAP caseworker".',
     )
 
-    def __init__(self, *args, people=None, **kwargs) -> None:
+    def __init__(self, *args: Any, people: QuerySet[Person] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people if people is not None else Person.objects.none()
+        _choices(self, "person").queryset = people if people is not None else Person.objects.none()
 
 
 class UploadForm(forms.Form):
@@ -40,7 +45,7 @@ class UploadForm(forms.Form):
         error_messages={"required": "Choose the signed copy to upload."},
     )
 
-    def clean_document(self):
+    def clean_document(self) -> UploadedFile:
         """The size is checked before the file is read: an oversized upload is never loaded
         into memory. Its content is checked by ``services.check_document``."""
         document = self.cleaned_data["document"]
@@ -56,9 +61,9 @@ class VoidForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-def verify_form_for(form_type: FormType, data=None) -> forms.Form:
+def verify_form_for(form_type: FormType, data: QueryDict | None = None) -> forms.Form:
     """One yes/no per checklist item of the form's type, and a note for the sender."""
-    fields = {
+    fields: dict[str, forms.Field] = {
         f"item_{index}": forms.TypedChoiceField(
             label=item,
             choices=[("yes", "Yes"), ("no", "No")],
@@ -92,11 +97,15 @@ class TrackingFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
-    def __init__(self, *args, offices=None, **kwargs) -> None:
+    def __init__(self, *args: Any, offices: QuerySet[Office] | None = None, **kwargs: Any) -> None:
         """``offices``: those the user may filter by (a local expert: their agency's only)."""
         super().__init__(*args, **kwargs)
         offices = offices if offices is not None else Office.objects.none()
-        self.fields["office"].queryset = offices.select_related("agency")
-        self.fields["agency"].queryset = Agency.objects.active().filter(
+        _choices(self, "office").queryset = offices.select_related("agency")
+        _choices(self, "agency").queryset = Agency.objects.active().filter(
             pk__in=offices.values("agency_id")
         )
+
+
+def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])

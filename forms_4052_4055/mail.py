@@ -4,6 +4,7 @@ its subject or an attachment's file name, with a PDF or image attached, is filed
 as its signed copy."""
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -12,13 +13,20 @@ from forms_4052_4055.permissions import is_local_expert_for
 from forms_4052_4055.services import check_document, receive
 from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled
+from helpdesk.models import InboundMessage
 from helpdesk.transitions import ConflictError
+
+if TYPE_CHECKING:  # what the intake hands every handler
+    from helpdesk.mail.intake import Sender
+    from helpdesk.mail.parse import ParsedMail
 
 REFERENCE = re.compile(r"\bSF-\d{4}-\d{5}\b", re.IGNORECASE)
 OPEN_TO_COPIES = [FormState.ISSUED, FormState.RETURNED, FormState.RECEIVED]
 
 
-def signed_form_handler(parsed, inbound, sender) -> Handled | None:
+def signed_form_handler(
+    parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
+) -> Handled | None:
     references = REFERENCE.findall(parsed.subject)
     references += [r for a in parsed.attachments for r in REFERENCE.findall(a.name)]
     if not references:
@@ -54,7 +62,7 @@ def signed_form_handler(parsed, inbound, sender) -> Handled | None:
     return Handled(f"signed copy of {form.reference} received: {', '.join(filed)}.")
 
 
-def _may_send_copies(sender, form: SecurityForm) -> bool:
+def _may_send_copies(sender: "Sender", form: SecurityForm) -> bool:
     """The person themself, their agency's local expert, or help desk staff."""
     if sender.person is not None and sender.person.pk == form.person_id:
         return True

@@ -2,15 +2,16 @@
 as a django-fsm machine, and the signed documents that come back."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from helpdesk.models import Person
+from escalation.workflow import ConcurrentTransitionMixin
+from helpdesk.models import Person, YearlySequence
 
 
 class FormType(models.Model):
@@ -65,15 +66,15 @@ OUTSTANDING = [FormState.ISSUED, FormState.RECEIVED, FormState.RETURNED, FormSta
 DEFAULT_CCMS_ROLE = "CCAP caseworker"
 
 
-class SecurityFormQuerySet(models.QuerySet):
+class SecurityFormQuerySet(models.QuerySet["SecurityForm"]):
     def outstanding(self) -> "SecurityFormQuerySet":
         return self.filter(state__in=OUTSTANDING)
 
-    def overdue(self, now=None) -> "SecurityFormQuerySet":
+    def overdue(self, now: datetime | None = None) -> "SecurityFormQuerySet":
         now = now or timezone.now()
         return self.filter(state__in=[FormState.ISSUED, FormState.RETURNED], due_at__lt=now)
 
-    def valid_on(self, when=None) -> "SecurityFormQuerySet":
+    def valid_on(self, when: datetime | None = None) -> "SecurityFormQuerySet":
         when = when or timezone.now()
         return self.filter(state=FormState.FILED).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gt=when)
@@ -182,14 +183,8 @@ class SecurityForm(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class FormReferenceSequence(models.Model):
-    """The last SF-YYYY-NNNNN number given in a year; one row per year, locked to increment."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last_value = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
+class FormReferenceSequence(YearlySequence):
+    """The last SF-YYYY-NNNNN number given in a year."""
 
 
 def _document_path(instance: "SignedDocument", filename: str) -> str:

@@ -1,5 +1,7 @@
 """Home page panels of the security forms (registered from AppConfig.ready)."""
 
+from typing import Any
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -7,9 +9,10 @@ from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.home.panels import Panel, home_panels
+from helpdesk.models import User
 
 
-def forms_attention(user) -> dict | None:
+def forms_attention(user: User) -> dict[str, Any] | None:
     """What waits on security forms: copies to verify, forms to file, forms overdue. A local
     expert sees their agency's; help desk staff see all."""
     forms = SecurityForm.objects.all()

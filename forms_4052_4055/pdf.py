@@ -3,19 +3,24 @@ requested CCMS security role, signature lines, and the reference on every page s
 copy that comes back, on paper or by email, finds its record."""
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+if TYPE_CHECKING:  # the model is above this module, which only draws it
+    from forms_4052_4055.models import SecurityForm
 
 SYSTEM_NAMES = {"ccts": "CCTS", "ccms": "CCMS", "infoview": "InfoView"}
 
 
-def render_form_pdf(form) -> bytes:
+def render_form_pdf(form: "SecurityForm") -> bytes:
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -68,7 +73,7 @@ def render_form_pdf(form) -> bytes:
         ),
     ]
 
-    def stamp(canvas, doc) -> None:
+    def stamp(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 9)
         canvas.drawString(inch, 0.5 * inch, f"{form.reference}   Form {form.form_type.code}")
@@ -84,7 +89,7 @@ def system_name(code: str) -> str:
     return SYSTEM_NAMES.get(code, code.upper() if len(code) <= 5 else code.title())
 
 
-def _table(rows, styles) -> Table:
+def _table(rows: list[tuple[str, str]], styles: StyleSheet1) -> Table:
     table = Table(
         [
             [Paragraph(f"<b>{label}</b>", styles["Normal"]), Paragraph(value, styles["Normal"])]

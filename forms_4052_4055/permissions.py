@@ -3,11 +3,11 @@
 from forms_4052_4055.models import SecurityForm
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import designated_office_ids, person_of
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import Person
 
 
-def is_local_expert_for(user, person: Person) -> bool:
+def is_local_expert_for(user: AnyUser, person: Person) -> bool:
     """A designated, active local expert of the person's own agency (any of its offices)."""
     me = person_of(user)
     return (
@@ -17,21 +17,21 @@ def is_local_expert_for(user, person: Person) -> bool:
     )
 
 
-def expert_agency_id(user) -> int | None:
+def expert_agency_id(user: AnyUser) -> int | None:
     """The agency a designated local expert works for (None for anyone else)."""
     me = person_of(user)
     return me.office.agency_id if me is not None and designated_office_ids(user) else None
 
 
-def may_issue_for(user, person: Person) -> bool:
+def may_issue_for(user: AnyUser, person: Person) -> bool:
     return has_role(user, Role.HELP_DESK) or is_local_expert_for(user, person)
 
 
-def may_see_forms_of(user, person: Person) -> bool:
+def may_see_forms_of(user: AnyUser, person: Person) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR) or is_local_expert_for(user, person)
 
 
-def may_download_documents(user) -> bool:
+def may_download_documents(user: AnyUser) -> bool:
     """Signed forms carry personal data: help desk staff and administrators only."""
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 

@@ -5,6 +5,7 @@ again after every migrate (a test database flush removes migration data; this pu
 never changing an edit)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from helpdesk.registry import Registry
 
@@ -85,7 +86,8 @@ for form_type in [
     built_in_form_types.register(form_type)
 
 
-def seed_form_types(FormType, using: str = "default") -> None:  # noqa: N803 - a model class
+# ``FormType``: the model, or its historical version in a migration (a class of its own).
+def seed_form_types(FormType: Any, using: str = "default") -> None:  # noqa: N803 - a model class
     for seed in built_in_form_types:
         FormType.objects.using(using).get_or_create(
             code=seed.code,

@@ -2,6 +2,7 @@
 ``forms_on_file``, the gate the access app asks before it requests access."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ class FormsOnFile:
         return not self.missing
 
 
-def forms_on_file(person: Person, system: str, when=None) -> FormsOnFile:
+def forms_on_file(person: Person, system: str, when: datetime | None = None) -> FormsOnFile:
     """Which forms ``system`` requires that the person has filed and valid now, and which are
     missing (never issued, outstanding, expired, superseded without a newer one, void)."""
     when = when or timezone.now()

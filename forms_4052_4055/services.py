@@ -5,7 +5,9 @@ Every step is a transition on the form's machine, audited; emails leave after th
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -216,7 +218,7 @@ def file_form(form: SecurityForm, *, by: Actor) -> SecurityForm:
         )
     person = filed.person
     for hook in form_filed_hooks:
-        transaction.on_commit(lambda hook=hook: hook.run(person))
+        transaction.on_commit(partial(hook.run, person))
     return filed
 
 
@@ -241,7 +243,12 @@ FORMS: Machine[SecurityForm] = Machine(noun="form", lock=_lock, may=may_act)
 
 
 def _transition(
-    form: SecurityForm, action: str, *, by: Actor, note: str, changes: dict | None = None
+    form: SecurityForm,
+    action: str,
+    *,
+    by: Actor,
+    note: str,
+    changes: dict[str, Any] | None = None,
 ) -> SecurityForm:
     return transition(form, action, machine=FORMS, by=by, note=note, changes=changes)
 
@@ -249,7 +256,7 @@ def _transition(
 # --- Reminders and expiry ------------------------------------------------------------------------
 
 
-def forms_sweep(now=None) -> dict[str, int]:
+def forms_sweep(now: datetime | None = None) -> dict[str, int]:
     """Remind people whose forms are due soon (7 days and 1 day before), and expire forms not
     returned in time. Run by the worker's schedule; each form is handled in its own
     transaction, so one failure does not stop the rest."""
@@ -278,7 +285,7 @@ def forms_sweep(now=None) -> dict[str, int]:
     return counts
 
 
-def _reminder_due(form: SecurityForm, now) -> bool:
+def _reminder_due(form: SecurityForm, now: datetime) -> bool:
     """One reminder as each threshold (7 days, 1 day before the due date) is crossed."""
     left = form.due_at - now
     crossed = sum(1 for days in REMINDER_DAYS_BEFORE_DUE if left <= timedelta(days=days))

@@ -4,6 +4,8 @@ permission-checked, audited downloads. Thin: rules are in ``services`` and ``per
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from forms_4052_4055 import forms as ff
 from forms_4052_4055 import selectors, services
-from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
+from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm, SecurityFormQuerySet
 from forms_4052_4055.permissions import (
     expert_agency_id,
     may_act,
@@ -22,15 +24,17 @@ from forms_4052_4055.permissions import (
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import offices_visible_to
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
-from helpdesk.models import AuditEvent, AuditKind, Person
+from helpdesk.models import AuditEvent, AuditKind, Office, Person
+from helpdesk.models.directory import PersonQuerySet
 from helpdesk.transitions import ConflictError
 
 PAGE_SIZE = 50
 
 
-def _forms_visible_to(user):
+def _forms_visible_to(user: AnyUser) -> SecurityFormQuerySet:
     """Help desk staff and administrators: every form; a local expert: their agency's."""
     forms = SecurityForm.objects.select_related("form_type", "person__office__agency")
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
@@ -41,7 +45,7 @@ def _forms_visible_to(user):
     return forms.none()
 
 
-def _people_for(user):
+def _people_for(user: AnyUser) -> PersonQuerySet:
     """Whom ``user`` may issue forms for: anyone active for the help desk, the active staff of
     their own agency for a local expert, nobody for anyone else."""
     people = Person.objects.active().select_related("office__agency")
@@ -53,11 +57,11 @@ def _people_for(user):
     return people.none()
 
 
-def _may_issue_any(user) -> bool:
+def _may_issue_any(user: AnyUser) -> bool:
     return has_role(user, Role.HELP_DESK) or expert_agency_id(user) is not None
 
 
-def _require_forms_user(user) -> None:
+def _require_forms_user(user: AnyUser) -> None:
     if not has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT):
         raise PermissionDenied("Security forms are for local experts and help desk staff.")
 
@@ -72,7 +76,7 @@ def _get_form(request: HttpRequest, pk: int) -> SecurityForm:
 
 
 @login_required
-def tracking(request: HttpRequest) -> HttpResponse:
+def tracking(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_forms_user(request.user)
     filters = ff.TrackingFilterForm(request.GET or None, offices=_filter_offices(request.user))
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -104,7 +108,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filter_offices(user):
+def _filter_offices(user: AnyUser) -> QuerySet[Office]:
     """The offices (and so agencies) a user may filter by: every one for help desk staff and
     administrators, their own agency's for a local expert; never a list of the others."""
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
@@ -115,7 +119,7 @@ def _filter_offices(user):
 
 
 @login_required
-def issue(request: HttpRequest) -> HttpResponse:
+def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _may_issue_any(request.user):
         raise PermissionDenied("Forms are issued by help desk staff and local experts.")
     people = _people_for(request.user)
@@ -149,7 +153,7 @@ def issue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_forms(request: HttpRequest, pk: int) -> HttpResponse:
+def person_forms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("office__agency"), pk=pk)
     if not may_see_forms_of(request.user, person):
         raise Http404
@@ -169,7 +173,7 @@ def person_forms(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def form_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     help_desk = has_role(request.user, Role.HELP_DESK)
     return render(
@@ -194,12 +198,13 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def form_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     upload = ff.UploadForm(request.POST, request.FILES)
     if not upload.is_valid():
         # Why: no file, an empty one, one over the size limit (checked before it is read).
-        messages.error(request, " ".join(upload.errors.get("document", ["Choose a file."])))
+        errors = upload.errors.get("document", ["Choose a file."])
+        messages.error(request, " ".join(map(str, errors)))
         return redirect("form_detail", pk)
     document = upload.cleaned_data["document"]
     try:
@@ -213,7 +218,7 @@ def form_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def form_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     checks = ff.verify_form_for(form.form_type, request.POST)
     if not checks.is_valid():
@@ -239,7 +244,7 @@ def form_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_file(request: HttpRequest, pk: int) -> HttpResponse:
+def form_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     try:
         services.file_form(form, by=Actor.of(request.user))
@@ -252,7 +257,7 @@ def form_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_void(request: HttpRequest, pk: int) -> HttpResponse:
+def form_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _get_form(request, pk)
     void = ff.VoidForm(request.POST)
     if not void.is_valid():
@@ -267,7 +272,15 @@ def form_void(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("form_detail", pk)
 
 
-def _private_download(request, file, *, name: str, content_type: str, target, what: str):
+def _private_download(
+    request: AuthenticatedHttpRequest,
+    file: FieldFile,
+    *,
+    name: str,
+    content_type: str,
+    target: Model,
+    what: str,
+) -> FileResponse:
     record(AuditKind.DOWNLOADED, actor=Actor.of(request.user), target=target, note=what)
     response = FileResponse(
         file.open("rb"), as_attachment=True, filename=name, content_type=content_type
@@ -279,7 +292,7 @@ def _private_download(request, file, *, name: str, content_type: str, target, wh
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+def document_download(request: AuthenticatedHttpRequest, pk: int, document_pk: int) -> FileResponse:
     if not may_download_documents(request.user):
         raise PermissionDenied("Signed forms are downloaded by help desk staff only.")
     form = get_object_or_404(SecurityForm, pk=pk)
@@ -295,7 +308,7 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
 
 
 @login_required
-def blank_download(request: HttpRequest, pk: int) -> FileResponse:
+def blank_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     form = _get_form(request, pk)
     if not form.blank_pdf:
         raise Http404

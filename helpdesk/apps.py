@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -37,7 +39,7 @@ def _register_extensions() -> None:
         demo_seeders.register(DemoSeeder(name, seed, order=order * 10))
 
 
-def _after_migrate(sender, using="default", **kwargs) -> None:
+def _after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from helpdesk.directory.services import ensure_role_groups
     from helpdesk.lib.schedules import ensure_schedules
 

@@ -75,6 +75,13 @@ class Machine(Generic[M]):
     on_commit: Callable[[M], None] | None = None
 
 
+def _state(instance: models.Model) -> str:
+    # Every record kind on this path has an FSM field named ``state``, which Model does not
+    # declare (and django-fsm's field is untyped).
+    state: str = instance.state  # type: ignore[attr-defined]
+    return state
+
+
 def state_label(instance: models.Model) -> str:
     getter = getattr(instance, "get_state_display", None)
     return str(getter()).lower() if getter else ""
@@ -126,11 +133,11 @@ def transition(
     if not (by.is_active and machine.may(by, row, action)):
         refusal = machine.refusal(action) if machine.refusal else ""
         raise PermissionDenied(refusal or f"You may not do that with this {machine.noun}.")
-    source = row.state  # type: ignore[attr-defined]
+    source = _state(row)
     method()
     for name, value in (changes or {}).items():
         setattr(row, name, value)
-    step = Step(action, source, row.state, by, note, timezone.now())  # type: ignore[attr-defined]
+    step = Step(action, source, _state(row), by, note, timezone.now())
     if machine.prepare is not None:
         machine.prepare(row, step)
     save(row, machine)

@@ -60,7 +60,7 @@ def run_at_once(*calls: Callable[[], Any], contend_for: QuerySet | None = None) 
             finished[index].set()
 
     holder = _new_connection() if contend_for is not None else None
-    if holder is not None:
+    if holder is not None and contend_for is not None:
         sql, params = contend_for.values("pk").query.sql_with_params()
         holder.execute(f"{sql} FOR UPDATE", params)  # in a transaction until released
     threads = [

@@ -129,8 +129,8 @@ def _person(office, username, first, last, *roles, title="Caseworker"):
 @pytest.fixture
 def world(db) -> World:
     agency = AgencyFactory(name="Northern Lights CCR&R", code="northern-lights")
-    office = OfficeFactory(agency=agency, name="Rockford office", city="Rockford")
-    other_office = OfficeFactory(name="Carbondale office", city="Carbondale")
+    office = OfficeFactory.create(agency=agency, name="Rockford office", city="Rockford")
+    other_office = OfficeFactory.create(name="Carbondale office", city="Carbondale")
     pat = _person(office, "pat", "Pat", "Primary", Role.LOCAL_EXPERT, title="Lead caseworker")
     alex = _person(office, "alex", "Alex", "Alternate", Role.LOCAL_EXPERT)
     otto = _person(other_office, "otto", "Otto", "Outsider", Role.LOCAL_EXPERT)

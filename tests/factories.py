@@ -1,5 +1,7 @@
 """factory-boy factories for the directory, with traits for the usual states."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -20,7 +22,7 @@ from helpdesk.models import (
 TEST_PASSWORD = "correct horse battery staple"
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
+class RegionFactory(factory.django.DjangoModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ["number"]
@@ -29,7 +31,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda r: f"Service delivery area {r.number}")
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
@@ -43,7 +45,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
         state_unit = factory.Trait(kind=AgencyKind.STATE_UNIT, region=None)
 
 
-class OfficeFactory(factory.django.DjangoModelFactory):
+class OfficeFactory(factory.django.DjangoModelFactory[Office]):
     class Meta:
         model = Office
 
@@ -52,7 +54,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
     city = "Springfield"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -71,7 +73,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
         skip_postgeneration_save = True
@@ -92,7 +94,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
             PersonEmail.objects.create(person=self, address=address.lower(), primary=True)
 
 
-class DesignationFactory(factory.django.DjangoModelFactory):
+class DesignationFactory(factory.django.DjangoModelFactory[LocalExpertDesignation]):
     class Meta:
         model = LocalExpertDesignation
 
@@ -101,11 +103,11 @@ class DesignationFactory(factory.django.DjangoModelFactory):
     role = DesignationRole.PRIMARY
 
 
-class AbsenceFactory(factory.django.DjangoModelFactory):
+class AbsenceFactory(factory.django.DjangoModelFactory[Absence]):
     class Meta:
         model = Absence
 
     person = factory.SubFactory(PersonFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
-    ends_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=2))
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
     reason = "Vacation"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -108,7 +109,7 @@ class _Reader:
         self.found: list[tuple[tuple[str, ...], int, str]] = []
         self.bad_relative: list[tuple[int, str]] = []
 
-    def read(self, statements: list[ast.AST], scope: str = "", function: str = "") -> None:
+    def read(self, statements: Sequence[ast.AST], scope: str = "", function: str = "") -> None:
         for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:

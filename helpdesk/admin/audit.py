@@ -1,23 +1,52 @@
 """Every change made in the admin is written to the audit trail; the trail itself is read-only."""
 
+from __future__ import annotations  # the stubs' generic forms, not subscriptable at run time
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import BaseModelFormSet, ModelForm
+from django.http import HttpRequest
 
 from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot, snapshot_from_db
-from helpdesk.models import AuditEvent, AuditKind
+from helpdesk.models import AuditEvent, AuditKind, User
 
 ADMIN_NOTE = "Changed in the administration pages."
 
+if TYPE_CHECKING:  # a mixin of model admins: what it extends, for mypy
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class AuditedAdminMixin:
+
+def admin_actor(request: HttpRequest) -> Actor:
+    """The staff member acting in the admin, which lets only signed-in staff in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise TypeError("The admin acts for a signed-in user.")
+    return Actor.of(user)
+
+
+class AuditedAdminMixin(_ModelAdmin):
     """Records who created, changed or deleted what in the admin, with before and after values,
     for the object and for every inline row."""
 
-    def save_model(self, request, obj, form, change) -> None:
-        obj._audit_before = snapshot_from_db(obj) if change else None
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool
+    ) -> None:
+        # The stored state rides on the instance until save_related has saved its relations.
+        obj._audit_before = snapshot_from_db(obj) if change else None  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formsets: list[BaseModelFormSet[Any, Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         obj = form.instance
         before, after = getattr(obj, "_audit_before", None), snapshot(obj)
@@ -25,14 +54,20 @@ class AuditedAdminMixin:
             kind = AuditKind.CHANGED if change else AuditKind.CREATED
             record(
                 kind,
-                actor=Actor.of(request.user),
+                actor=admin_actor(request),
                 target=obj,
                 before=before,
                 after=after,
                 note=ADMIN_NOTE,
             )
 
-    def save_formset(self, request, form, formset, change) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formset: BaseModelFormSet[Any, Any],
+        change: bool,
+    ) -> None:
         befores = {f.instance.pk: snapshot_from_db(f.instance) for f in formset.initial_forms}
         # Deletions are recorded first: a deleted row loses its id. The admin saves inside one
         # transaction, so a failed save takes these events back with it.
@@ -40,7 +75,7 @@ class AuditedAdminMixin:
             if deleted.instance.pk is not None:
                 record(
                     AuditKind.DELETED,
-                    actor=Actor.of(request.user),
+                    actor=admin_actor(request),
                     target=deleted.instance,
                     before=befores.get(deleted.instance.pk),
                     note=ADMIN_NOTE,
@@ -49,7 +84,7 @@ class AuditedAdminMixin:
         for obj in formset.new_objects:
             record(
                 AuditKind.CREATED,
-                actor=Actor.of(request.user),
+                actor=admin_actor(request),
                 target=obj,
                 after=snapshot(obj),
                 note=ADMIN_NOTE,
@@ -57,29 +92,29 @@ class AuditedAdminMixin:
         for obj, _fields in formset.changed_objects:
             record(
                 AuditKind.CHANGED,
-                actor=Actor.of(request.user),
+                actor=admin_actor(request),
                 target=obj,
                 before=befores.get(obj.pk),
                 after=snapshot(obj),
                 note=ADMIN_NOTE,
             )
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
         before = snapshot(obj)
         record(
             AuditKind.DELETED,
-            actor=Actor.of(request.user),
+            actor=admin_actor(request),
             target=obj,
             before=before,
             note=ADMIN_NOTE,
         )
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             record(
                 AuditKind.DELETED,
-                actor=Actor.of(request.user),
+                actor=admin_actor(request),
                 target=obj,
                 before=snapshot(obj),
                 note=ADMIN_NOTE,
@@ -96,11 +131,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["target_type"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False

@@ -1,8 +1,13 @@
-from django.contrib import admin
-from django.db.models import Count
+from __future__ import annotations  # the stubs' generic admin types, not subscriptable at run time
 
-from helpdesk.actor import Actor
-from helpdesk.admin.audit import AuditedAdminMixin
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.forms import BaseModelFormSet, ModelForm
+from django.http import HttpRequest
+
+from helpdesk.admin.audit import AuditedAdminMixin, admin_actor
 from helpdesk.directory.services import (
     cancel_absence,
     designate_local_expert,
@@ -20,6 +25,13 @@ from helpdesk.models import (
     PersonEmail,
     Region,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _OfficeCount(TypedDict):
+    _office_count: int
 
 
 @admin.register(Region)
@@ -43,11 +55,11 @@ class AgencyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["region"]
     inlines = [OfficeInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
         return super().get_queryset(request).annotate(_office_count=Count("offices"))
 
     @admin.display(description="Offices", ordering="_office_count")
-    def office_count(self, obj: Agency) -> int:
+    def office_count(self, obj: WithAnnotations[Agency, _OfficeCount]) -> int:
         return obj._office_count
 
 
@@ -64,10 +76,12 @@ class MissingExpertFilter(admin.SimpleListFilter):
     title = "local experts"
     parameter_name = "experts"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("no_primary", "No primary"), ("no_alternate", "No alternate")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Office]) -> QuerySet[Office]:
         if self.value() in ("no_primary", "no_alternate"):
             role = DesignationRole.PRIMARY if self.value() == "no_primary" else "alternate"
             return queryset.exclude(designations__role=role)
@@ -82,7 +96,7 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["agency"]
     inlines = [DesignationInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Office]:
         return (
             super()
             .get_queryset(request)
@@ -102,7 +116,13 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def alternate_expert(self, obj: Office) -> str:
         return self._expert(obj, DesignationRole.ALTERNATE)
 
-    def save_formset(self, request, form, formset, change) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formset: BaseModelFormSet[Any, Any],
+        change: bool,
+    ) -> None:
         if formset.model is not LocalExpertDesignation:
             return super().save_formset(request, form, formset, change)
         # Designations go through the directory service: one place for the rules, the audit
@@ -110,7 +130,7 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
         for deleted in formset.deleted_forms:
             if deleted.instance.pk is not None:
                 remove_designation(
-                    deleted.instance, by=Actor.of(request.user), note="Removed in admin."
+                    deleted.instance, by=admin_actor(request), note="Removed in admin."
                 )
         for row in formset.forms:
             if row in formset.deleted_forms or not row.has_changed() or not row.cleaned_data:
@@ -119,7 +139,7 @@ class OfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 form.instance,
                 row.cleaned_data["person"],
                 row.cleaned_data["role"],
-                by=Actor.of(request.user),
+                by=admin_actor(request),
                 note="Designated in admin.",
             )
         # The admin's change message reads these; the audit trail has the full story.
@@ -138,16 +158,15 @@ class AbsenceInline(admin.TabularInline):
 
     model = Absence
     extra = 0
-    fields = ["starts_at", "ends_at", "reason", "recorded_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("starts_at", "ends_at", "reason", "recorded_by")
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
         return False
 
 
@@ -155,10 +174,12 @@ class DesignatedFilter(admin.SimpleListFilter):
     title = "local expert"
     parameter_name = "designated"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("yes", "Designated"), ("no", "Not designated")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Person]) -> QuerySet[Person]:
         if self.value() == "yes":
             return queryset.filter(designations__isnull=False).distinct()
         if self.value() == "no":
@@ -182,10 +203,16 @@ class PersonAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["office__agency", "user"]
     inlines = [PersonEmailInline, AbsenceInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
         return super().get_queryset(request).prefetch_related("emails")
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formsets: list[BaseModelFormSet[Any, Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         if not change:  # a newcomer, addresses saved: what the directory's services do next
             welcome_newcomer(form.instance)
@@ -209,22 +236,32 @@ class LocalExpertDesignationAdmin(admin.ModelAdmin):
     list_select_related = ["office__agency", "person"]
     readonly_fields = ["designated_at"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: LocalExpertDesignation | None = None
+    ) -> bool:
         # Change a designation by designating someone else: the service replaces and audits.
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: LocalExpertDesignation,
+        form: ModelForm[Any],
+        change: bool,
+    ) -> None:
         designated = designate_local_expert(
-            obj.office, obj.person, obj.role, by=Actor.of(request.user), note="Designated in admin."
+            obj.office, obj.person, obj.role, by=admin_actor(request), note="Designated in admin."
         )
         obj.pk = designated.pk
 
-    def delete_model(self, request, obj) -> None:
-        remove_designation(obj, by=Actor.of(request.user), note="Removed in admin.")
+    def delete_model(self, request: HttpRequest, obj: LocalExpertDesignation) -> None:
+        remove_designation(obj, by=admin_actor(request), note="Removed in admin.")
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[LocalExpertDesignation]
+    ) -> None:
         for designation in queryset:
-            remove_designation(designation, by=Actor.of(request.user), note="Removed in admin.")
+            remove_designation(designation, by=admin_actor(request), note="Removed in admin.")
 
 
 @admin.register(Absence)
@@ -240,22 +277,24 @@ class AbsenceAdmin(admin.ModelAdmin):
     readonly_fields = ["recorded_by"]
     date_hierarchy = "starts_at"
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Absence | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Absence, form: ModelForm[Any], change: bool
+    ) -> None:
         recorded = record_absence(
             obj.person,
             starts_at=obj.starts_at,
             ends_at=obj.ends_at,
             reason=obj.reason,
-            by=Actor.of(request.user),
+            by=admin_actor(request),
         )
         obj.pk = recorded.pk
 
-    def delete_model(self, request, obj) -> None:
-        cancel_absence(obj, by=Actor.of(request.user), note="Cancelled in admin.")
+    def delete_model(self, request: HttpRequest, obj: Absence) -> None:
+        cancel_absence(obj, by=admin_actor(request), note="Cancelled in admin.")
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Absence]) -> None:
         for absence in queryset:
-            cancel_absence(absence, by=Actor.of(request.user), note="Cancelled in admin.")
+            cancel_absence(absence, by=admin_actor(request), note="Cancelled in admin.")

@@ -10,8 +10,7 @@ from helpdesk.models import Procedure, ProcedureAcknowledgement, ProcedureVersio
 
 class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProcedureVersion
-    fields = ["number", "title", "change_note", "created_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "title", "change_note", "created_by", "created_at")
     extra = 0
     show_change_link = False
 
@@ -26,7 +25,7 @@ class ProcedureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="version")
     def version_number(self, obj: Procedure) -> int:
-        return obj.current_version.number
+        return obj.current.number
 
 
 @admin.register(ProcedureAcknowledgement)

@@ -5,6 +5,7 @@ import logging
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
 
 from helpdesk.auth.ldap_roles import sync_roles_from_ldap
+from helpdesk.models import User
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +19,14 @@ class DirectoryBackend(LDAPBackend):
     usable local password, so that is the mark of an account LDAP may use.
     """
 
-    def authenticate_ldap_user(self, ldap_user, password):
+    def authenticate_ldap_user(self, ldap_user: _LDAPUser, password: str) -> User | None:
         """Signed in through the directory: its groups set the roles, every time."""
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is not None:
             sync_roles_from_ldap(user, ldap_user)
         return user
 
-    def get_or_build_user(self, username, ldap_user):
+    def get_or_build_user(self, username: str, ldap_user: _LDAPUser) -> tuple[User, bool]:
         user, built = super().get_or_build_user(username, ldap_user)
         if not built and user.has_usable_password():
             log.warning("LDAP login refused for %r: a local account has that username.", username)

@@ -1,6 +1,7 @@
 """LDAP login: map directory groups to roles and link the login to its directory person."""
 
 import logging
+from typing import TYPE_CHECKING
 
 import ldap.dn
 from django.conf import settings
@@ -8,14 +9,17 @@ from django.conf import settings
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import set_roles
-from helpdesk.models import Person
+from helpdesk.models import Person, User
+
+if TYPE_CHECKING:
+    from django_auth_ldap.backend import _LDAPUser
 
 log = logging.getLogger(__name__)
 # The directory decides the roles at every LDAP login; the audit trail names it "ldap".
 LDAP_LOGIN = Actor.system("roles from the LDAP directory at login", label="ldap")
 
 
-def sync_roles_from_ldap(user, ldap_user) -> None:
+def sync_roles_from_ldap(user: User, ldap_user: "_LDAPUser") -> None:
     """The directory decides the mapped roles at every LDAP login (the login backend calls this
     once the user is saved); a local expert designation in the help desk's own directory keeps
     the local expert role whatever LDAP says."""
@@ -37,7 +41,7 @@ def _dn_key(dn: str) -> str:
         return dn.strip().lower()
 
 
-def _link_person(user) -> None:
+def _link_person(user: User) -> None:
     """Link a new LDAP login to the directory person with the same address, if unlinked."""
     if not user.email or Person.objects.filter(user=user).exists():
         return

@@ -39,7 +39,7 @@ class TicketScope:
         # No ordering: the model's default would join the GROUP BY of every count.
         return cls(tickets.order_by(), queue, filters)
 
-    def url(self, **params) -> str:
+    def url(self, **params: object) -> str:
         return link("queue", self.queue, **self.filters.scope_params() | params)
 
 

@@ -4,12 +4,14 @@ system, validated by a form. Bad input is reported on the page and the defaults 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
-from helpdesk.directory.forms import agency_choice_label
+from helpdesk.directory.forms import AgencyChoiceField
 from helpdesk.models import Agency
 from helpdesk.models.tickets import System
 from helpdesk.tickets.aging import AgeBoundaries
@@ -67,20 +69,20 @@ class DashboardFilterForm(forms.Form):
     end = forms.DateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
-    agency = forms.ModelChoiceField(
+    agency = AgencyChoiceField(
         queryset=Agency.objects.order_by("-active", "name"),
         required=False,
         empty_label="Any agency",
     )
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
 
-    def __init__(self, *args, today: date, **kwargs) -> None:
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].label_from_instance = agency_choice_label
         self.today = today
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         default_start, default_end = default_range(self.today)
         start = data.get("start") or default_start
         end = data.get("end") or default_end
@@ -93,7 +95,7 @@ class DashboardFilterForm(forms.Form):
 
 
 def dashboard_filters(
-    query, now: datetime | None = None
+    query: QueryDict, now: datetime | None = None
 ) -> tuple[DashboardFilterForm, DashboardFilters]:
     """The bound form (with its errors, if any) and the filters to use: the valid ones, else
     the defaults."""

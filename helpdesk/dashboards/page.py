@@ -11,6 +11,7 @@ from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, sections_for
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import Role, has_role
+from helpdesk.models import User
 
 PAGE_ROLES = {
     FULL: (Role.HELP_DESK, Role.ADMINISTRATOR),
@@ -19,7 +20,7 @@ PAGE_ROLES = {
 TITLES = {FULL: "Dashboard", MIS: "MIS dashboard"}
 
 
-def require_page(user, page: str) -> None:
+def require_page(user: User, page: str) -> None:
     """The server's check, for the page and its CSV alike; 403 for anyone else."""
     if not has_role(user, *PAGE_ROLES[page]):
         raise PermissionDenied("This dashboard is not for your role.")
@@ -34,7 +35,7 @@ class ShownSection:
         return ((table, chart_for(table)) for table in self.tables)
 
 
-def build(user, page: str, filters: DashboardFilters) -> list[ShownSection]:
+def build(user: User, page: str, filters: DashboardFilters) -> list[ShownSection]:
     return [
         ShownSection(section, section.tables(user, filters)) for section in sections_for(user, page)
     ]

@@ -4,11 +4,11 @@ DESIGN.md, layering)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import roles_of
+from helpdesk.models import User
 from helpdesk.registry import Registry
 
 # The dashboard pages: the full one (help desk staff, administrators) and MIS's own.
@@ -22,7 +22,7 @@ class DashboardSection:
     title: str
     roles: frozenset[str]
     # Returns the section's tables for a user the roles allow, under the filters chosen.
-    tables: Callable[[Any, DashboardFilters], list[Table]]
+    tables: Callable[[User, DashboardFilters], list[Table]]
     pages: frozenset[str] = frozenset({FULL})
     order: int = 100
 
@@ -32,6 +32,6 @@ dashboard_sections: Registry[DashboardSection] = Registry(
 )
 
 
-def sections_for(user: Any, page: str) -> list[DashboardSection]:
+def sections_for(user: User, page: str) -> list[DashboardSection]:
     roles = roles_of(user)
     return [s for s in dashboard_sections if page in s.pages and s.roles & roles]

@@ -5,18 +5,19 @@ from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, dashboard_sections
 from helpdesk.dashboards.tables import Table
 from helpdesk.directory.roles import Role
+from helpdesk.models import User
 from helpdesk.tickets import selectors
 
 STAFF = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
 
 
-def _scope(user, filters: DashboardFilters) -> figures.TicketScope:
+def _scope(user: User, filters: DashboardFilters) -> figures.TicketScope:
     """The help desk queue for its staff; MIS's own queue for MIS, so every link opens."""
     queue = "help_desk" if selectors.may_open(user, "help_desk") else "mis"
     return figures.TicketScope.of(selectors.tickets_in(user, queue), queue, filters)
 
 
-def _tickets(user, filters: DashboardFilters) -> list[Table]:
+def _tickets(user: User, filters: DashboardFilters) -> list[Table]:
     scope = _scope(user, filters)
     return [
         figures.weekly(scope),
@@ -26,11 +27,11 @@ def _tickets(user, filters: DashboardFilters) -> list[Table]:
     ]
 
 
-def _sla(user, filters: DashboardFilters) -> list[Table]:
+def _sla(user: User, filters: DashboardFilters) -> list[Table]:
     return [figures.sla_compliance(_scope(user, filters))]
 
 
-def _mis(user, filters: DashboardFilters) -> list[Table]:
+def _mis(user: User, filters: DashboardFilters) -> list[Table]:
     return figures.with_mis(_scope(user, filters))
 
 

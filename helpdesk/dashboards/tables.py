@@ -38,7 +38,7 @@ class Table:
     empty: str = "Nothing to show for these filters."
 
 
-def link(url_name: str, *args, **params) -> str:
+def link(url_name: str, *args: object, **params: object) -> str:
     """A list page's URL with query parameters; empty values are left out."""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     url = reverse(url_name, args=args)

@@ -3,16 +3,17 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from helpdesk.dashboards import page as dash
 from helpdesk.dashboards.filters import dashboard_filters
 from helpdesk.dashboards.registry import FULL, MIS
 from helpdesk.lib.csv_export import csv_response
+from helpdesk.lib.http import AuthenticatedHttpRequest
 
 
-def _render(request: HttpRequest, page: str) -> HttpResponse:
+def _render(request: AuthenticatedHttpRequest, page: str) -> HttpResponse:
     dash.require_page(request.user, page)
     form, filters = dashboard_filters(request.GET)
     context = {
@@ -26,7 +27,7 @@ def _render(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, "dashboards/dashboard.html", context)
 
 
-def _csv(request: HttpRequest, page: str) -> HttpResponse:
+def _csv(request: AuthenticatedHttpRequest, page: str) -> HttpResponse:
     dash.require_page(request.user, page)
     _, filters = dashboard_filters(request.GET)
     shown = dash.build(request.user, page, filters)
@@ -35,20 +36,20 @@ def _csv(request: HttpRequest, page: str) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _render(request, FULL)
 
 
 @login_required
-def mis_dashboard(request: HttpRequest) -> HttpResponse:
+def mis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _render(request, MIS)
 
 
 @login_required
-def dashboard_csv(request: HttpRequest) -> HttpResponse:
+def dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _csv(request, FULL)
 
 
 @login_required
-def mis_dashboard_csv(request: HttpRequest) -> HttpResponse:
+def mis_dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _csv(request, MIS)

@@ -6,8 +6,9 @@ Everything is keyed on stable natural keys and only created when missing, so see
 changes nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -192,7 +193,10 @@ class DemoLogin:
 @dataclass
 class SeedReport:
     created: int = 0
-    logins: list[DemoLogin] | None = None
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+M = TypeVar("M", bound=models.Model)
 
 
 class _Seeder:
@@ -207,8 +211,10 @@ class _Seeder:
         self._name_index = 0
 
     # -- generic -------------------------------------------------------------------------------
-    def get_or_create(self, model: type[models.Model], defaults: dict | None = None, **lookup):
-        obj, created = model.objects.get_or_create(defaults=defaults or {}, **lookup)
+    def get_or_create(
+        self, model: type[M], defaults: dict[str, Any] | None = None, **lookup: Any
+    ) -> M:
+        obj, created = model._default_manager.get_or_create(defaults=defaults or {}, **lookup)
         if created:
             self.audit_created(obj, AuditKind.CREATED)
         return obj

@@ -81,8 +81,12 @@ def seed_demo_history() -> int:
     return created
 
 
-def _resolved_ticket(summary, system, office, desk, rng) -> Ticket:
+def _resolved_ticket(
+    summary: str, system: str, office: Office, desk: User, rng: random.Random
+) -> Ticket:
     expert = office.designations.get(role=DesignationRole.PRIMARY).person
+    assert expert.user is not None, "every demo local expert has a login"
+    expert_login = expert.user
     report = svc.ProblemReport(
         summary=summary,
         system=system,
@@ -98,7 +102,7 @@ def _resolved_ticket(summary, system, office, desk, rng) -> Ticket:
     # Filed through the core, not a report use case: history sends no acknowledgements.
     ticket = svc.file_problem_report(
         report,
-        by=Actor.of(expert.user),
+        by=Actor.of(expert_login),
         office=office,
         local_expert=expert,
         source=Source.WEB,
@@ -117,7 +121,7 @@ def _resolved_ticket(summary, system, office, desk, rng) -> Ticket:
         ticket, by=Actor.of(desk), resolution="Fixed; confirmed with the local expert."
     )
     if rng.random() < 0.8:
-        ticket = svc.close(ticket, by=Actor.of(expert.user), note="Confirmed fixed.")
+        ticket = svc.close(ticket, by=Actor.of(expert_login), note="Confirmed fixed.")
     if rng.random() < 0.15:  # some missed their target on the way
         Ticket.objects.filter(pk=ticket.pk).update(resolution_breached_at=F("resolved_at"))
     return ticket

@@ -4,7 +4,7 @@ versions), and the Rockford-area CCR&R's staff asked to acknowledge them, some h
 No email leaves: the acknowledgement rows are written as already sent, which is what the demo
 needs to show on the acknowledgements page (sending is exercised by the tests)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -125,7 +125,7 @@ PROCEDURES = [
 def seed_demo_procedures() -> int:
     if Procedure.objects.exists():
         return 0
-    author = User.objects.filter(username="hd.supervisor").first()
+    author = User.objects.get(username="hd.supervisor")
     now = timezone.now()
     created = 0
     for title, body, audience in PROCEDURES:
@@ -144,7 +144,7 @@ def seed_demo_procedures() -> int:
     return created + 1 + _demo_acknowledgements(racf, now)
 
 
-def _demo_acknowledgements(racf: Procedure, now) -> int:
+def _demo_acknowledgements(racf: Procedure, now: datetime) -> int:
     """The first CCR&R's staff were sent their procedures ten days ago (the RACF one in its
     first version, since edited); the local experts and every other caseworker acknowledged."""
     people = (
@@ -171,6 +171,7 @@ def _demo_acknowledgements(racf: Procedure, now) -> int:
                 how=AcknowledgedHow.LINK if done else "",
             )
             for version_id in versions
+            if version_id is not None  # a live procedure always has its current version
         ]
     ProcedureAcknowledgement.objects.bulk_create(rows)
     return len(rows)

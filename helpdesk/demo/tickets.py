@@ -83,8 +83,13 @@ def seed_demo_tickets() -> int:
         if Ticket.objects.filter(summary=summary).exists():
             continue
         office = Office.objects.filter(agency__code=agency_code).order_by("pk").first()
+        assert office is not None, f"the demo directory has agency {agency_code}"
         expert = office.designations.get(role=DesignationRole.PRIMARY).person.user
         reporter = Person.objects.filter(office=office, user__groups__name=Role.AGENCY_USER).first()
+        # The demo directory gives every demo office a primary and an agency user, with logins.
+        assert expert is not None
+        assert reporter is not None
+        assert reporter.user is not None
         ticket = reports.report_to_local_expert(
             by=Actor.of(reporter.user),
             summary=summary,
@@ -97,7 +102,7 @@ def seed_demo_tickets() -> int:
     return created
 
 
-def _advance(ticket: Ticket, target: str, *, expert, desk) -> None:
+def _advance(ticket: Ticket, target: str, *, expert: User, desk: User) -> None:
     if target == S.WITH_LOCAL_EXPERT:
         return
     if target == S.RESOLVED_LOCALLY:

@@ -1,7 +1,10 @@
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
-from helpdesk.models import AgencyKind, Person, Region
+from helpdesk.models import Agency, AgencyKind, Person, Region
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -9,7 +12,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     input_type = "datetime-local"
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
@@ -21,15 +24,16 @@ class AbsenceForm(forms.Form):
         max_length=200, required=False, help_text="Optional, e.g. 'Vacation' or 'Training'."
     )
 
-    def __init__(self, *args, people, **kwargs) -> None:
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        cast("forms.ModelChoiceField[Person]", self.fields["person"]).queryset = people
         if people.count() == 1:
             self.fields["person"].initial = people.first()
             self.fields["person"].widget = forms.HiddenInput()
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             raise ValidationError("The absence must end after it starts.")
@@ -46,6 +50,13 @@ class DirectoryFilterForm(forms.Form):
     )
 
 
-def agency_choice_label(agency) -> str:
+def agency_choice_label(agency: Agency) -> str:
     """How an agency reads in a filter's list; closed agencies stay findable, marked."""
     return agency.name if agency.active else f"{agency.name} (inactive)"
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    """An agency picked in a filter, labelled by ``agency_choice_label``."""
+
+    def label_from_instance(self, obj: Agency) -> str:
+        return agency_choice_label(obj)

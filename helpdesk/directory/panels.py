@@ -1,5 +1,7 @@
 """The directory's own home panels."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -8,12 +10,12 @@ from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import office_coverage
 from helpdesk.home.panels import Panel, home_panels
-from helpdesk.models import Absence, AgencyKind, DesignationRole, Office, Person
+from helpdesk.models import Absence, AgencyKind, DesignationRole, Office, Person, User
 
 _STATE = frozenset({Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR})
 
 
-def my_local_expert(user) -> dict | None:
+def my_local_expert(user: User) -> dict[str, Any] | None:
     """An agency user's office: who to tell about a problem right now."""
     me = person_of(user)
     if me is None:
@@ -22,7 +24,7 @@ def my_local_expert(user) -> dict | None:
     return {"me": me, "coverage": coverage}
 
 
-def my_offices(user) -> dict | None:
+def my_offices(user: User) -> dict[str, Any] | None:
     """A local expert's designations: whether they act today and who backs them up."""
     me = person_of(user)
     if me is None:
@@ -38,7 +40,7 @@ def my_offices(user) -> dict | None:
     }
 
 
-def coverage_gaps(user) -> dict | None:
+def coverage_gaps(user: User) -> dict[str, Any] | None:
     """Offices where a problem has nowhere to go: no primary, no alternate, or nobody acting."""
     offices = (
         Office.objects.filter(active=True, agency__active=True)
@@ -63,7 +65,7 @@ def coverage_gaps(user) -> dict | None:
     }
 
 
-def away_today(user) -> dict | None:
+def away_today(user: User) -> dict[str, Any] | None:
     """Local experts away right now, and who acts for their offices meanwhile."""
     now = timezone.now()
     absences = list(
@@ -83,7 +85,7 @@ def away_today(user) -> dict | None:
     return {"rows": rows}
 
 
-def admin_attention(user) -> dict | None:
+def admin_attention(user: User) -> dict[str, Any] | None:
     """Logins locked out by throttling, and logins of people who have left."""
     from axes.models import AccessAttempt
 

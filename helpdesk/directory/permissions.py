@@ -3,12 +3,12 @@ about access is written anywhere else."""
 
 from django.db.models import QuerySet
 
-from helpdesk.directory.roles import STATE_ROLES, Role, has_role
-from helpdesk.models import Office, Person
+from helpdesk.directory.roles import STATE_ROLES, AnyUser, Role, has_role
+from helpdesk.models import Office, Person, User
 
 
-def person_of(user) -> Person | None:
-    if not getattr(user, "is_authenticated", False):
+def person_of(user: AnyUser) -> Person | None:
+    if not isinstance(user, User):
         return None
     try:
         return user.person
@@ -16,16 +16,16 @@ def person_of(user) -> Person | None:
         return None
 
 
-def agency_id_of(user) -> int | None:
+def agency_id_of(user: AnyUser) -> int | None:
     person = person_of(user)
     return person.office.agency_id if person is not None else None
 
 
-def sees_all_agencies(user) -> bool:
+def sees_all_agencies(user: AnyUser) -> bool:
     return has_role(user, *STATE_ROLES)
 
 
-def offices_visible_to(user) -> QuerySet[Office]:
+def offices_visible_to(user: AnyUser) -> QuerySet[Office]:
     """State staff see every office; agency staff see their own agency's offices only."""
     offices = Office.objects.select_related("agency", "agency__region")
     if sees_all_agencies(user):
@@ -36,7 +36,7 @@ def offices_visible_to(user) -> QuerySet[Office]:
     return offices.filter(agency_id=agency_id)
 
 
-def can_manage_absences_of(user, person: Person) -> bool:
+def can_manage_absences_of(user: AnyUser, person: Person) -> bool:
     """Help desk staff and administrators for anyone; a local expert for themself."""
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
         return True
@@ -44,24 +44,24 @@ def can_manage_absences_of(user, person: Person) -> bool:
     return me is not None and me.pk == person.pk and has_role(user, Role.LOCAL_EXPERT)
 
 
-def may_review_mail(user) -> bool:
+def may_review_mail(user: AnyUser) -> bool:
     """The inbound mail pages (raw messages, quarantine) are for help desk staff."""
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def can_use_admin(user) -> bool:
+def can_use_admin(user: AnyUser) -> bool:
     return bool(getattr(user, "is_active", False)) and has_role(user, Role.ADMINISTRATOR)
 
 
 # --- Local experts ------------------------------------------------------------------------------
 
 
-def is_designated_expert_of(user, office_id: int) -> bool:
+def is_designated_expert_of(user: AnyUser, office_id: int) -> bool:
     """A designated local expert (primary or alternate) of that office, holding the role."""
     return office_id in designated_office_ids(user)
 
 
-def designated_office_ids(user) -> frozenset[int]:
+def designated_office_ids(user: AnyUser) -> frozenset[int]:
     """The offices ``user`` is local expert for, read once per request (cached on the user)."""
     cached = getattr(user, "_ccap_expert_offices", None)
     if cached is not None:
@@ -70,6 +70,6 @@ def designated_office_ids(user) -> frozenset[int]:
     offices: frozenset[int] = frozenset()
     if me is not None and me.active and has_role(user, Role.LOCAL_EXPERT):
         offices = frozenset(me.designations.values_list("office_id", flat=True))
-    if getattr(user, "is_authenticated", False):
+    if isinstance(user, User):
         user._ccap_expert_offices = offices
     return offices

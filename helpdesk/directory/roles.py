@@ -1,6 +1,12 @@
 """The five roles of DESIGN.md, held as Django groups."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
+
+from helpdesk.models import User
+
+# Whoever a request, a socket or a service has: a signed-in user, the anonymous one, or nobody.
+AnyUser = User | AnonymousUser | None
 
 
 class Role(models.TextChoices):
@@ -15,9 +21,9 @@ class Role(models.TextChoices):
 STATE_ROLES = frozenset({Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR})
 
 
-def roles_of(user) -> frozenset[str]:
+def roles_of(user: AnyUser) -> frozenset[str]:
     """The user's role names, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_ccap_roles", None)
     if cached is None:
@@ -29,11 +35,11 @@ def roles_of(user) -> frozenset[str]:
     return cached
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: AnyUser, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def forget_roles(user) -> None:
+def forget_roles(user: User) -> None:
     """Drop the per-request cache after a role change."""
     for cached in ("_ccap_roles", "_ccap_expert_offices"):
         if hasattr(user, cached):

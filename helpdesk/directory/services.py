@@ -16,11 +16,11 @@ from helpdesk.directory.roles import Role, forget_roles
 from helpdesk.models import (
     Absence,
     AuditKind,
-    DesignationRole,
     LocalExpertDesignation,
     Office,
     Person,
     PersonEmail,
+    User,
 )
 from helpdesk.registry import Registry
 
@@ -74,7 +74,7 @@ def add_person(
 
 @transaction.atomic
 def designate_local_expert(
-    office: Office, person: Person, role: DesignationRole, *, by: Actor, note: str = ""
+    office: Office, person: Person, role: str, *, by: Actor, note: str = ""
 ) -> LocalExpertDesignation:
     """Make ``person`` the office's primary or alternate local expert, replacing whoever held
     that role. The rules (same agency, active, one per role) live on the model."""
@@ -164,7 +164,7 @@ def ensure_role_groups(using: str = "default") -> None:
 
 
 @transaction.atomic
-def set_roles(user, roles: Iterable[str], *, by: Actor, note: str = "") -> bool:
+def set_roles(user: User, roles: Iterable[str], *, by: Actor, note: str = "") -> bool:
     """Make ``user`` hold exactly ``roles``; audited. Returns whether anything changed."""
     wanted = {Role(r).value for r in roles}
     current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
@@ -185,7 +185,7 @@ def set_roles(user, roles: Iterable[str], *, by: Actor, note: str = "") -> bool:
     return True
 
 
-def current_roles(user) -> set[str]:
+def current_roles(user: User) -> set[str]:
     return set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
 

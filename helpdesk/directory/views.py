@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +16,8 @@ from helpdesk.directory.permissions import can_manage_absences_of, offices_visib
 from helpdesk.directory.roles import Role, has_role, roles_of
 from helpdesk.directory.selectors import office_coverage
 from helpdesk.directory.services import cancel_absence, record_absence
-from helpdesk.models import Absence, Person
+from helpdesk.lib.http import AuthenticatedHttpRequest
+from helpdesk.models import Absence, Office, Person, User
 
 PAGE_SIZE = 25
 
@@ -25,7 +28,7 @@ def _require_a_role(request: HttpRequest) -> None:
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_a_role(request)
     form = DirectoryFilterForm(request.GET or None)
     offices = offices_visible_to(request.user).filter(active=True)
@@ -45,7 +48,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filtered(offices, data: dict):
+def _filtered(offices: QuerySet[Office], data: dict[str, Any]) -> QuerySet[Office]:
     if data.get("q"):
         term = data["q"]
         offices = offices.filter(
@@ -63,7 +66,7 @@ def _filtered(offices, data: dict):
 
 
 @login_required
-def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def office_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_a_role(request)
     office = get_object_or_404(offices_visible_to(request.user), pk=pk)
     now = timezone.now()
@@ -85,7 +88,7 @@ def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Absences ---------------------------------------------------------------------------------
 
 
-def _people_whose_absences_user_manages(user) -> QuerySet[Person]:
+def _people_whose_absences_user_manages(user: User) -> QuerySet[Person]:
     """Help desk staff and administrators: every designated local expert; a local expert:
     themself. Anyone else: nobody (the page is refused)."""
     if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
@@ -102,7 +105,7 @@ def _people_whose_absences_user_manages(user) -> QuerySet[Person]:
 
 
 @login_required
-def absence_list(request: HttpRequest) -> HttpResponse:
+def absence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     people = _people_whose_absences_user_manages(request.user)
     absences = (
         Absence.objects.current_or_upcoming()
@@ -114,7 +117,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def absence_new(request: HttpRequest) -> HttpResponse:
+def absence_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     people = _people_whose_absences_user_manages(request.user)
     form = AbsenceForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +140,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def absence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def absence_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     absence = get_object_or_404(Absence.objects.select_related("person"), pk=pk)
     if not can_manage_absences_of(request.user, absence.person):
         raise PermissionDenied  # a 403 that says nothing more; the list never offers this

@@ -1,5 +1,8 @@
 """The navigation and the notice banner on every page."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -9,7 +12,7 @@ from helpdesk.home.panels import nav_links
 from helpdesk.notices.selectors import banner_notices
 
 
-def navigation(request) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     """The navigation links the signed-in user's roles open; nothing for anonymous visitors."""
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else frozenset()
@@ -49,5 +52,5 @@ def navigation(request) -> dict:
     }
 
 
-def _labels(roles) -> list[str]:
+def _labels(roles: frozenset[str]) -> list[str]:
     return [label for value, label in Role.choices if value in roles]

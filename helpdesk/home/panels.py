@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpdesk.directory.roles import roles_of
+from helpdesk.models import User
 from helpdesk.registry import Registry
 
 
@@ -21,7 +22,7 @@ class Panel:
     roles: frozenset[str]
     template: str
     # Returns the panel's context, or None when it has nothing to show this user.
-    context: Callable[[Any], dict[str, Any] | None]
+    context: Callable[[User], dict[str, Any] | None]
     order: int = 100
 
 
@@ -30,7 +31,7 @@ home_panels: Registry[Panel] = Registry(
 )
 
 
-def panels_for(user: Any) -> list[tuple[Panel, dict[str, Any]]]:
+def panels_for(user: User) -> list[tuple[Panel, dict[str, Any]]]:
     roles = roles_of(user)
     shown = []
     for panel in home_panels:

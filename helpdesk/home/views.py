@@ -6,10 +6,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from helpdesk.home.panels import panels_for
+from helpdesk.lib.http import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "helpdesk/home.html", {"panels": panels_for(request.user)})
 
 

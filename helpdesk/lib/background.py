@@ -13,24 +13,25 @@ connection open; with the Redis broker the block is empty and costs nothing.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
 
-def enqueue(task: str, *args, **kwargs):
+def enqueue(task: str, *args: Any, **kwargs: Any) -> str:
     """Queue ``task`` now (the caller is past its commit, or has none)."""
     with transaction.atomic():
         return async_task(task, *args, **kwargs)
 
 
-def enqueue_on_commit(task: str, *args, **kwargs) -> None:
+def enqueue_on_commit(task: str, *args: Any, **kwargs: Any) -> None:
     """Queue ``task`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
 
 
-def enqueue_at(task: str, *args, at: datetime) -> None:
+def enqueue_at(task: str, *args: Any, at: datetime) -> None:
     """Queue ``task`` to run at ``at``, not before: a one-off django-q2 schedule, which the
     cluster's scheduler (about every 15 seconds) turns into a task on the broker, the ORM or
     Redis alike, and then deletes. The schedule is a row written in the current transaction,

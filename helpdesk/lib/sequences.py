@@ -6,10 +6,10 @@ inside the caller's transaction, so concurrent callers get distinct numbers and 
 transaction gives its number back.
 """
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk.models import TrackingSequence
+from helpdesk.models import TrackingSequence, YearlySequence
 
 PREFIX = "CCAP"
 
@@ -24,20 +24,20 @@ def next_tracking_number(year: int | None = None) -> str:
     return format_tracking_number(year, take_next(TrackingSequence, year))
 
 
-def take_next(sequence: type[models.Model], year: int) -> int:
-    """The next value of a yearly sequence model (fields ``year`` and ``last_value``)."""
+def take_next(sequence: type[YearlySequence], year: int) -> int:
+    """The next value of a yearly sequence model."""
     _ensure_year(sequence, year)
-    row = sequence.objects.select_for_update().get(year=year)
+    row = sequence._default_manager.select_for_update().get(year=year)
     row.last_value += 1
     row.save(update_fields=["last_value"])
     return row.last_value
 
 
-def _ensure_year(sequence: type[models.Model], year: int) -> None:
-    if sequence.objects.filter(year=year).exists():
+def _ensure_year(sequence: type[YearlySequence], year: int) -> None:
+    if sequence._default_manager.filter(year=year).exists():
         return
     try:
         with transaction.atomic():  # a savepoint: losing the race to create is fine
-            sequence.objects.create(year=year, last_value=0)
+            sequence._default_manager.create(year=year, last_value=0)
     except IntegrityError:
         pass

@@ -9,6 +9,7 @@ until the next label are its answer. It never raises; what it cannot read is sim
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -122,7 +123,7 @@ def _variant_pattern(variant: str) -> str:
     return r"[\W_]*".join(words)
 
 
-def _label_regex(field_name: str, variants: list[str]) -> re.Pattern:
+def _label_regex(field_name: str, variants: list[str]) -> re.Pattern[str]:
     alternatives = "|".join(_variant_pattern(v) for v in sorted(variants, key=len, reverse=True))
     # A label is followed by a separator (colon, question mark, table bar, dash) or ends the line:
     # "System was slow" is a sentence, "System: CCMS" and "System" alone are labels. Bold marks
@@ -180,8 +181,8 @@ class FormReading:
 
 
 def read_form(text: str, *, sent_at: datetime | None = None) -> FormReading:
-    raw = _read_fields(text)
-    reading = FormReading(labels_seen=raw.pop("_labels", 0), preamble=raw.pop("_preamble", ""))
+    raw, labels_seen, preamble = _read_fields(text)
+    reading = FormReading(labels_seen=labels_seen, preamble=preamble)
     for name, value in raw.items():
         try:
             typed = _typed(name, value, sent_at)
@@ -197,8 +198,11 @@ def read_form(text: str, *, sent_at: datetime | None = None) -> FormReading:
     return reading
 
 
-def _read_fields(text: str) -> dict:
-    found: dict[str, object] = {"_labels": 0}
+def _read_fields(text: str) -> tuple[dict[str, str], int, str]:
+    """The answers found by field name, how many labels were seen, and the text before the
+    first label."""
+    found: dict[str, str] = {}
+    labels = 0
     preamble: list[str] = []
     current: str | None = None
     collected: list[str] = []
@@ -245,7 +249,7 @@ def _read_fields(text: str) -> dict:
             continue
         finish()
         name, value = match
-        found["_labels"] = int(found["_labels"]) + 1
+        labels += 1
         if name == "secondary_name":
             section = "secondary"
         elif name in ("contact_name", "occurred_at", "description"):
@@ -256,8 +260,7 @@ def _read_fields(text: str) -> dict:
                 name = name.replace("contact", "secondary")
         current, collected = name, [value] if value.strip() else []
     finish()
-    found["_preamble"] = "\n".join(_trim_blank(preamble))
-    return found
+    return found, labels, "\n".join(_trim_blank(preamble))
 
 
 def _match_label(line: str) -> tuple[str, str] | None:
@@ -297,11 +300,11 @@ def _trim_blank(lines: list[str]) -> list[str]:
 # --- Values -------------------------------------------------------------------------------------
 
 
-def _typed(name: str, value, sent_at: datetime | None):
+def _typed(name: str, value: str, sent_at: datetime | None) -> object:
     value = str(value).strip().strip("_").strip()
     if not value or value.lower() in {"n/a", "na", "none", "-", "tbd", "unknown"}:
         return None
-    readers = {
+    readers: dict[str, Callable[[str], object]] = {
         "contact_email": _email,
         "secondary_email": _email,
         "can_duplicate": _yes_no,
@@ -315,7 +318,8 @@ def _typed(name: str, value, sent_at: datetime | None):
         "security_group": lambda v: v[:100],
         "ccms_screen": lambda v: v[:150],
     }
-    return readers.get(name, lambda v: v)(value)
+    reader = readers.get(name)
+    return reader(value) if reader is not None else value
 
 
 def _email(value: str) -> str | None:

@@ -9,14 +9,20 @@ to be reprocessed once the cause is fixed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from helpdesk.models import InboundMessage, Ticket
 from helpdesk.registry import Registry
+
+if TYPE_CHECKING:  # the intake, above this module, hands these to every handler
+    from helpdesk.mail.intake import Sender
+    from helpdesk.mail.parse import ParsedMail
 
 
 @dataclass(frozen=True)
 class Handled:
     detail: str
-    ticket: object = None  # a Ticket, when the handler attached the message to one
+    ticket: Ticket | None = None  # when the handler attached the message to one
     # The handler recognised the message but could not act on it: hold it for a person.
     needs_review: bool = False
 
@@ -24,8 +30,7 @@ class Handled:
 @dataclass(frozen=True)
 class MailHandler:
     name: str
-    # handle(parsed, inbound, sender) -> Handled | None
-    handle: Callable[..., Handled | None]
+    handle: "Callable[[ParsedMail, InboundMessage, Sender], Handled | None]"
 
 
 # Offered every message in registration order; keyed by name, so registering twice is once.

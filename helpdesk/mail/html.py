@@ -70,17 +70,18 @@ def _cap_nesting(html: str) -> str:
     opened: list[bool] = []  # for each list open: was its tag kept?
     depth = 0  # how many kept
 
-    def visit(tag: re.Match) -> str:
+    def visit(tag: re.Match[str]) -> str:
         nonlocal depth
+        whole: str = tag.group(0)
         if not tag.group(1):
             keep = depth < _MAX_NESTING
             opened.append(keep)
             depth += keep
-            return tag.group(0) if keep else " "
+            return whole if keep else " "
         if not opened:
-            return tag.group(0)
+            return whole
         kept = opened.pop()
         depth -= kept
-        return tag.group(0) if kept else " "
+        return whole if kept else " "
 
     return _NESTING_TAG.sub(visit, html)

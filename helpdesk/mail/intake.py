@@ -15,7 +15,8 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,7 @@ from helpdesk.models import (
     User,
     WhoAffected,
     missing_report_fields,
+    report_field_label,
 )
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_services
@@ -76,7 +78,7 @@ class IntakeResult:
     outcome: str
     ticket: Ticket | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "message_id": self.inbound.message_id or None,
             "outcome": str(self.outcome),
@@ -143,7 +145,7 @@ def store(
         )
 
 
-def ingest(raw: bytes, *, source: str, **where) -> IntakeResult:
+def ingest(raw: bytes, *, source: str, **where: Any) -> IntakeResult:
     return process(store(raw, source=source, **where))
 
 
@@ -366,7 +368,9 @@ def _thread_ticket(parsed: ParsedMail) -> Ticket | None:
     return received.ticket if received is not None else None
 
 
-def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _Decision:
+def _follow_up(
+    ticket: Ticket, parsed: ParsedMail, inbound: InboundMessage, sender: Sender
+) -> _Decision:
     expert = sender.user is not None and any(
         o.pk == ticket.office_id for o in sender.expert_offices
     )
@@ -387,7 +391,10 @@ def _follow_up(ticket: Ticket, parsed: ParsedMail, inbound, sender: Sender) -> _
             ticket=new,
         )
     signed_in = expert or sender.staff
-    by = Actor.of(sender.user) if signed_in else Actor.system(f"an email from {sender.label}")
+    if signed_in and sender.user is not None:  # an expert or staff member: a user
+        by = Actor.of(sender.user)
+    else:
+        by = Actor.system(f"an email from {sender.label}")
     body = trim_quoted(parsed.text) or "(The email had no text.)"
     message = ticket_services.add_message(
         ticket,
@@ -417,7 +424,7 @@ def _closed_long_ago(ticket: Ticket) -> bool:
 # --- New reports --------------------------------------------------------------------------------
 
 
-def _new_report(parsed: ParsedMail, inbound, sender: Sender) -> _Decision:
+def _new_report(parsed: ParsedMail, inbound: InboundMessage, sender: Sender) -> _Decision:
     if not sender.expert_offices:
         _reply_not_local_expert(inbound, sender)
         who = sender.person.full_name if sender.person else sender.address
@@ -442,11 +449,16 @@ def _new_report(parsed: ParsedMail, inbound, sender: Sender) -> _Decision:
 
 
 def _report_ticket(
-    parsed: ParsedMail, inbound, sender: Sender, office: Office, follows: Ticket | None = None
+    parsed: ParsedMail,
+    inbound: InboundMessage,
+    sender: Sender,
+    office: Office,
+    follows: Ticket | None = None,
 ) -> Ticket:
     report, missing = report_from_mail(parsed, sender)
     answer = may_reply_automatically(inbound, sender.address)
     inbound.auto_replied = answer
+    assert sender.user is not None, "a report is filed under the sender's sign-in"
     by = Actor.of(sender.user)
     ticket = reports.report_from_mail(
         report,
@@ -457,7 +469,7 @@ def _report_ticket(
         reply_to=sender.address,
         in_reply_to=inbound.message_id,
         notice=_notice_named_in(parsed.subject),
-        names_system=_label("system") not in missing,
+        names_system=report_field_label("system") not in missing,
     )
     skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
     _email_event(ticket, inbound, skipped, quiet=not answer)
@@ -500,8 +512,9 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         body = trim_quoted(parsed.text).strip()
         if body:
             form["description"] = body
-    missing = [_label(name) for name in missing_report_fields(form)]
+    missing = [report_field_label(name) for name in missing_report_fields(form)]
     summary = _summary(parsed.subject, str(form.get("description", "")))
+    occurred_at, can_duplicate = form.get("occurred_at"), form.get("can_duplicate")
     report = ProblemReport(
         summary=summary,
         system=str(form.get("system") or System.OTHER),
@@ -513,8 +526,8 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         secondary_name=str(form.get("secondary_name", ""))[:150],
         secondary_phone=str(form.get("secondary_phone", ""))[:40],
         secondary_email=str(form.get("secondary_email", ""))[:254],
-        occurred_at=form.get("occurred_at"),
-        can_duplicate=form.get("can_duplicate"),
+        occurred_at=occurred_at if isinstance(occurred_at, datetime) else None,
+        can_duplicate=can_duplicate if isinstance(can_duplicate, bool) else None,
         security_group=str(form.get("security_group", ""))[:100],
         ccms_screen=str(form.get("ccms_screen", ""))[:150],
         system_other=str(form.get("system_other", ""))[:100],
@@ -522,10 +535,6 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         expected_result=str(form.get("expected_result", "")),
     )
     return report, missing
-
-
-def _label(field_name: str) -> str:
-    return str(Ticket._meta.get_field(field_name).verbose_name)
 
 
 def _summary(subject: str, description: str) -> str:
@@ -562,7 +571,9 @@ def _attach_parts(
     return skipped
 
 
-def _email_event(ticket: Ticket, inbound, skipped: list[str], quiet: bool = False) -> None:
+def _email_event(
+    ticket: Ticket, inbound: InboundMessage, skipped: list[str], quiet: bool = False
+) -> None:
     notes = [f"From {inbound.from_address}: {inbound.subject or '(no subject)'}"]
     if skipped:
         notes.append("Not kept from the email (the raw message has them): " + "; ".join(skipped))
@@ -633,8 +644,11 @@ def release(
         raise ValidationError("Only a quarantined message can be released.")
     parsed = parse_message(locked.raw_bytes)
     sender = identify(parsed.from_address or locked.from_address, parsed.from_name)
-    if locked.ticket_id and locked.quarantine_reason == QuarantineReason.NOT_PARTICIPANT:
-        ticket = locked.ticket
+    ticket: Ticket | None
+    if (
+        locked.quarantine_reason == QuarantineReason.NOT_PARTICIPANT
+        and (ticket := locked.ticket) is not None
+    ):
         message = ticket_services.add_message(
             ticket,
             by=Actor.system(f"an email from {sender.label}, released by {by.label}"),

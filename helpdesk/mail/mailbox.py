@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
@@ -28,6 +29,9 @@ from django.utils import timezone
 
 from helpdesk.mail import intake
 from helpdesk.models import InboundSource, MailboxState
+
+if TYPE_CHECKING:
+    from imapclient import IMAPClient
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ def poll() -> PassReport:
 # --- IMAP ---------------------------------------------------------------------------------------
 
 
-def poll_imap(config: dict | None = None) -> PassReport:
+def poll_imap(config: dict[str, Any] | None = None) -> PassReport:
     from imapclient import IMAPClient
 
     config = {**settings.IMAP, **(config or {})}
@@ -139,7 +143,7 @@ def poll_imap(config: dict | None = None) -> PassReport:
     return report
 
 
-def _ensure_folder(client, folder: str) -> None:
+def _ensure_folder(client: "IMAPClient", folder: str) -> None:
     """The processed folder must exist, or every MOVE fails, for ever."""
     if client.folder_exists(folder):
         return
@@ -173,7 +177,7 @@ def _first_poll(mailbox: str, uidvalidity: int) -> tuple[bool, datetime]:
     return created, state.first_polled_at.replace(microsecond=0)
 
 
-def _backlog(internal_date, backlog_before: datetime) -> bool:
+def _backlog(internal_date: datetime | None, backlog_before: datetime) -> bool:
     if internal_date is None:
         return False
     if timezone.is_naive(internal_date):
@@ -183,7 +187,7 @@ def _backlog(internal_date, backlog_before: datetime) -> bool:
     return internal_date < timezone.now() - timedelta(days=settings.MAIL_QUIET_AFTER_DAYS)
 
 
-def _mark_imported(client, uid: int, config: dict) -> None:
+def _mark_imported(client: "IMAPClient", uid: int, config: dict[str, Any]) -> None:
     try:
         _flag_or_move(client, uid, config)
     except client.Error as error:
@@ -196,7 +200,7 @@ def _mark_imported(client, uid: int, config: dict) -> None:
             raise
 
 
-def _flag_or_move(client, uid: int, config: dict) -> None:
+def _flag_or_move(client: "IMAPClient", uid: int, config: dict[str, Any]) -> None:
     folder = config.get("processed_folder")
     if folder:
         if client.has_capability("MOVE"):

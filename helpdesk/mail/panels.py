@@ -1,13 +1,15 @@
 """The mail intake's home panel: what in the help desk mailbox needs a person."""
 
+from typing import Any
+
 from django.db.models import Count, Q
 
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
-from helpdesk.models import InboundMessage, InboundStatus, Outcome
+from helpdesk.models import InboundMessage, InboundStatus, Outcome, User
 
 
-def inbound_mail(user) -> dict | None:
+def inbound_mail(user: User) -> dict[str, Any] | None:
     """Mail that needs a person: the quarantine, failures, and anything still waiting."""
     return InboundMessage.objects.aggregate(
         quarantined=Count("pk", filter=Q(outcome=Outcome.QUARANTINED)),

@@ -10,12 +10,17 @@ import email
 import email.header
 import email.utils
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.errors import MessageDefect
 from email.message import Message
+from typing import Any, TypeVar
 
 from helpdesk.mail.html import html_to_text
+
+T = TypeVar("T")
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -143,16 +148,7 @@ def _parse(raw: bytes) -> ParsedMail:
 
 
 def _read_sender(parsed: ParsedMail) -> None:
-    raw_values = _raw_headers(parsed.message, "From") if parsed.message else []
-    addresses = []
-    for key, value in raw_values:
-        found = [(n, a.strip()) for n, a in _addresses(parsed.message, key, value) if "@" in a]
-        if not all(_ADDR_SPEC.fullmatch(a) for _, a in found):
-            # An address list no parser reads ('"Pat <pat@example.org>', unbalanced): the
-            # addresses written in it, as a person reading the header would see them.
-            text = _header_text(parsed.message, key, value)
-            found = [("", a) for a in dict.fromkeys(_ADDR_IN_TEXT.findall(text))]
-        addresses.extend(found)
+    addresses = _from_addresses(parsed.message) if parsed.message else []
     addresses = [
         (clean_text(name or ""), clean_text(addr or "").strip())
         for name, addr in addresses
@@ -163,6 +159,19 @@ def _read_sender(parsed: ParsedMail) -> None:
         name, address = addresses[0]
         parsed.from_name = " ".join((name or "").split())[:150]
         parsed.from_address = address[:254]
+
+
+def _from_addresses(message: Message) -> list[tuple[str, str]]:
+    addresses: list[tuple[str, str]] = []
+    for key, value in _raw_headers(message, "From"):
+        found = [(n, a.strip()) for n, a in _addresses(message, key, value) if "@" in a]
+        if not all(_ADDR_SPEC.fullmatch(a) for _, a in found):
+            # An address list no parser reads ('"Pat <pat@example.org>', unbalanced): the
+            # addresses written in it, as a person reading the header would see them.
+            text = _header_text(message, key, value)
+            found = [("", a) for a in dict.fromkeys(_ADDR_IN_TEXT.findall(text))]
+        addresses.extend(found)
+    return addresses
 
 
 _ADDR_SPEC = re.compile(r"[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+@[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+")
@@ -208,11 +217,12 @@ def _raw_headers(message: Message, name: str) -> list[tuple[str, str]]:
         return []
 
 
-def _policy_header(message: Message, key: str, value: str):
+def _policy_header(message: Message, key: str, value: str) -> Any:
+    """The policy's header object (a ``str``; address headers have ``.addresses``)."""
     return message.policy.header_fetch_parse(key, value)
 
 
-def _header_text(message: Message, key: str, value) -> str:
+def _header_text(message: Message, key: str, value: str) -> str:
     """A header as text. The modern policy decodes it; a value it cannot parse, or one with raw
     8-bit bytes (which it turns into replacement marks), is decoded here: the bytes as UTF-8 or
     Windows-1252, RFC 2047 words with the charset they name or the usual suspects."""
@@ -226,7 +236,7 @@ def _header_text(message: Message, key: str, value) -> str:
     return _decode_header(value)
 
 
-def _decode_header(value) -> str:
+def _decode_header(value: object) -> str:
     """A header value as text, decoded the old way: RFC 2047 words in the charset they name
     (or UTF-8, or Windows-1252 when that charset is unknown or lies), raw bytes likewise."""
     try:
@@ -255,7 +265,7 @@ _EIGHT_BIT = re.compile("[\udc80-\udcff]")  # bytes the email package could not 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _byte_as_text(found: re.Match) -> str:
+def _byte_as_text(found: re.Match[str]) -> str:
     byte = bytes([ord(found.group()) - 0xDC00])
     try:
         return byte.decode("windows-1252")
@@ -275,7 +285,7 @@ def clean_text(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _defects(message: Message) -> list:
+def _defects(message: Message) -> list[MessageDefect]:
     found = list(message.defects)
     for part in message.walk():
         found.extend(getattr(part, "defects", []))
@@ -532,7 +542,7 @@ def _default_name(content_type: str) -> str:
     return "attachment." + (content_type.rsplit("/", 1)[-1][:10] or "bin")
 
 
-def _safe(call):
+def _safe(call: Callable[[], T]) -> T | None:
     try:
         return call()
     except Exception:  # noqa: BLE001 - broken MIME: treat the part as empty, keep going

@@ -19,7 +19,9 @@ def automatic_reason(parsed: ParsedMail) -> str:
     """Why this message is an automatic one (a bounce, an out-of-office, a list, our own mail
     come back), or "" when a person wrote it."""
     auto = parsed.header("Auto-Submitted").strip().lower()
-    keyword = re.match(r"[a-z0-9-]*", auto).group(0)  # "auto-replied; owner=...", "no (a person)"
+    # "auto-replied; owner=...", "no (a person)"; the pattern matches any text (maybe empty).
+    found = re.match(r"[a-z0-9-]*", auto)
+    keyword = found.group(0) if found else ""
     if auto and keyword != "no":
         return f"Auto-Submitted: {keyword or auto[:40]}"
     precedence = parsed.header("Precedence").strip().lower()

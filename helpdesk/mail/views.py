@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import may_review_mail
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.mail import forms as mf
 from helpdesk.mail import intake
@@ -31,7 +32,7 @@ def _require_reviewer(request: HttpRequest) -> None:
 
 
 @login_required
-def inbound_list(request: HttpRequest) -> HttpResponse:
+def inbound_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reviewer(request)
     form = mf.InboundFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -72,7 +73,7 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     inbound = get_object_or_404(
         InboundMessage.objects.select_related("ticket", "decided_by"), pk=pk
@@ -99,7 +100,7 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_raw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The raw message as a download, never rendered: it is whatever a stranger sent."""
     _require_reviewer(request)
     inbound = get_object_or_404(InboundMessage, pk=pk)
@@ -113,7 +114,7 @@ def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbound_release(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     inbound = get_object_or_404(InboundMessage, pk=pk)
     form = mf.ReleaseForm(request.POST)
@@ -136,7 +137,7 @@ def inbound_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbound_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     inbound = get_object_or_404(InboundMessage, pk=pk)
     form = mf.DiscardForm(request.POST)
@@ -153,7 +154,7 @@ def inbound_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_reprocess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     inbound = get_object_or_404(InboundMessage.objects.without_raw(), pk=pk)
     try:

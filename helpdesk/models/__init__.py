@@ -48,7 +48,9 @@ from helpdesk.models.tickets import (
     TicketMessage,
     TrackingSequence,
     WhoAffected,
+    YearlySequence,
     missing_report_fields,
+    report_field_label,
 )
 from helpdesk.models.users import User
 
@@ -75,6 +77,7 @@ __all__ = [
     "PRIORITY_FOR_AFFECTED",
     "REQUIRED_REPORT_FIELDS",
     "missing_report_fields",
+    "report_field_label",
     "EventKind",
     "OutboundEmail",
     "OutboundStatus",
@@ -85,6 +88,7 @@ __all__ = [
     "TicketEvent",
     "TicketMessage",
     "TrackingSequence",
+    "YearlySequence",
     "WhoAffected",
     "Absence",
     "Agency",

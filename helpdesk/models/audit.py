@@ -30,7 +30,7 @@ class AuditKind(models.TextChoices):
     PROCEDURE_ACKNOWLEDGED = "procedure_acknowledged", "Procedure acknowledged"
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def for_object(self, obj: models.Model) -> "AuditEventQuerySet":
         return self.filter(
             target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)

@@ -1,6 +1,7 @@
 """The agency directory: agencies, offices, people, local expert designations and absences."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ class Region(models.Model):
         return f"Region {self.number}: {self.name}"
 
 
-class AgencyQuerySet(models.QuerySet):
+class AgencyQuerySet(models.QuerySet["Agency"]):
     def active(self) -> "AgencyQuerySet":
         return self.filter(active=True)
 
@@ -90,7 +91,7 @@ class Office(models.Model):
         return f"{self.agency.name} - {self.name}"
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(models.QuerySet["Person"]):
     def active(self) -> "PersonQuerySet":
         return self.filter(active=True)
 
@@ -186,7 +187,7 @@ class PersonEmail(models.Model):
     def __str__(self) -> str:
         return self.address
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.address = self.address.strip()
         super().save(*args, **kwargs)
 
@@ -237,7 +238,7 @@ class LocalExpertDesignation(models.Model):
             raise ValidationError({"person": "Someone who has left cannot be a local expert."})
 
 
-class AbsenceQuerySet(models.QuerySet):
+class AbsenceQuerySet(models.QuerySet["Absence"]):
     def covering(self, at: datetime) -> "AbsenceQuerySet":
         return self.filter(starts_at__lte=at, ends_at__gt=at)
 

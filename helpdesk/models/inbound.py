@@ -42,7 +42,7 @@ class QuarantineReason(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "Recognised, but a person must act on it"
 
 
-class InboundMessageQuerySet(models.QuerySet):
+class InboundMessageQuerySet(models.QuerySet["InboundMessage"]):
     def without_raw(self) -> "InboundMessageQuerySet":
         """Lists never need the raw bytes, which can be megabytes each."""
         return self.defer("raw")

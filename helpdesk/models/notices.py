@@ -5,8 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from escalation.workflow import ConcurrentTransitionMixin
 from helpdesk.models.directory import Agency, AgencyKind, Region
 
 
@@ -17,7 +18,7 @@ class Severity(models.TextChoices):
     OUTAGE = "outage", "Outage"
 
 
-SEVERITY_RANK = {Severity.PLANNED: 0, Severity.DEGRADED: 1, Severity.OUTAGE: 2}
+SEVERITY_RANK: dict[str, int] = {Severity.PLANNED: 0, Severity.DEGRADED: 1, Severity.OUTAGE: 2}
 
 
 class NoticeAudience(models.TextChoices):
@@ -32,7 +33,7 @@ class NoticeState(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-class NoticeQuerySet(models.QuerySet):
+class NoticeQuerySet(models.QuerySet["Notice"]):
     def open(self) -> "NoticeQuerySet":
         return self.filter(state=NoticeState.OPEN)
 
@@ -48,7 +49,7 @@ class NoticeQuerySet(models.QuerySet):
     def for_agency(self, agency: Agency) -> "NoticeQuerySet":
         return self.for_agencies(Agency.objects.filter(pk=agency.pk))
 
-    def for_agencies(self, agencies: models.QuerySet) -> "NoticeQuerySet":
+    def for_agencies(self, agencies: models.QuerySet[Agency]) -> "NoticeQuerySet":
         """The notices whose audience includes any of ``agencies`` (a queryset, used as a
         subquery: one query however the agency is known). The one rule of who a notice is
         for; ``Notice.audience_agencies`` is the same rule the other way round."""
@@ -119,7 +120,7 @@ class Notice(ConcurrentTransitionMixin, models.Model):
         labels = dict(System.choices)
         return [labels.get(value, value) for value in self.systems]
 
-    def audience_agencies(self) -> models.QuerySet:
+    def audience_agencies(self) -> models.QuerySet[Agency]:
         """The active agencies this notice is for."""
         agencies = Agency.objects.active()
         if self.audience == NoticeAudience.AGENCY_KIND:

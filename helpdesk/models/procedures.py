@@ -4,6 +4,8 @@ edit kept as a version, and who acknowledged reading which version.
 Written only through ``helpdesk.procedures.services`` and ``helpdesk.procedures.onboarding``.
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,11 +21,11 @@ class ProcedureAudience(models.TextChoices):
     ALL = "all", "Everyone"
 
 
-class ProcedureQuerySet(models.QuerySet):
+class ProcedureQuerySet(models.QuerySet["Procedure"]):
     def live(self) -> "ProcedureQuerySet":
         return self.filter(archived_at__isnull=True)
 
-    def for_audiences(self, audiences) -> "ProcedureQuerySet":
+    def for_audiences(self, audiences: Iterable[str]) -> "ProcedureQuerySet":
         return self.filter(audience__in=list(audiences))
 
 
@@ -55,7 +57,18 @@ class Procedure(models.Model):
 
     @property
     def title(self) -> str:
-        return self.current_version.title if self.current_version_id else f"Procedure {self.pk}"
+        return (
+            self.current_version.title
+            if self.current_version is not None
+            else f"Procedure {self.pk}"
+        )
+
+    @property
+    def current(self) -> "ProcedureVersion":
+        """``current_version``, which every procedure has once its first version is saved."""
+        if self.current_version is None:
+            raise ProcedureVersion.DoesNotExist(f"Procedure {self.pk} has no version yet.")
+        return self.current_version
 
     @property
     def archived(self) -> bool:
@@ -106,7 +119,7 @@ class AcknowledgedHow(models.TextChoices):
     LINK = "link", "Emailed link"
 
 
-class AcknowledgementQuerySet(models.QuerySet):
+class AcknowledgementQuerySet(models.QuerySet["ProcedureAcknowledgement"]):
     def outstanding(self) -> "AcknowledgementQuerySet":
         return self.filter(acknowledged_at__isnull=True)
 

@@ -31,7 +31,7 @@ class WhoAffected(models.TextChoices):
 
 
 # "Who is experiencing the problem" drives the default priority (help desk staff may change it).
-PRIORITY_FOR_AFFECTED = {
+PRIORITY_FOR_AFFECTED: dict[str, Priority] = {
     WhoAffected.JUST_ME: Priority.LOW,
     WhoAffected.SOME_COWORKERS: Priority.NORMAL,
     WhoAffected.ENTIRE_TEAM: Priority.HIGH,
@@ -72,7 +72,7 @@ class Source(models.TextChoices):
 REACHED_MIS = Q(mis_escalated_at__isnull=False)
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(models.QuerySet["Ticket"]):
     """The workflow's rules (escalation.workflow, escalation.sla) as ticket querysets."""
 
     def open(self) -> "TicketQuerySet":
@@ -149,7 +149,6 @@ class Ticket(EscalationWorkflow):
         related_name="assigned_tickets",
     )
     mis_reference = models.CharField("MIS ticket number", max_length=50, blank=True)
-    mis_escalated_at = models.DateTimeField(null=True, blank=True)
     mis_resolution = models.TextField(blank=True)
     resolution = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
@@ -196,14 +195,29 @@ class Ticket(EscalationWorkflow):
         return self.tracking_number or f"Report #{self.pk}"
 
 
-class TrackingSequence(models.Model):
-    """The last tracking number given in a year; one row per year, locked to increment."""
+def report_field_label(name: str) -> str:
+    """How the Problem Report Form names one of its fields (a plain field of the ticket)."""
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return str(field.verbose_name)
+
+
+class YearlySequence(models.Model):
+    """The last number given in a year; one row per year, locked to increment
+    (``helpdesk.lib.sequences``)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_value = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return f"{self.year}: {self.last_value}"
+
+
+class TrackingSequence(YearlySequence):
+    """The last tracking number given in a year."""
 
 
 class TicketMessage(models.Model):

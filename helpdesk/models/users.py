@@ -4,7 +4,12 @@ from django.contrib.auth.models import AbstractUser
 class User(AbstractUser):
     """A login. The person behind it, with office and contact details, is a ``Person``."""
 
-    class Meta(AbstractUser.Meta):
+    # Per-request caches of helpdesk.directory (roles_of, designated_office_ids): not fields.
+    _ccap_roles: frozenset[str]
+    _ccap_expert_offices: frozenset[int]
+
+    # django-stubs does not declare AbstractUser.Meta, which Django has (verbose names).
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
         ordering = ["username"]
 

@@ -1,9 +1,22 @@
 """Forms of the notices pages: they validate input; the rules are in notices/services.py."""
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from helpdesk.directory.forms import DateTimeLocalInput
-from helpdesk.models import Agency, AgencyKind, Notice, NoticeAudience, Region, Severity, System
+from helpdesk.models import (
+    Agency,
+    AgencyKind,
+    Notice,
+    NoticeAudience,
+    Region,
+    Severity,
+    System,
+    Ticket,
+)
 
 
 class NoticeForm(forms.Form):
@@ -77,28 +90,36 @@ class NoticeResolveForm(forms.Form):
     )
 
 
+class _TicketChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Ticket) -> str:
+        return f"{obj.reference} · {obj.office.agency.name} · {obj.summary}"
+
+
 class LinkTicketsForm(forms.Form):
-    tickets = forms.ModelMultipleChoiceField(
+    tickets = _TicketChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, label="Tickets to link"
     )
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args: Any, candidates: QuerySet[Ticket], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tickets"].queryset = candidates
-        self.fields["tickets"].label_from_instance = lambda t: (
-            f"{t.reference} · {t.office.agency.name} · {t.summary}"
-        )
+        cast(_TicketChoiceField, self.fields["tickets"]).queryset = candidates
+
+
+class _NoticeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Notice) -> str:
+        return f"{obj.reference}: {obj.title}"
 
 
 class TicketNoticeForm(forms.Form):
     """On a ticket page: link it to one of the open notices about its system."""
 
-    notice = forms.ModelChoiceField(queryset=Notice.objects.none(), empty_label=None)
+    notice = _NoticeChoiceField(queryset=Notice.objects.none(), empty_label=None)
 
-    def __init__(self, *args, notices, **kwargs):
+    def __init__(self, *args: Any, notices: Iterable[Notice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["notice"].queryset = Notice.objects.filter(pk__in=[n.pk for n in notices])
-        self.fields["notice"].label_from_instance = lambda n: f"{n.reference}: {n.title}"
+        cast(_NoticeChoiceField, self.fields["notice"]).queryset = Notice.objects.filter(
+            pk__in=[n.pk for n in notices]
+        )
 
 
 class NoticeFilterForm(forms.Form):

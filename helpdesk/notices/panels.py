@@ -2,29 +2,31 @@
 (open notices, and possible outages no notice covers yet), the possible-outage prompt on the
 help desk queue, and the notice a ticket is part of on the ticket page."""
 
+from typing import Any
+
 from django.db.models import Count
 
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
-from helpdesk.models import Notice, Ticket
+from helpdesk.models import Notice, Ticket, User
 from helpdesk.notices.forms import TicketNoticeForm
 from helpdesk.notices.permissions import may_manage_notices, notices_visible_to
 from helpdesk.notices.selectors import open_notices_about, possible_outages
 from helpdesk.tickets.panels import QueueSection, TicketSection, queue_sections, ticket_sections
 
 
-def known_problems(user) -> dict:
+def known_problems(user: User) -> dict[str, Any]:
     return {
         "open": list(Notice.objects.open().annotate(linked=Count("tickets"))[:10]),
         "possible_outages": possible_outages(),
     }
 
 
-def outage_prompt(user) -> dict | None:
+def outage_prompt(user: User) -> dict[str, Any] | None:
     return {"possible_outages": possible_outages()} if may_manage_notices(user) else None
 
 
-def ticket_notice(user, ticket: Ticket) -> dict | None:
+def ticket_notice(user: User, ticket: Ticket) -> dict[str, Any] | None:
     """The notice the ticket is part of, if the user may read it; for help desk staff, the open
     notices about its system it could join."""
     notice = None

@@ -1,23 +1,23 @@
 """Who may see and manage notices, and link tickets to them."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
 from helpdesk.directory.permissions import is_designated_expert_of, person_of, sees_all_agencies
-from helpdesk.directory.roles import Role, has_role, roles_of
+from helpdesk.directory.roles import AnyUser, Role, has_role, roles_of
 from helpdesk.models import Agency, Notice, Ticket
+from helpdesk.models.notices import NoticeQuerySet
 
 
-def may_manage_notices(user) -> bool:
+def may_manage_notices(user: AnyUser) -> bool:
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def require_notice_manager(user) -> None:
+def require_notice_manager(user: AnyUser) -> None:
     if not may_manage_notices(user):
         raise PermissionDenied("Only help desk staff publish and change notices.")
 
 
-def notices_visible_to(user) -> QuerySet[Notice]:
+def notices_visible_to(user: AnyUser) -> NoticeQuerySet:
     """State staff see every notice; agency staff see those whose audience includes their
     agency; anyone else, none."""
     if sees_all_agencies(user):
@@ -28,7 +28,7 @@ def notices_visible_to(user) -> QuerySet[Notice]:
     return Notice.objects.for_agencies(Agency.objects.filter(offices=me.office_id))
 
 
-def expert_may_link(user, ticket: Ticket, notice: Notice) -> bool:
+def expert_may_link(user: AnyUser, ticket: Ticket, notice: Notice) -> bool:
     """A local expert links their own office's report to an open notice meant for them."""
     return (
         is_designated_expert_of(user, ticket.office_id)

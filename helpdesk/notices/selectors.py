@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from escalation.workflow import OPEN_STATES
+from helpdesk.directory.roles import AnyUser
 from helpdesk.models import (
     SEVERITY_RANK,
     Agency,
@@ -20,7 +21,7 @@ from helpdesk.models import (
 from helpdesk.notices.permissions import notices_visible_to
 
 
-def banner_notices(user) -> list[Notice]:
+def banner_notices(user: AnyUser) -> list[Notice]:
     """The open notices to show this user at the top of every page, worst first."""
     notices = list(notices_visible_to(user).open().order_by("-published_at")[:10])
     return sorted(notices, key=lambda n: -SEVERITY_RANK.get(n.severity, 0))

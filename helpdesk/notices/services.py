@@ -2,8 +2,10 @@
 transition on the one path), email every local expert of the audience one message each, and
 link the tickets that report the same problem."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,10 +16,12 @@ from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
 from helpdesk.models import (
+    Agency,
     AuditKind,
     Notice,
     NoticeAudience,
     NoticeUpdate,
+    Region,
     System,
     Ticket,
     UpdateKind,
@@ -53,8 +57,8 @@ class NoticeDraft:
     text: str
     audience: str = NoticeAudience.ALL
     agency_kind: str = ""
-    regions: tuple = ()
-    agencies: tuple = ()
+    regions: Sequence[Region] = ()
+    agencies: Sequence[Agency] = ()
     starts_at: datetime | None = None
     expected_end_at: datetime | None = None
 
@@ -149,7 +153,8 @@ def resolve_notice(
         expected_version=expected_version,
         changes={"resolved_at": timezone.now(), "resolved_by": by.user, "text": text.strip()},
     )
-    resolved, left_open = ([], [])
+    resolved: list[Ticket] = []
+    left_open: list[Ticket] = []
     if resolve_tickets:
         resolved, left_open = _resolve_linked_tickets(locked, by=by, text=text.strip())
     tickets_by_address: dict[str, list[int]] = {}
@@ -163,13 +168,18 @@ def resolve_notice(
     return Resolution(update, resolved, left_open)
 
 
-def _resolve_linked_tickets(notice: Notice, *, by: Actor, text: str) -> tuple[list, list]:
-    resolved, left_open = [], []
+def _resolve_linked_tickets(
+    notice: Notice, *, by: Actor, text: str
+) -> tuple[list[Ticket], list[Ticket]]:
+    resolved: list[Ticket] = []
+    left_open: list[Ticket] = []
     # The workflow's open states: a ticket already resolved (awaiting the expert's word) is done.
     for ticket in (
         notice.tickets.filter(state__in=OPEN_STATES).select_related("office").order_by("pk")
     ):
         if ticket.state == TicketState.SUBMITTED:
+            # Only help desk staff resolve notices (NOTICES.may): a user takes the ticket on.
+            assert by.user is not None
             ticket = ticket_services.assign(ticket, by=by, assignee=by.user)
         if ticket.state == TicketState.AWAITING_INFO and not ticket.state_before_pause.startswith(
             "escalated"
@@ -206,7 +216,7 @@ def _check_draft(draft: NoticeDraft) -> None:
         raise ValidationError(errors)
 
 
-def _snapshot(notice: Notice) -> dict:
+def _snapshot(notice: Notice) -> dict[str, Any]:
     return snapshot(notice) | {
         "regions": sorted(notice.regions.values_list("number", flat=True)),
         "agencies": sorted(notice.agencies.values_list("pk", flat=True)),
@@ -214,7 +224,7 @@ def _snapshot(notice: Notice) -> dict:
 
 
 def _new_update(
-    notice: Notice, kind: str, text: str, *, by: Actor, data: dict | None = None
+    notice: Notice, kind: str, text: str, *, by: Actor, data: dict[str, Any] | None = None
 ) -> NoticeUpdate:
     return NoticeUpdate.objects.create(
         notice=notice,

@@ -1,6 +1,7 @@
 """Notices pages: thin views over notices/services.py. Everyone signed in reads the notices
 meant for them; help desk staff publish, update, resolve and link."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from helpdesk.actor import Actor
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Notice
 from helpdesk.notices import forms as nf
@@ -27,7 +29,7 @@ def _notice_for(request: HttpRequest, pk: int) -> Notice:
 
 
 @login_required
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = nf.NoticeFilterForm(request.GET or None)
     notices = permissions.notices_visible_to(request.user)
     status, system = "open", ""
@@ -59,7 +61,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notice_new(request: HttpRequest) -> HttpResponse:
+def notice_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_notice_manager(request.user)
     initial = {"systems": request.GET.getlist("system")}
     form = nf.NoticeForm(request.POST or None, initial=initial)
@@ -95,7 +97,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = _notice_for(request, pk)
     manager = permissions.may_manage_notices(request.user)
     context = {
@@ -126,7 +128,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeUpdateForm(request.POST, prefix="update")
@@ -152,7 +154,7 @@ def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.NoticeResolveForm(request.POST, prefix="resolve")
@@ -184,7 +186,7 @@ def notice_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_link_tickets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     permissions.require_notice_manager(request.user)
     notice = _notice_for(request, pk)
     form = nf.LinkTicketsForm(request.POST, candidates=selectors.candidate_tickets(notice))
@@ -199,7 +201,7 @@ def notice_link_tickets(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_notice(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Link a ticket to an open notice about its system, or unlink it (help desk staff)."""
     permissions.require_notice_manager(request.user)
     ticket = get_ticket_for_user(request, pk)
@@ -218,7 +220,7 @@ def ticket_notice(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ticket_detail", ticket.pk)
 
 
-def _add_errors(form, error: ValidationError) -> None:
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -226,8 +228,8 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _errors(form) -> str:
-    return "; ".join(" ".join(v) for v in form.errors.values())
+def _errors(form: forms.Form) -> str:
+    return "; ".join(" ".join(map(str, v)) for v in form.errors.values())
 
 
 def _message(error: Exception) -> str:

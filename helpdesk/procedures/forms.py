@@ -1,6 +1,10 @@
 """Forms of the procedures pages: they validate input only; the services change things."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from helpdesk.models import Agency, Office, Procedure, ProcedureAudience
 
@@ -26,8 +30,8 @@ class ProcedureForm(forms.Form):
     )
 
     @classmethod
-    def for_procedure(cls, procedure: Procedure, data=None) -> "ProcedureForm":
-        version = procedure.current_version
+    def for_procedure(cls, procedure: Procedure, data: QueryDict | None = None) -> "ProcedureForm":
+        version = procedure.current
         initial = {"title": version.title, "audience": procedure.audience, "body": version.body}
         return cls(data, initial=initial)
 
@@ -52,11 +56,21 @@ class AcknowledgementFilterForm(forms.Form):
     )
     outstanding = forms.BooleanField(required=False, label="Outstanding only")
 
-    def __init__(self, *args, procedures, offices, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        procedures: QuerySet[Procedure],
+        offices: QuerySet[Office],
+        **kwargs: Any,
+    ) -> None:
         """The procedures and offices the user may see; the choices are limited to them."""
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].queryset = procedures
-        self.fields["office"].queryset = offices.order_by("agency__name", "name")
-        self.fields["agency"].queryset = Agency.objects.filter(
+        _choices(self, "procedure").queryset = procedures
+        _choices(self, "office").queryset = offices.order_by("agency__name", "name")
+        _choices(self, "agency").queryset = Agency.objects.filter(
             pk__in=offices.values("agency_id")
         ).order_by("name")
+
+
+def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])

@@ -9,9 +9,11 @@ SHA-256 is stored. The link page acknowledges on POST only: mail scanners follow
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,10 +27,11 @@ from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import person_of
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import (
     AcknowledgedHow,
     AcknowledgementLink,
+    Agency,
     AgencyKind,
     AuditKind,
     LocalExpertDesignation,
@@ -37,7 +40,9 @@ from helpdesk.models import (
     Procedure,
     ProcedureAcknowledgement,
     ProcedureAudience,
+    User,
 )
+from helpdesk.models.procedures import AcknowledgementQuerySet
 from helpdesk.procedures.services import (
     NEW_STAFF_AUDIENCE,
     may_manage_procedures,
@@ -61,7 +66,7 @@ def audiences_of(person: Person) -> set[str]:
     kind_audience = NEW_STAFF_AUDIENCE.get(person.office.agency.kind)
     if not person.active or kind_audience is None:
         return set()
-    audiences = {ProcedureAudience.ALL, kind_audience}
+    audiences: set[str] = {ProcedureAudience.ALL, kind_audience}
     if person.designations.all():  # uses a prefetch when there is one
         audiences.add(ProcedureAudience.LOCAL_EXPERTS)
     return audiences
@@ -89,6 +94,7 @@ def welcome(newcomer: Person | LocalExpertDesignation) -> None:
     procedure is for them."""
     if not Procedure.objects.live().exists():  # an empty library: no need to look further
         return
+    audiences: set[str]
     if isinstance(newcomer, LocalExpertDesignation):
         person, audiences = newcomer.person, {ProcedureAudience.LOCAL_EXPERTS}
     else:
@@ -215,7 +221,7 @@ def _mark_sent(row_ids: list[int]) -> None:
     ProcedureAcknowledgement.objects.filter(pk__in=row_ids).update(sent_at=timezone.now())
 
 
-def _packet_context(person: Person, rows) -> dict:
+def _packet_context(person: Person, rows: Iterable[ProcedureAcknowledgement]) -> dict[str, Any]:
     return {
         "person": person,
         "procedures": [
@@ -300,7 +306,7 @@ def acknowledge_by_link(token: str) -> int:
 
 
 @transaction.atomic
-def acknowledge_as_user(procedure: Procedure, *, user) -> ProcedureAcknowledgement:
+def acknowledge_as_user(procedure: Procedure, *, user: User) -> ProcedureAcknowledgement:
     """A signed-in reader acknowledges the current version (the view checked they may read)."""
     person = person_of(user)
     if person is None:
@@ -326,7 +332,7 @@ def _acknowledge(row: ProcedureAcknowledgement, how: str, *, actor: Actor) -> No
     )
 
 
-def awaiting_acknowledgement(user) -> QuerySet[ProcedureAcknowledgement]:
+def awaiting_acknowledgement(user: AnyUser) -> AcknowledgementQuerySet:
     """The current versions this user has been asked to read and has not acknowledged."""
     person = person_of(user)
     if person is None:
@@ -339,7 +345,7 @@ def awaiting_acknowledgement(user) -> QuerySet[ProcedureAcknowledgement]:
     )
 
 
-def acknowledged_current(user, procedure: Procedure) -> ProcedureAcknowledgement | None:
+def acknowledged_current(user: AnyUser, procedure: Procedure) -> ProcedureAcknowledgement | None:
     person = person_of(user)
     if person is None:
         return None
@@ -355,7 +361,7 @@ def acknowledged_current(user, procedure: Procedure) -> ProcedureAcknowledgement
 # --- The acknowledgements report ----------------------------------------------------------------
 
 
-def acknowledgements_visible_to(user) -> QuerySet[ProcedureAcknowledgement]:
+def acknowledgements_visible_to(user: AnyUser) -> AcknowledgementQuerySet:
     """Help desk staff and administrators: everyone's; a local expert: their own agency's."""
     rows = ProcedureAcknowledgement.objects.of_current_versions().select_related(
         "person__office__agency", "version"
@@ -381,13 +387,13 @@ class ProcedureCount:
 
 
 def filter_acknowledgements(
-    rows: QuerySet[ProcedureAcknowledgement],
+    rows: AcknowledgementQuerySet,
     *,
-    procedure=None,
-    agency=None,
-    office=None,
+    procedure: Procedure | None = None,
+    agency: Agency | None = None,
+    office: Office | None = None,
     outstanding_only: bool = False,
-) -> QuerySet[ProcedureAcknowledgement]:
+) -> AcknowledgementQuerySet:
     if procedure is not None:
         rows = rows.filter(version__procedure=procedure)
     if agency is not None:
@@ -419,7 +425,7 @@ def counts_per_procedure(rows: QuerySet[ProcedureAcknowledgement]) -> list[Proce
 CSV_HEADER = ["Person", "Email", "Agency", "Office", "Procedure", "Version", "Sent", "Acknowledged"]
 
 
-def acknowledgement_csv_rows(rows: QuerySet[ProcedureAcknowledgement]):
+def acknowledgement_csv_rows(rows: QuerySet[ProcedureAcknowledgement]) -> Iterator[list[object]]:
     """The report's rows as CSV cells (under ``CSV_HEADER``); ``csv_export`` makes them safe."""
     for row in rows.prefetch_related("person__emails"):
         person = row.person
@@ -435,5 +441,5 @@ def acknowledgement_csv_rows(rows: QuerySet[ProcedureAcknowledgement]):
         ]
 
 
-def _when(at) -> str:
+def _when(at: datetime | None) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""

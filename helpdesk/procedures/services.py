@@ -4,17 +4,18 @@ seeder all come through here."""
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import person_of
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import (
     AgencyKind,
     AuditKind,
@@ -22,10 +23,11 @@ from helpdesk.models import (
     ProcedureAudience,
     ProcedureVersion,
 )
+from helpdesk.models.procedures import ProcedureQuerySet
 
 # The new-staff audience of each kind of agency; state units have none (they write the
 # procedures, they are not onboarded by them).
-NEW_STAFF_AUDIENCE = {
+NEW_STAFF_AUDIENCE: dict[str, ProcedureAudience] = {
     AgencyKind.CCRR: ProcedureAudience.NEW_CCRR_STAFF,
     AgencyKind.SITE: ProcedureAudience.NEW_SITE_STAFF,
 }
@@ -33,18 +35,18 @@ NEW_STAFF_AUDIENCE = {
 # --- Who may do what ----------------------------------------------------------------------------
 
 
-def may_manage_procedures(user) -> bool:
+def may_manage_procedures(user: AnyUser) -> bool:
     """Help desk staff and administrators write, archive, restore and send procedures, and
     see every procedure, archived ones included."""
     return has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR)
 
 
-def readable_audiences(user) -> set[str]:
+def readable_audiences(user: AnyUser) -> set[str]:
     """The audiences whose procedures a reader sees: everyone's, plus their agency kind's
     new-staff procedures (agency users and local experts), plus the local experts' own."""
     if not has_role(user, Role.AGENCY_USER, Role.LOCAL_EXPERT, Role.MIS):
         return set()
-    audiences = {ProcedureAudience.ALL}
+    audiences: set[str] = {ProcedureAudience.ALL}
     me = person_of(user)
     if me is not None and has_role(user, Role.AGENCY_USER, Role.LOCAL_EXPERT):
         kind_audience = NEW_STAFF_AUDIENCE.get(me.office.agency.kind)
@@ -55,14 +57,14 @@ def readable_audiences(user) -> set[str]:
     return audiences
 
 
-def procedures_visible_to(user) -> QuerySet[Procedure]:
+def procedures_visible_to(user: AnyUser) -> ProcedureQuerySet:
     procedures = Procedure.objects.select_related("current_version")
     if may_manage_procedures(user):
         return procedures
     return procedures.live().for_audiences(readable_audiences(user))
 
 
-def get_procedure_for_user(user, pk: int) -> Procedure:
+def get_procedure_for_user(user: AnyUser, pk: int) -> Procedure:
     """The procedure, or 404 when this user may not read it (so ids cannot be probed)."""
     procedure = procedures_visible_to(user).filter(pk=pk).first()
     if procedure is None:
@@ -71,8 +73,8 @@ def get_procedure_for_user(user, pk: int) -> Procedure:
 
 
 def search(
-    procedures: QuerySet[Procedure], *, text: str = "", audience: str = ""
-) -> QuerySet[Procedure]:
+    procedures: ProcedureQuerySet, *, text: str = "", audience: str = ""
+) -> ProcedureQuerySet:
     """Title or text of the current version containing ``text``; one audience if given."""
     if text:
         procedures = procedures.filter(
@@ -113,7 +115,7 @@ def edit_procedure(
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)  # one number each
     if procedure.archived:
         raise ValidationError("This procedure is archived: restore it before editing.")
-    current = procedure.current_version
+    current = procedure.current
     if (current.title, current.body, procedure.audience) == (title, body, audience):
         raise ValidationError("Nothing changed: no new version was written.")
     before = _state(procedure)
@@ -175,9 +177,9 @@ def restore_procedure(procedure: Procedure, *, by: Actor) -> None:
     record(AuditKind.RESTORED, actor=by, target=procedure, before=before, after=_state(procedure))
 
 
-def _state(procedure: Procedure) -> dict:
+def _state(procedure: Procedure) -> dict[str, Any]:
     """What the audit trail keeps of a procedure (the text itself is in its versions)."""
-    version = procedure.current_version
+    version = procedure.current
     return {
         "audience": procedure.audience,
         "version": version.number,

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import offices_visible_to, person_of
 from helpdesk.lib.csv_export import csv_response
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.markdown import render_markdown
 from helpdesk.lib.pagination import IdsFirstPaginator
-from helpdesk.models import AuditEvent, Office
+from helpdesk.models import AuditEvent, Office, Procedure
 from helpdesk.procedures import forms as pf
 from helpdesk.procedures import onboarding
 from helpdesk.procedures import services as ps
@@ -32,13 +33,13 @@ def _require_manager(request: HttpRequest) -> None:
         raise PermissionDenied("Only help desk staff and administrators change procedures.")
 
 
-def _managed_procedure(request: HttpRequest, pk: int):
+def _managed_procedure(request: HttpRequest, pk: int) -> Procedure:
     _require_manager(request)
     return ps.get_procedure_for_user(request.user, pk)
 
 
 @login_required
-def procedure_list(request: HttpRequest) -> HttpResponse:
+def procedure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = pf.ProcedureSearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     manager = ps.may_manage_procedures(request.user)
@@ -64,10 +65,10 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def procedure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = ps.get_procedure_for_user(request.user, pk)
     manager = ps.may_manage_procedures(request.user)
-    version = procedure.current_version
+    version = procedure.current
     return render(
         request,
         "procedures/detail.html",
@@ -87,7 +88,7 @@ def procedure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def procedure_new(request: HttpRequest) -> HttpResponse:
+def procedure_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_manager(request)
     form = pf.ProcedureForm(request.POST or None, initial={"change_note": "First version."})
     if request.method == "POST" and form.is_valid():
@@ -98,7 +99,7 @@ def procedure_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     form = pf.ProcedureForm.for_procedure(procedure, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -114,7 +115,7 @@ def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def procedure_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     form = pf.ArchiveForm(request.POST)
     if not form.is_valid():
@@ -132,7 +133,7 @@ def procedure_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def procedure_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     try:
         ps.restore_procedure(procedure, by=Actor.of(request.user))
@@ -144,7 +145,7 @@ def procedure_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def procedure_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = _managed_procedure(request, pk)
     try:
         count = onboarding.resend_procedure(procedure, by=Actor.of(request.user))
@@ -156,7 +157,7 @@ def procedure_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def procedure_history(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = ps.get_procedure_for_user(request.user, pk)
     versions = procedure.versions.select_related("created_by").order_by("-number")
     return render(
@@ -165,7 +166,7 @@ def procedure_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def procedure_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def procedure_version(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     """One version, with what changed since the one before it."""
     procedure = ps.get_procedure_for_user(request.user, pk)
     version = get_object_or_404(procedure.versions.select_related("created_by"), number=number)
@@ -185,7 +186,7 @@ def procedure_version(request: HttpRequest, pk: int, number: int) -> HttpRespons
 
 @login_required
 @require_POST
-def procedure_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     procedure = ps.get_procedure_for_user(request.user, pk)
     if procedure.archived:
         raise Http404("No such procedure.")
@@ -226,7 +227,7 @@ def acknowledge_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def acknowledgement_list(request: HttpRequest) -> HttpResponse:
+def acknowledgement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     scoped = onboarding.acknowledgements_visible_to(request.user)  # refuses anyone else
     form = pf.AcknowledgementFilterForm(
         request.GET or None,
@@ -268,7 +269,7 @@ def acknowledgement_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def office_send_welcome(request: HttpRequest, pk: int) -> HttpResponse:
+def office_send_welcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     office = get_object_or_404(Office, pk=pk)
     count = onboarding.send_welcome_packet_to_office(office, by=Actor.of(request.user))

@@ -2,12 +2,17 @@
 Report Form a local expert sends to the help desk. They validate only; the views hand
 ``cleaned_data`` to ``reports.services``."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from helpdesk.directory.forms import DateTimeLocalInput
 from helpdesk.models import (
     REQUIRED_REPORT_FIELDS,
     Notice,
+    Office,
     System,
     Ticket,
     WhoAffected,
@@ -28,6 +33,11 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What you were doing, what happened, any message on the screen.",
     )
+
+
+class _KnownProblemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Notice) -> str:
+        return f"{obj.title} ({', '.join(obj.system_labels())})"
 
 
 class ProblemReportForm(forms.ModelForm):
@@ -70,11 +80,17 @@ class ProblemReportForm(forms.ModelForm):
             "expected_result": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, offices=None, notices=(), **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        offices: QuerySet[Office] | None = None,
+        notices: Sequence[Notice] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if notices:
             # While a notice is open, a report of the same problem is offered to join it.
-            self.fields["notice"] = forms.ModelChoiceField(
+            self.fields["notice"] = _KnownProblemField(
                 queryset=Notice.objects.filter(pk__in=[n.pk for n in notices]),
                 required=False,
                 blank=True,  # a radio list shows the "different problem" choice only then
@@ -82,9 +98,6 @@ class ProblemReportForm(forms.ModelForm):
                 widget=forms.RadioSelect,
                 label="Is this a known problem?",
                 help_text="The help desk has published a notice about these problems.",
-            )
-            self.fields["notice"].label_from_instance = lambda n: (
-                f"{n.title} ({', '.join(n.system_labels())})"
             )
         # The one rule of what a report needs (the mail reader applies it too).
         for name in self.Meta.fields:
@@ -96,8 +109,9 @@ class ProblemReportForm(forms.ModelForm):
         order.insert(order.index("system_other") + 1, "notice")
         self.order_fields(order)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "system_other" in missing_report_fields(cleaned):
             self.add_error("system_other", "Name the system.")
         notice = cleaned.get("notice")

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
-from helpdesk.models import Notice, Office, Ticket
+from helpdesk.lib.http import AuthenticatedHttpRequest
+from helpdesk.models import Notice, Office, Ticket, User
 from helpdesk.notices.permissions import notices_visible_to
 from helpdesk.reports import forms
 from helpdesk.reports import services as svc
@@ -22,7 +23,7 @@ from helpdesk.transitions import ConflictError
 
 
 @login_required
-def report_problem(request: HttpRequest) -> HttpResponse:
+def report_problem(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.AGENCY_USER) or person_of(request.user) is None:
         raise PermissionDenied("Agency staff report problems to their local expert here.")
     form = forms.ReportForm(request.POST or None)
@@ -34,7 +35,7 @@ def report_problem(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/report.html", {"form": form})
 
 
-def _my_offices(user) -> QuerySet[Office]:
+def _my_offices(user: User) -> QuerySet[Office]:
     me = person_of(user)
     if me is None or not has_role(user, Role.LOCAL_EXPERT):
         raise PermissionDenied("This page is for local experts.")
@@ -42,9 +43,10 @@ def _my_offices(user) -> QuerySet[Office]:
 
 
 @login_required
-def problem_report_new(request: HttpRequest) -> HttpResponse:
+def problem_report_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     offices = _my_offices(request.user)
     me = person_of(request.user)
+    assert me is not None  # _my_offices refused anyone who is not in the directory
     initial = {
         "contact_name": me.full_name,
         "contact_phone": me.phone,
@@ -66,12 +68,13 @@ def problem_report_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def escalate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Complete the Problem Report Form from an agency user's report and send it up."""
     ticket = get_ticket_for_user(request, pk)
     if not is_designated_expert_of(request.user, ticket.office_id):
         raise PermissionDenied("Only a local expert of this office escalates its problems.")
     me = person_of(request.user)
+    assert me is not None  # a designated local expert is in the directory
     initial = {
         "summary": ticket.summary,
         "system": ticket.system,

@@ -1,9 +1,11 @@
 """Ticket forms. They validate only; views hand ``cleaned_data`` to the services."""
 
+from typing import Any, cast
+
 from django import forms
 
 from escalation.workflow import Action, Priority, TicketState
-from helpdesk.directory.forms import agency_choice_label
+from helpdesk.directory.forms import AgencyChoiceField
 from helpdesk.directory.roles import Role
 from helpdesk.models import Agency, System, User
 from helpdesk.tickets import selectors
@@ -48,11 +50,13 @@ class EscalateToMisForm(_VersionedForm):
 class AssignForm(_VersionedForm):
     assignee = forms.ModelChoiceField(queryset=User.objects.none())
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            groups__name=Role.HELP_DESK, is_active=True
-        ).order_by("first_name", "last_name")
+        cast(
+            "forms.ModelChoiceField[User]", self.fields["assignee"]
+        ).queryset = User.objects.filter(groups__name=Role.HELP_DESK, is_active=True).order_by(
+            "first_name", "last_name"
+        )
 
 
 # Which form each action takes (the ticket page shows only the actions the user may take).
@@ -76,11 +80,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data]
@@ -90,7 +94,9 @@ class MultipleFileField(forms.FileField):
 class MessageForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
     internal = forms.BooleanField(required=False, label="Internal note (help desk and MIS only)")
-    files = MultipleFileField(required=False, label="Attach files")
+    # Django's metaclass moves declared fields into base_fields, so this never shadows the
+    # form's uploaded ``files``; django-stubs sees only the class attribute.
+    files = MultipleFileField(required=False, label="Attach files")  # type: ignore[assignment]
 
 
 class PriorityForm(_VersionedForm):
@@ -116,7 +122,7 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
     # Every agency, inactive ones last: a closed agency's old tickets are still looked up, and
     # the dashboard links to them (an unknown value would drop the whole filter).
-    agency = forms.ModelChoiceField(
+    agency = AgencyChoiceField(
         queryset=Agency.objects.order_by("-active", "name"),
         required=False,
         empty_label="Any agency",
@@ -167,26 +173,26 @@ class QueueFilterForm(forms.Form):
         "mis_update_overdue",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].label_from_instance = agency_choice_label
         staff = User.objects.filter(groups__name=Role.HELP_DESK, is_active=True).order_by(
             "first_name"
         )
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             ("none", "Unassigned"),
             *((str(u.pk), u.get_full_name() or u.username) for u in staff),
         ]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for first, last in (("created_from", "created_to"), ("resolved_from", "resolved_to")):
             if data.get(first) and data.get(last) and data[first] > data[last]:
                 self.add_error(last, "The end date must be on or after the start date.")
         return data
 
-    def more_fields(self) -> list:
+    def more_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.MORE]
 
     def more_in_use(self) -> bool:

@@ -4,16 +4,20 @@ Only a "this ticket changed" signal with its id crosses the websocket; the page 
 its fragment over HTTP, where the usual permission checks apply. Groups are per ticket and per
 queue; the consumer checks who may join each (helpdesk.tickets.consumers)."""
 
+from typing import Any
+
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
+
+from helpdesk.models import Ticket
 
 
 def ticket_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
 
 
-def queue_groups(ticket) -> list[str]:
+def queue_groups(ticket: Ticket) -> list[str]:
     groups = ["queue.help_desk", f"queue.agency.{ticket.office.agency_id}"]
     if ticket.mis_escalated_at is not None:
         groups.append("queue.mis")
@@ -22,19 +26,19 @@ def queue_groups(ticket) -> list[str]:
     return groups
 
 
-def push_ticket_changed_on_commit(ticket) -> None:
+def push_ticket_changed_on_commit(ticket: Ticket) -> None:
     groups = [ticket_group(ticket.pk), *queue_groups(ticket)]
     payload = {"type": "ticket.changed", "ticket": ticket.pk, "version": ticket.version}
     transaction.on_commit(lambda: _send(groups, payload))
 
 
-def push_ticket_changed(ticket) -> None:
+def push_ticket_changed(ticket: Ticket) -> None:
     """Tell the pages showing ``ticket`` now (call it after the change committed)."""
     groups = [ticket_group(ticket.pk), *queue_groups(ticket)]
     _send(groups, {"type": "ticket.changed", "ticket": ticket.pk, "version": ticket.version})
 
 
-def _send(groups: list[str], payload: dict) -> None:
+def _send(groups: list[str], payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -43,6 +47,8 @@ def _send(groups: list[str], payload: dict) -> None:
     async_to_sync(_send_to_groups)(layer, groups, payload)
 
 
-async def _send_to_groups(layer, groups: list[str], payload: dict) -> None:
+async def _send_to_groups(
+    layer: BaseChannelLayer, groups: list[str], payload: dict[str, Any]
+) -> None:
     for group in groups:
         await layer.group_send(group, payload)

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from escalation.workflow import TicketState as S
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
 from helpdesk.home.panels import Panel, home_panels
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, User
 from helpdesk.registry import Registry
 from helpdesk.tickets import rules
 from helpdesk.tickets.permissions import tickets_visible_to
@@ -28,7 +28,7 @@ class TicketSection:
 
     key: str
     template: str
-    context: Callable[[Any, Ticket], dict[str, Any] | None]
+    context: Callable[[User, Ticket], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -38,28 +38,28 @@ class QueueSection:
     key: str
     queues: frozenset[str]
     template: str
-    context: Callable[[Any], dict[str, Any] | None]
+    context: Callable[[User], dict[str, Any] | None]
 
 
 ticket_sections: Registry[TicketSection] = Registry("ticket page sections", key=lambda s: s.key)
 queue_sections: Registry[QueueSection] = Registry("queue page sections", key=lambda s: s.key)
 
 
-def sections_of_ticket(user: Any, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+def sections_of_ticket(user: User, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
     shown = ((s.template, s.context(user, ticket)) for s in ticket_sections)
     return [(template, context) for template, context in shown if context is not None]
 
 
-def sections_of_queue(user: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
+def sections_of_queue(user: User, name: str) -> list[tuple[str, dict[str, Any]]]:
     shown = ((s.template, s.context(user)) for s in queue_sections if name in s.queues)
     return [(template, context) for template, context in shown if context is not None]
 
 
-def _rows(tickets):
+def _rows(tickets: QuerySet[Ticket]) -> list[Ticket]:
     return list(tickets.select_related("office__agency", "assignee").order_by("created_at")[:LIMIT])
 
 
-def help_desk_work(user) -> dict:
+def help_desk_work(user: User) -> dict[str, Any]:
     tickets = tickets_visible_to(user)
     counts = tickets.aggregate(
         unassigned=Count("pk", filter=Q(state=S.SUBMITTED)),
@@ -74,7 +74,7 @@ def help_desk_work(user) -> dict:
     }
 
 
-def mis_work(user) -> dict:
+def mis_work(user: User) -> dict[str, Any]:
     tickets = tickets_visible_to(user).filter(state=S.ESCALATED_TO_MIS)
     return {
         "open": _rows(tickets),
@@ -82,7 +82,7 @@ def mis_work(user) -> dict:
     }
 
 
-def local_expert_work(user) -> dict | None:
+def local_expert_work(user: User) -> dict[str, Any] | None:
     me = person_of(user)
     if me is None:
         return None
@@ -94,7 +94,7 @@ def local_expert_work(user) -> dict | None:
     }
 
 
-def my_reports(user) -> dict | None:
+def my_reports(user: User) -> dict[str, Any] | None:
     me = person_of(user)
     if me is None:
         return None

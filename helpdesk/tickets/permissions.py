@@ -6,12 +6,12 @@ from django.db.models import Q
 from escalation.workflow import Action, TicketState
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import Ticket
-from helpdesk.models.tickets import REACHED_MIS
+from helpdesk.models.tickets import REACHED_MIS, TicketQuerySet
 
 
-def tickets_visible_to(user):
+def tickets_visible_to(user: AnyUser) -> TicketQuerySet:
     """Help desk and administrators: all; MIS: what was ever escalated to MIS; a local expert:
     their agency's; an agency user: what they reported. Nobody else: nothing."""
     tickets = Ticket.objects.all()
@@ -28,7 +28,7 @@ def tickets_visible_to(user):
     return tickets.filter(visible)
 
 
-def sees_internal_notes(user) -> bool:
+def sees_internal_notes(user: AnyUser) -> bool:
     return has_role(user, Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR)
 
 

@@ -5,15 +5,17 @@ here) and a ticket's timeline."""
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.directory.permissions import person_of
-from helpdesk.directory.roles import Role, has_role
+from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import Ticket, TicketEvent, TicketMessage
+from helpdesk.models.tickets import TicketQuerySet
 from helpdesk.tickets import aging
 from helpdesk.tickets import rules as slices
 from helpdesk.tickets.permissions import tickets_visible_to
@@ -50,14 +52,14 @@ QUEUES = {
 }
 
 
-def may_open(user, name: str) -> bool:
+def may_open(user: AnyUser, name: str) -> bool:
     queue = QUEUES.get(name)
     if queue is None or not has_role(user, *queue.roles):
         return False
     return not queue.needs_person or person_of(user) is not None
 
 
-def live_group(user, name: str) -> str | None:
+def live_group(user: AnyUser, name: str) -> str | None:
     """The channel-layer group of the queue, or None when ``user`` may not open it. The names
     match those ``helpdesk.tickets.live`` sends to."""
     if not may_open(user, name):
@@ -65,12 +67,14 @@ def live_group(user, name: str) -> str | None:
     if name in ("help_desk", "mis"):
         return f"queue.{name}"
     me = person_of(user)
+    if me is None:  # may_open says so already: the agency queues need a person
+        return None
     if name == "mine":
         return f"queue.reporter.{me.pk}"
     return f"queue.agency.{me.office.agency_id}"
 
 
-def tickets_in(user, name: str) -> QuerySet:
+def tickets_in(user: AnyUser, name: str) -> TicketQuerySet:
     """The tickets of a queue the user may open (call ``may_open`` first)."""
     tickets = tickets_visible_to(user)
     if name == "help_desk":
@@ -78,6 +82,8 @@ def tickets_in(user, name: str) -> QuerySet:
     if name == "mis":
         return tickets.reached_mis()
     me = person_of(user)
+    if me is None:  # may_open says so already: the agency queues need a person
+        return tickets.none()
     if name == "agency":
         # The agency's tickets, less the user reports still in "incoming".
         return tickets.exclude(
@@ -90,7 +96,7 @@ def tickets_in(user, name: str) -> QuerySet:
     return tickets.filter(reported_by=me)
 
 
-def filtered(tickets: QuerySet, data: dict) -> QuerySet:
+def filtered(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
     """Apply a queue filter form's cleaned data: search, fields, overdue and sort."""
     if data.get("q"):
         tickets = _searched(tickets, data["q"].strip())
@@ -106,10 +112,10 @@ def filtered(tickets: QuerySet, data: dict) -> QuerySet:
     if data.get("overdue"):
         tickets = tickets.overdue()
     tickets = _sliced(tickets, data)
-    return tickets.order_by(SORTS.get(data.get("sort") or "newest"), "-id")
+    return tickets.order_by(SORTS[data.get("sort") or "newest"], "-id")
 
 
-def _sliced(tickets: QuerySet, data: dict) -> QuerySet:
+def _sliced(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
     """The dashboard's slices (its figures link here with them), by the same rules it counts
     with, so a figure and its list agree."""
     if data.get("status") == "open":
@@ -139,7 +145,7 @@ def _sliced(tickets: QuerySet, data: dict) -> QuerySet:
     return tickets
 
 
-def _searched(tickets: QuerySet, term: str) -> QuerySet:
+def _searched(tickets: TicketQuerySet, term: str) -> TicketQuerySet:
     if TRACKING_NUMBER.match(term):
         # The commonest search: an exact number, answered from the unique index.
         return tickets.filter(tracking_number=term.upper())
@@ -163,7 +169,10 @@ class Entry:
 
     @property
     def internal(self) -> bool:
-        return (self.message or self.event).internal
+        if self.message is not None:
+            return self.message.internal
+        assert self.event is not None, "an entry is a message or an event"
+        return self.event.internal
 
 
 def timeline_for(ticket: Ticket, *, internal: bool) -> list[Entry]:

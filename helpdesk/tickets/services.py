@@ -9,6 +9,8 @@ mail quarantine) is ``helpdesk.reports``; they all file it through ``file_proble
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,7 +34,9 @@ from helpdesk.models import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    User,
     WhoAffected,
+    report_field_label,
 )
 from helpdesk.tickets.attachments import attach
 from helpdesk.tickets.live import push_ticket_changed
@@ -128,7 +132,7 @@ def _event(
     action: str = "",
     source: str = "",
     target: str = "",
-    **data,
+    **data: Any,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket,
@@ -241,7 +245,9 @@ def withdraw(
 
 
 @transaction.atomic
-def assign(ticket: Ticket, *, by: Actor, assignee, expected_version: int | None = None) -> Ticket:
+def assign(
+    ticket: Ticket, *, by: Actor, assignee: User, expected_version: int | None = None
+) -> Ticket:
     if not Actor.of(assignee).has_role(Role.HELP_DESK):
         raise ValidationError("Tickets are assigned to help desk staff.")
     done = transition(
@@ -484,13 +490,13 @@ def post_message(
 
 
 @transaction.atomic
-def complete_report(ticket: Ticket, *, by: Actor, values: dict) -> list[str]:
+def complete_report(ticket: Ticket, *, by: Actor, values: dict[str, Any]) -> list[str]:
     """The local expert sends fields the form was missing (the mail intake reads them from their
     reply): only fields still marked missing are set. Returns the labels filled."""
     if not is_designated_expert_of(by.user, ticket.office_id):
         raise PermissionDenied("Only the office's local expert completes its report.")
     row = locked(ticket, TICKETS)
-    by_label = {str(Ticket._meta.get_field(name).verbose_name): name for name in values}
+    by_label = {report_field_label(name): name for name in values}
     filled = {
         by_label[label]: values[by_label[label]]
         for label in row.incomplete_fields
@@ -582,7 +588,7 @@ def _link(ticket: Ticket, other: Ticket, *, by: Actor) -> None:
     ticket.related.add(other)
     for one, two in ((ticket, other), (other, ticket)):
         _event(one, by=by, kind=EventKind.LINKED, note=two.reference, internal=True, linked=two.pk)
-        transaction.on_commit(lambda one=one: push_ticket_changed(one))
+        transaction.on_commit(partial(push_ticket_changed, one))
     record(AuditKind.CHANGED, actor=by, target=ticket, after={"linked": other.pk})
 
 

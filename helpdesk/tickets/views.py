@@ -1,6 +1,8 @@
 """Ticket pages: thin views that load through permission-checked getters, validate with a
 form and call one service."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,8 +16,9 @@ from escalation.workflow import Action, TicketState
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of
 from helpdesk.directory.roles import Role, has_role
+from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, User
 from helpdesk.tickets import forms as tf
 from helpdesk.tickets import selectors
 from helpdesk.tickets import services as svc
@@ -41,7 +44,7 @@ def get_ticket_for_user(request: HttpRequest, pk: int) -> Ticket:
 
 
 @login_required
-def queue(request: HttpRequest, name: str) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     if name not in selectors.QUEUES:
         raise Http404
     if not selectors.may_open(request.user, name):
@@ -75,11 +78,11 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _available_actions(
-    ticket: Ticket, user, bound: forms.Form | None
-) -> list[tuple[Action, object]]:
+    ticket: Ticket, user: User, bound: forms.Form | None
+) -> list[tuple[Action, forms.Form]]:
     """The forms of the actions the user may take now; ``bound``, the one just refused, keeps
     what was typed (with the ticket's current version, so a deliberate retry can succeed)."""
-    available = []
+    available: list[tuple[Action, forms.Form]] = []
     for action in available_actions(Actor.of(user), ticket):
         if action == Action.ESCALATE_TO_HELP_DESK:
             continue  # done with the full Problem Report Form (the escalate page)
@@ -94,16 +97,16 @@ def _available_actions(
 
 
 @login_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_ticket(request, get_ticket_for_user(request, pk))
 
 
 def _render_ticket(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ticket: Ticket,
     *,
     bound: forms.Form | None = None,
-    unsaved: dict | None = None,
+    unsaved: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     staff = sees_internal_notes(request.user)
@@ -111,7 +114,7 @@ def _render_ticket(
     if bound is not None and not any(form is bound for _, form in actions):
         # The action is no longer offered (someone acted first): what was typed is shown, so
         # nothing is lost, next to the reason.
-        unsaved = {"error": " ".join(bound.non_field_errors()), "text": _typed(bound)}
+        unsaved = {"error": " ".join(map(str, bound.non_field_errors())), "text": _typed(bound)}
     context = {
         "ticket": ticket,
         "timeline": timeline_for(ticket, internal=staff),
@@ -180,7 +183,7 @@ ACTION_CALLS = {
 
 @login_required
 @require_POST
-def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def ticket_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = get_ticket_for_user(request, pk)
     try:
         chosen = Action(action)
@@ -200,7 +203,10 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, pk: int, action: Action, error: ConflictError | ValidationError
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    action: Action,
+    error: ConflictError | ValidationError,
 ) -> HttpResponse:
     """The one plain message for a conflict (or a refused value), on the page again with what
     was typed: the ticket as it is now, the form as it was sent."""
@@ -217,7 +223,7 @@ def _refused(
 
 @login_required
 @require_POST
-def ticket_message(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_user(request, pk)
     form = tf.MessageForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -241,12 +247,12 @@ def ticket_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_update(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponse:
     """Help desk edits that are not transitions: priority, MIS number, related tickets."""
     ticket = get_ticket_for_user(request, pk)
     try:
         if what == "priority":
-            form = tf.PriorityForm(request.POST)
+            form: forms.Form = tf.PriorityForm(request.POST)
             if form.is_valid():
                 svc.set_priority(
                     ticket,
@@ -283,14 +289,16 @@ def ticket_update(request: HttpRequest, pk: int, what: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("ticket_detail", ticket.pk)
     if form.errors:
-        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, "; ".join(" ".join(map(str, v)) for v in form.errors.values()))
     else:
         messages.success(request, "Saved.")
     return redirect("ticket_detail", ticket.pk)
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def attachment_download(
+    request: AuthenticatedHttpRequest, pk: int, attachment_pk: int
+) -> FileResponse:
     ticket = get_ticket_for_user(request, pk)
     attachment = get_object_or_404(ticket.attachments, pk=attachment_pk)
     if attachment.internal and not sees_internal_notes(request.user):

@@ -680,7 +680,9 @@ def _session_and_cookie_texts(client) -> list[str]:
     for name, morsel in client.cookies.items():
         texts.append(morsel.value)
         if name == "messages":
-            texts.append(str(CookieStorage(HttpRequest())._decode(morsel.value)))
+            request = HttpRequest()
+            request.COOKIES[name] = morsel.value
+            texts.append(str(list(CookieStorage(request))))
     return texts
 
 

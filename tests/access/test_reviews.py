@@ -165,3 +165,18 @@ def test_the_home_page_shows_revocations(client, world, accounts):
         assert "1 open revocation" in client.get(reverse("home")).content.decode()
     client.force_login(world.otto.user)
     assert "0 open revocations" in client.get(reverse("home")).content.decode()
+
+
+def test_an_account_on_no_active_system_is_not_marked_for_removal(world, campaign, accounts):
+    """A credential whose systems are all retired has nowhere to send a revocation: the expert
+    is told so, and the review stays pending (nothing half done)."""
+    group = accounts["alice"].credential_group
+    TargetSystem.objects.filter(credential_group=group).update(active=False)
+    item = campaign.items.get(account=accounts["alice"])
+
+    with pytest.raises(ValidationError, match="No active system"):
+        reviews.decide_review(item, by=Actor.of(world.pat.user), decision="remove")
+
+    item.refresh_from_db()
+    assert item.decision == ReviewDecision.PENDING
+    assert item.revoke_request is None

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CCAP_CHROMIUM", "/usr/bin/chromium"))
@@ -130,7 +131,7 @@ def asgi_server(django_db_setup) -> Iterator[str]:
         time.sleep(0.02)
     host, port = server.listening_addresses[0]
     yield f"http://{host}:{port}"
-    reactor.callFromThread(reactor.stop)
+    reactor.callFromThread(server.stop)  # stops the reactor, in its own thread
     thread.join(timeout=10)
 
 
@@ -143,7 +144,7 @@ def asgi_live_server(asgi_server, transactional_db) -> Iterator[str]:
     waiting. So, like Django's LiveServerThread, every thread shares the test's connection
     while the test runs. PostgreSQL (and file SQLite) need nothing: committed is visible."""
     connection = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    if not isinstance(connection, SQLiteWrapper) or not connection.is_in_memory_db():
         yield asgi_server
         return
     with pytest.MonkeyPatch.context() as mp:

@@ -5,7 +5,7 @@ import pytest
 
 from helpdesk.mail.intake import Sender, report_from_mail
 from helpdesk.mail.parse import parse_message
-from helpdesk.models import Office, Ticket
+from helpdesk.models import Office, report_field_label
 from helpdesk.reports.forms import ProblemReportForm
 from tests.helpdesk.mail.messages import email_bytes
 
@@ -62,8 +62,8 @@ def mail_verdict(report: dict) -> set[str]:
     # which both reports carry anyway.
     sender = Sender("pat@example.org", "", person=None, user=None, expert_offices=[])
     _, missing = report_from_mail(parsed, sender)
-    by_label = {str(Ticket._meta.get_field(name).verbose_name): name for name in COMPLETE}
-    by_label[str(Ticket._meta.get_field("system_other").verbose_name)] = "system_other"
+    by_label = {report_field_label(name): name for name in COMPLETE}
+    by_label[report_field_label("system_other")] = "system_other"
     return {by_label[label] for label in missing}
 
 

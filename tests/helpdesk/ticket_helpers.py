@@ -1,6 +1,7 @@
 """Build tickets in any state through the real services, as the personas."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -11,8 +12,8 @@ from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 
 
-def problem_report(**overrides) -> svc.ProblemReport:
-    fields = {
+def problem_report(**overrides: Any) -> svc.ProblemReport:
+    fields: dict[str, Any] = {
         "summary": "CCTS says RACF ID revoked",
         "system": System.CCTS,
         "description": "Signing in to CCTS through BlueZone shows 'RACF ID revoked'.",

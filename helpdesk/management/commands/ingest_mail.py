@@ -7,8 +7,9 @@ when it could not be stored, so the MTA keeps it and tries again."""
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from helpdesk.mail import intake
 from helpdesk.models import InboundSource
@@ -19,10 +20,10 @@ EX_TEMPFAIL = 75
 class Command(BaseCommand):
     help = "Ingest one raw RFC 5322 message from PATH or standard input (-)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", default="-", help="a .eml file, or - for stdin")
 
-    def handle(self, *args, path: str, **options) -> None:
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
         try:
             raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
             stored = intake.store(raw, source=InboundSource.PIPE)
@@ -39,5 +40,5 @@ class Command(BaseCommand):
         result = intake.process(stored)
         self._line(result.as_json())
 
-    def _line(self, data: dict) -> None:
+    def _line(self, data: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(data))

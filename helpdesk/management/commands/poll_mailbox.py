@@ -3,6 +3,7 @@
 every minute; this command is for cron, or to try the intake by hand."""
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +13,7 @@ from helpdesk.mail import mailbox
 class Command(BaseCommand):
     help = "Fetch and process new mail once (IMAP, or the drop folder when IMAP is not set)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = mailbox.poll()
         self.stdout.write(json.dumps(report.as_json()))
         if report.errors:

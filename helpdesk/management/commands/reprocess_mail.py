@@ -1,9 +1,10 @@
 """Run failed inbound messages through the intake again, from their raw copies."""
 
 import json
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from helpdesk.actor import Actor
 from helpdesk.mail import intake
@@ -15,11 +16,11 @@ COMMAND = Actor.system("the reprocess_mail command")
 class Command(BaseCommand):
     help = "Reprocess failed inbound messages: the ids given, or --failed for all of them."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", type=int)
         parser.add_argument("--failed", action="store_true", help="every failed message")
 
-    def handle(self, *args, ids: list[int], failed: bool, **options) -> None:
+    def handle(self, *args: Any, ids: list[int], failed: bool, **options: Any) -> None:
         if not ids and not failed:
             raise CommandError("Give inbound message ids, or --failed.")
         messages = InboundMessage.objects.without_raw()

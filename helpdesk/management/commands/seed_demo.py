@@ -1,15 +1,17 @@
 import json
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from helpdesk.demo.directory import DemoLogin
 from helpdesk.demo.seed import seed_demo
 
 
 class Command(BaseCommand):
     help = "Create demo agencies, offices, local experts and staff (idempotent)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--json", action="store_true", help="Print the demo logins as JSON, for scripts."
         )
@@ -19,7 +21,7 @@ class Command(BaseCommand):
             help="Seed even when CCAP_ENV=production (demo logins share one known password).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["allow_production"]:
             raise CommandError(
                 "Refusing to create demo logins with a shared password in production."
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Demo data ready ({report.created} records created this run).")
         self.stdout.write(f"Demo logins, all with the password {settings.DEMO_PASSWORD!r}:")
-        first_of_each_role = {}
+        first_of_each_role: dict[str, DemoLogin] = {}
         for login in report.logins:
             first_of_each_role.setdefault(login.role, login)
         for login in first_of_each_role.values():

@@ -1,5 +1,6 @@
 """Raw test messages, built the way mail programs build them."""
 
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -55,7 +56,7 @@ def email_bytes(
     body: str = FORM,
     html: str | None = None,
     headers: dict[str, str] | None = None,
-    attachments: list[tuple[str, str, bytes]] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
     message_id: str | None = "",
 ) -> bytes:
     message = EmailMessage()

@@ -2,6 +2,7 @@
 one parsed, with the facts a person would read off it, and Python's own email test messages,
 none of which may make the parser raise."""
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +23,8 @@ CHICAGO = ZoneInfo("America/Chicago")
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 
 
-def chicago(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CHICAGO)
+def chicago(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 @dataclass
@@ -532,11 +533,11 @@ def test_a_10_mb_attachment_goes_through_the_pipeline(world, settings):
 
 
 def _stdlib_email_data() -> Path | None:
-    try:
-        import test.test_email  # noqa: PLC0415 - the test package is optional in some builds
+    try:  # the test package is optional in some builds (and has no stubs)
+        test_email = importlib.import_module("test.test_email")
     except ImportError:
         return None
-    directory = Path(test.test_email.__file__).parent / "data"
+    directory = Path(str(test_email.__file__)).parent / "data"
     return directory if directory.is_dir() else None
 
 

@@ -19,8 +19,8 @@ def values(text: str, sent_at: datetime = SENT) -> dict:
     return read_form(text, sent_at=sent_at).values
 
 
-def chicago(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CHICAGO)
+def chicago(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 # --- The seed's form, filled in -----------------------------------------------------------------

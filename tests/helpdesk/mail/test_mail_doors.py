@@ -22,10 +22,11 @@ from tests.helpdesk.mail.messages import email_bytes
 BASE_DIR = Path(__file__).resolve().parents[3]
 
 
-def _ingest_command(monkeypatch, raw: bytes, *args) -> tuple[int, dict]:
+def _ingest_command(monkeypatch, raw: bytes, *args) -> tuple[int | str | None, dict]:
     out = io.StringIO()
     if not args:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    code: int | str | None
     try:
         call_command("ingest_mail", *args, stdout=out)
         code = 0

@@ -7,7 +7,7 @@ from helpdesk.models import Procedure, ProcedureAudience
 from helpdesk.procedures import services as ps
 
 
-class ProcedureFactory(factory.django.DjangoModelFactory):
+class ProcedureFactory(factory.django.DjangoModelFactory[Procedure]):
     class Meta:
         model = Procedure
 

@@ -60,7 +60,9 @@ def tasks(monkeypatch):
 
 
 def _token(message) -> str:
-    return LINK.search(message.body)["token"]
+    found = LINK.search(message.body)
+    assert found is not None, "the email carries its acknowledgement link"
+    return found["token"]
 
 
 def _titles_in(message) -> set[str]:
@@ -223,7 +225,7 @@ def test_a_retried_batch_sends_nothing_twice(
     assert not ProcedureAcknowledgement.objects.filter(sent_at=None).exists()
 
 
-def _welcome_alice(world, capture) -> str:
+def _welcome_alice(world, capture) -> None:
     with capture(execute=True):
         onboarding.send_packets([world.alice.pk], kind=onboarding.WELCOME)
 

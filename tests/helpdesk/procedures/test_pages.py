@@ -59,12 +59,12 @@ def as_(client, world):
 
 @pytest.fixture
 def everyone_procedure(world) -> Procedure:
-    return ProcedureFactory(title="Resetting a CCTS password", body="Call the help desk.")
+    return ProcedureFactory.create(title="Resetting a CCTS password", body="Call the help desk.")
 
 
 @pytest.fixture
 def experts_procedure(world) -> Procedure:
-    return ProcedureFactory(title="Escalating with the Problem Report Form", experts=True)
+    return ProcedureFactory.create(title="Escalating with the Problem Report Form", experts=True)
 
 
 def _page_urls(procedure) -> list[str]:
