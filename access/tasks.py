@@ -4,6 +4,7 @@ import ldap
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from ldap.ldapobject import LDAPObject
 
 from access import provisioning, services
 from access.models import AccessRequest, RequestKind, RequestState
@@ -55,7 +56,9 @@ def provision(request_id: int, password_hash: str = "") -> str:
     return "done"
 
 
-def _carry_out(connection, request, entry, password_hash: str) -> None:
+def _carry_out(
+    connection: LDAPObject, request: AccessRequest, entry: provisioning.Entry, password_hash: str
+) -> None:
     if request.kind == RequestKind.NEW:
         provisioning.create(connection, entry)
     elif request.kind == RequestKind.RESET:

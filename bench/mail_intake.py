@@ -1305,7 +1305,7 @@ STAGES = [
     ("find the thread (replies)", "helpdesk.mail.intake", "_thread_ticket"),
     ("read the form (report_from_mail)", "helpdesk.mail.intake", "report_from_mail"),
     ("daily auto-reply count", "helpdesk.mail.intake", "may_reply_automatically"),
-    ("submit_problem_report (ticket, audit)", "helpdesk.tickets.services", "submit_problem_report"),
+    ("file_problem_report (ticket, audit)", "helpdesk.reports.services", "file_problem_report"),
     ("attachments (sniff, file, row)", "helpdesk.mail.intake", "_attach_parts"),
     ("email_received event", "helpdesk.mail.intake", "_email_event"),
     ("add the reply to its ticket", "helpdesk.tickets.services", "add_message"),

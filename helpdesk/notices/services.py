@@ -239,7 +239,7 @@ def _new_update(
 # --- Email: one message per address, in batches after commit --------------------------------------
 
 
-def _send(notice: Notice, update: NoticeUpdate, *, extra_addresses: list[str] = ()) -> None:
+def _send(notice: Notice, update: NoticeUpdate, *, extra_addresses: Sequence[str] = ()) -> None:
     addresses: dict[str, str] = {a.lower(): a for a in recipient_addresses(notice)}
     for address in extra_addresses:
         addresses.setdefault(address.lower(), address)

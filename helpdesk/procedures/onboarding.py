@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -126,7 +126,7 @@ def send_packets(
     by: Actor = NEWCOMER,
     audiences: set[str] | None = None,
     procedure: Procedure | None = None,
-    target=None,
+    target: models.Model | None = None,
 ) -> int:
     """Ask each person to acknowledge the current versions meant for them (limited to
     ``audiences`` or to one ``procedure``) that they have not been sent yet; the emails leave

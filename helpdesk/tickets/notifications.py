@@ -37,7 +37,7 @@ def notify_on_commit(kind: str, ticket: Ticket, **extra: Any) -> None:
     enqueue_on_commit(task, kind, ticket.pk, event=event, **extra)
 
 
-def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
+def recipients_for(kind: str, ticket: Ticket, *, message_id: int | None = None) -> list[str]:
     """Who hears about what (DESIGN.md: the help desk keeps the local expert informed)."""
     expert = _expert_addresses(ticket)
     assignee = [ticket.assignee.email] if ticket.assignee and ticket.assignee.email else []
@@ -57,7 +57,9 @@ def recipients_for(kind: str, ticket: Ticket, **extra) -> list[str]:
         "sla_breach": assignee + list(settings.HELP_DESK_SUPERVISORS),
     }
     if kind == "reply":
-        message = TicketMessage.objects.select_related("author").get(pk=extra["message_id"])
+        if message_id is None:
+            raise ValueError("A reply's email needs the message it carries.")
+        message = TicketMessage.objects.select_related("author").get(pk=message_id)
         staff = (
             message.author is not None
             and message.author.groups.filter(name__in=[Role.HELP_DESK, Role.MIS]).exists()
@@ -83,7 +85,7 @@ def send_ticket_email(
     ticket = Ticket.objects.select_related("office__agency", "assignee", "local_expert").get(
         pk=ticket_id
     )
-    recipients = recipients_for(kind, ticket, **extra)
+    recipients = recipients_for(kind, ticket, message_id=extra.get("message_id"))
     if auto_reply_to and auto_reply_to.lower() not in {r.lower() for r in recipients}:
         recipients.append(auto_reply_to)
     key = f"ticket:{ticket.pk}:{kind}:{event or f'v{ticket.version}'}"

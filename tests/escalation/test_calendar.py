@@ -29,9 +29,17 @@ from escalation.models import BusinessClosure
 CHICAGO = ZoneInfo("America/Chicago")
 
 
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+def local(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
     """A wall-clock moment in Chicago (never one skipped or repeated by DST in these tests)."""
-    return datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=CHICAGO)
 
 
 # --- State holidays --------------------------------------------------------------------------
