@@ -22,9 +22,7 @@ class TargetSystemSeed:
     code: str
     name: str
     group: str  # a CredentialGroupSeed code
-    fulfils_new: str
-    fulfils_reset: str
-    fulfils_revoke: str
+    fulfiller: str  # who does new, reset and revoke requests (an administrator may split them)
     forms_system: str = ""
     reset_route: str = ""
     description: str = ""
@@ -41,107 +39,46 @@ built_in_credential_groups: Registry[CredentialGroupSeed] = Registry(
 built_in_systems: Registry[TargetSystemSeed] = Registry("built-in systems", key=lambda s: s.code)
 for group in [
     CredentialGroupSeed(
-        "ccts",
-        "CCTS (RACF)",
-        "RACF ID",
-        id_hint="begins with DHS, e.g. DHSAB12",
-        id_pattern="DHS[A-Z0-9]{1,5}",
+        "ccts", "CCTS (RACF)", "RACF ID", "begins with DHS, e.g. DHSAB12", "DHS[A-Z0-9]{1,5}"
     ),
     CredentialGroupSeed(
         "ccms",
         "CCMS and InfoView",
         "External Illinois.gov ID",
-        id_hint="usually First.Last",
-        id_pattern="[A-Za-z][A-Za-z0-9.'-]{1,63}",
+        "usually First.Last",
+        "[A-Za-z][A-Za-z0-9.'-]{1,63}",
     ),
-    CredentialGroupSeed("ipacs", "IPACS", "IPACS ID", id_hint="", id_pattern=""),
-    CredentialGroupSeed("awvs", "AWVS", "AWVS ID", id_hint="", id_pattern=""),
-    CredentialGroupSeed(
-        "ccms-uat", "CCMS UAT (test environment)", "UAT ID", id_hint="", id_pattern=""
-    ),
-    CredentialGroupSeed(
-        "ivr", "Provider IVR billing line", "Provider IVR PIN holder", id_hint="", id_pattern=""
-    ),
+    CredentialGroupSeed("ipacs", "IPACS", "IPACS ID"),
+    CredentialGroupSeed("awvs", "AWVS", "AWVS ID"),
+    CredentialGroupSeed("ccms-uat", "CCMS UAT (test environment)", "UAT ID"),
+    CredentialGroupSeed("ivr", "Provider IVR billing line", "Provider IVR PIN holder"),
 ]:
     built_in_credential_groups.register(group)
+CCTS_DESCRIPTION = "The mainframe Child Care Tracking System, reached through Web3270 or BlueZone."
 for system in [
+    TargetSystemSeed("ccts", "CCTS", "ccts", "help_desk", "ccts", "", CCTS_DESCRIPTION),
     TargetSystemSeed(
-        "ccts",
-        "CCTS",
-        group="ccts",
-        fulfils_new="help_desk",
-        fulfils_reset="help_desk",
-        fulfils_revoke="help_desk",
-        forms_system="ccts",
-        reset_route="",
-        description=(
-            "The mainframe Child Care Tracking System, reached through Web3270 or BlueZone."
-        ),
-    ),
-    TargetSystemSeed(
-        "ccms",
-        "CCMS",
-        group="ccms",
-        fulfils_new="cms",
-        fulfils_reset="cms",
-        fulfils_revoke="cms",
-        forms_system="ccms",
-        reset_route=CMS_ROUTE,
-        description="The Child Care Management System (web).",
+        "ccms", "CCMS", "ccms", "cms", "ccms", CMS_ROUTE, "The Child Care Management System (web)."
     ),
     TargetSystemSeed(
         "infoview",
         "InfoView",
-        group="ccms",
-        fulfils_new="cms",
-        fulfils_reset="cms",
-        fulfils_revoke="cms",
-        forms_system="infoview",
-        reset_route=CMS_ROUTE,
-        description="CCMS reports; the same ID and password as CCMS.",
+        "ccms",
+        "cms",
+        "infoview",
+        CMS_ROUTE,
+        "CCMS reports; the same ID and password as CCMS.",
     ),
+    TargetSystemSeed("ipacs", "IPACS", "ipacs", "mis"),
+    TargetSystemSeed("awvs", "AWVS", "awvs", "mis"),
     TargetSystemSeed(
-        "ipacs",
-        "IPACS",
-        group="ipacs",
-        fulfils_new="mis",
-        fulfils_reset="mis",
-        fulfils_revoke="mis",
-        forms_system="",
-        reset_route="",
-        description="",
-    ),
-    TargetSystemSeed(
-        "awvs",
-        "AWVS",
-        group="awvs",
-        fulfils_new="mis",
-        fulfils_reset="mis",
-        fulfils_revoke="mis",
-        forms_system="",
-        reset_route="",
-        description="",
-    ),
-    TargetSystemSeed(
-        "ccms-uat",
-        "CCMS UAT",
-        group="ccms-uat",
-        fulfils_new="mis",
-        fulfils_reset="mis",
-        fulfils_revoke="mis",
-        forms_system="ccms",
-        reset_route="",
-        description="The CCMS test environment.",
+        "ccms-uat", "CCMS UAT", "ccms-uat", "mis", "ccms", "", "The CCMS test environment."
     ),
     TargetSystemSeed(
         "ivr",
         "Provider IVR billing line",
-        group="ivr",
-        fulfils_new="mis",
-        fulfils_reset="mis",
-        fulfils_revoke="mis",
-        forms_system="",
-        reset_route="",
+        "ivr",
+        "mis",
         description="The provider telephone billing system.",
     ),
 ]:
@@ -167,9 +104,9 @@ def seed_systems(CredentialGroup: Any, TargetSystem: Any, using: str = "default"
             defaults={
                 "name": system.name,
                 "credential_group": groups[system.group],
-                "fulfils_new": system.fulfils_new,
-                "fulfils_reset": system.fulfils_reset,
-                "fulfils_revoke": system.fulfils_revoke,
+                "fulfils_new": system.fulfiller,
+                "fulfils_reset": system.fulfiller,
+                "fulfils_revoke": system.fulfiller,
                 "forms_system": system.forms_system,
                 "reset_route": system.reset_route,
                 "description": system.description,

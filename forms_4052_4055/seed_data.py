@@ -22,15 +22,19 @@ TRAINING = [
 ]
 
 
+# The systems every built-in form covers.
+CCTS_CCMS_INFOVIEW = ("ccts", "ccms", "infoview")
+
+
 @dataclass(frozen=True)
 class BuiltInFormType:
     code: str
     title: str
-    systems: list[str]
     checklist: list[str]
+    systems: tuple[str, ...] = CCTS_CCMS_INFOVIEW
     carries_ccms_role: bool = False
-    valid_days: int | None = None
-    active: bool = True
+    valid_days: int | None = None  # None: valid until superseded
+    active: bool = True  # the newer forms wait for an administrator to switch them on
 
 
 built_in_form_types: Registry[BuiltInFormType] = Registry(
@@ -40,45 +44,28 @@ for form_type in [
     BuiltInFormType(
         "4052",
         "User ID and password request (CCTS, CCMS, InfoView)",
-        systems=["ccts", "ccms", "infoview"],
-        checklist=SIGNED,
+        SIGNED,
         carries_ccms_role=True,
-        valid_days=None,
-        active=True,
     ),
-    BuiltInFormType(
-        "4055",
-        "Security and confidentiality agreement",
-        systems=["ccts", "ccms", "infoview"],
-        checklist=SIGNED,
-        carries_ccms_role=False,
-        valid_days=None,
-        active=True,
-    ),
+    BuiltInFormType("4055", "Security and confidentiality agreement", SIGNED),
     BuiltInFormType(
         "IL 444-2022",
         "Community Provider/External User I.D. and System Access Request",
-        systems=["ccts", "ccms", "infoview"],
-        checklist=SIGNED,
+        SIGNED,
         carries_ccms_role=True,
-        valid_days=None,
         active=False,
     ),
     BuiltInFormType(
         "HIPAA-TRAINING",
         "HIPAA Privacy training attestation (yearly)",
-        systems=["ccts", "ccms", "infoview"],
-        checklist=TRAINING,
-        carries_ccms_role=False,
+        TRAINING,
         valid_days=365,
         active=False,
     ),
     BuiltInFormType(
         "SECURITY-TRAINING",
         "Computer Security Awareness training attestation (yearly)",
-        systems=["ccts", "ccms", "infoview"],
-        checklist=TRAINING,
-        carries_ccms_role=False,
+        TRAINING,
         valid_days=365,
         active=False,
     ),
@@ -93,7 +80,7 @@ def seed_form_types(FormType: Any, using: str = "default") -> None:  # noqa: N80
             code=seed.code,
             defaults={
                 "title": seed.title,
-                "systems": seed.systems,
+                "systems": list(seed.systems),
                 "checklist": seed.checklist,
                 "carries_ccms_role": seed.carries_ccms_role,
                 "valid_days": seed.valid_days,

@@ -98,7 +98,18 @@ def notice_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    notice = _notice_for(request, pk)
+    return _render_detail(request, _notice_for(request, pk))
+
+
+def _render_detail(
+    request: AuthenticatedHttpRequest,
+    notice: Notice,
+    *,
+    bound: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The notice page; ``bound``, an update or resolution just refused, keeps what was typed
+    (with the notice's current version, so a deliberate retry can succeed)."""
     manager = permissions.may_manage_notices(request.user)
     context = {
         "notice": notice,
@@ -112,18 +123,43 @@ def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     if manager and notice.is_open:
         candidates = selectors.candidate_tickets(notice)
-        context |= {
-            # Prefixed: two forms on one page must not share element ids (labels would point
-            # at the other form's field).
-            "update_form": nf.NoticeUpdateForm(
-                initial={"version": notice.version}, prefix="update"
-            ),
-            "resolve_form": nf.NoticeResolveForm(
-                initial={"version": notice.version}, prefix="resolve"
-            ),
-            "link_form": nf.LinkTicketsForm(candidates=candidates) if candidates.exists() else None,
+        # Prefixed: two forms on one page must not share element ids (labels would point at
+        # the other form's field).
+        forms_shown = {
+            name: form_class(initial={"version": notice.version}, prefix=prefix)
+            for name, (prefix, form_class) in ACTION_FORMS.items()
         }
-    return render(request, "notices/detail.html", context)
+        if bound is not None:
+            forms_shown[f"{bound.prefix}_form"] = bound
+        context |= forms_shown
+        context["link_form"] = (
+            nf.LinkTicketsForm(candidates=candidates) if candidates.exists() else None
+        )
+    return render(request, "notices/detail.html", context, status=status)
+
+
+ACTION_FORMS: dict[str, tuple[str, type[forms.Form]]] = {
+    "update_form": ("update", nf.NoticeUpdateForm),
+    "resolve_form": ("resolve", nf.NoticeResolveForm),
+}
+
+
+def _refused(
+    request: AuthenticatedHttpRequest, pk: int, form: forms.Form, error: Exception | None = None
+) -> HttpResponse:
+    """The one plain message for a refused update or resolution, on the page again with what
+    was typed (the form bound to the notice's current version)."""
+    notice = _notice_for(request, pk)  # as it is now
+    if error is None:
+        return _render_detail(request, notice, bound=form, status=400)
+    data = request.POST.copy()
+    data[f"{form.prefix}-version"] = str(notice.version)
+    again = type(form)(data, prefix=form.prefix)
+    again.is_valid()
+    again.add_error(None, _message(error))
+    return _render_detail(
+        request, notice, bound=again, status=409 if isinstance(error, ConflictError) else 400
+    )
 
 
 @login_required
@@ -133,8 +169,7 @@ def notice_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = _notice_for(request, pk)
     form = nf.NoticeUpdateForm(request.POST, prefix="update")
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("notice_detail", notice.pk)
+        return _refused(request, pk, form)
     data = form.cleaned_data
     try:
         update = svc.post_update(
@@ -146,9 +181,8 @@ def notice_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
         )
     except (ConflictError, ValidationError) as error:
-        messages.error(request, _message(error))
-    else:
-        messages.success(request, f"Update sent to {update.recipients} addresses.")
+        return _refused(request, pk, form, error)
+    messages.success(request, f"Update sent to {update.recipients} addresses.")
     return redirect("notice_detail", notice.pk)
 
 
@@ -159,8 +193,7 @@ def notice_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = _notice_for(request, pk)
     form = nf.NoticeResolveForm(request.POST, prefix="resolve")
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("notice_detail", notice.pk)
+        return _refused(request, pk, form)
     data = form.cleaned_data
     try:
         outcome = svc.resolve_notice(
@@ -171,8 +204,7 @@ def notice_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
         )
     except (ConflictError, ValidationError) as error:
-        messages.error(request, _message(error))
-        return redirect("notice_detail", notice.pk)
+        return _refused(request, pk, form, error)
     text = f"{notice.reference} resolved; the resolution is going to {outcome.update.recipients}"
     text += " addresses."
     if outcome.resolved:

@@ -274,6 +274,21 @@ def test_a_stale_form_gets_a_conflict_message(client, world):
     assert notice.is_open
 
 
+def test_a_refused_update_keeps_what_was_typed_with_the_current_version(client, world):
+    notice = publish(world)
+    login(client, world, "hannah")
+    svc.post_update(notice, by=Actor.of(world.hannah), text="Someone else's update")
+    response = client.post(
+        reverse("notice_update", args=[notice.pk]),
+        {"update-text": "Restored at 3 pm; clear the browser cache.", "update-version": 1},
+    )
+    assert response.status_code == 409
+    form = response.context["update_form"]
+    assert form["text"].value() == "Restored at 3 pm; clear the browser cache."
+    assert int(form["version"].value()) == Notice.objects.get().version
+    assert "changed by someone else" in " ".join(form.non_field_errors())
+
+
 # --- Linking tickets ------------------------------------------------------------------------------
 
 
