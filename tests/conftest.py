@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from helpdesk.directory.roles import Role
-from helpdesk.models import DesignationRole, Office, Person
+from helpdesk.models import DesignationRole, Office, Person, User
 from tests.factories import (
     TEST_PASSWORD,
     AgencyFactory,
@@ -112,6 +112,11 @@ class World:
     ada: object  # administrator user
     otto: Person  # local expert of another agency
     password: str = TEST_PASSWORD
+
+    def user(self, persona: str) -> User:
+        """The login of a persona ("pat", "hannah", ...): a person's user, or the user itself."""
+        person = getattr(self, persona)
+        return getattr(person, "user", person)
 
 
 def _person(office, username, first, last, *roles, title="Caseworker"):

@@ -3,41 +3,21 @@ system, and the CCTS system pointed at it for the tests that ask for ``directory
 
 import pytest
 
+from tests.ldap_server import running_slapd
+
 SUFFIX = "dc=provision,dc=example,dc=org"
 CCTS_OU = f"ou=ccts,{SUFFIX}"
 
 
 @pytest.fixture(scope="session")
 def provisioning_slapd(tmp_path_factory):
-    try:
-        import slapdtest
-    except ImportError as exc:  # pragma: no cover - python-ldap is a project dependency
-        pytest.fail(f"python-ldap's slapdtest is not importable: {exc}", pytrace=False)
-
-    class ProvisioningSlapd(slapdtest.SlapdObject):
-        suffix = SUFFIX
-        slapd_loglevel = "0"
-        openldap_schema_files = ("core.ldif", "cosine.ldif", "inetorgperson.ldif")
-        TMPDIR = str(tmp_path_factory.mktemp("slapd-provisioning"))
-
-    try:
-        server = ProvisioningSlapd()
-        server.start()
-    except (ValueError, RuntimeError, OSError) as exc:
-        pytest.fail(
-            f"Cannot start OpenLDAP's slapd ({type(exc).__name__}: {exc}). Install the Debian "
-            "packages slapd and ldap-utils.",
-            pytrace=False,
-        )
-    server.ldapadd(
+    ldif = (
         f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: provision\n"
         "o: Provisioning\n\n"
         f"dn: {CCTS_OU}\nobjectClass: organizationalUnit\nou: ccts\n"
     )
-    try:
-        yield server
-    finally:
-        server.stop()
+    with running_slapd(tmp_path_factory, suffix=SUFFIX, name="slapd-provisioning", ldif=ldif) as s:
+        yield s
 
 
 @pytest.fixture

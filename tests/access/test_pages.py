@@ -58,18 +58,6 @@ REVOCATIONS_STATUS = {
 ACTIONS = ["submit", "complete", "deny", "cancel"]
 
 
-def _user(world, who: str):
-    return {
-        "hannah": world.hannah,
-        "ada": world.ada,
-        "mike": world.mike,
-        "pat": world.pat.user,
-        "alex": world.alex.user,
-        "otto": world.otto.user,
-        "alice": world.alice.user,
-    }[who]
-
-
 def system(code: str) -> TargetSystem:
     return TargetSystem.objects.get(code=code)
 
@@ -107,7 +95,7 @@ def _refreshed(request: AccessRequest) -> AccessRequest:
 @pytest.fixture
 def as_(client, world):
     def login(who: str):
-        client.force_login(_user(world, who))
+        client.force_login(world.user(who))
         return client
 
     return login
@@ -390,7 +378,7 @@ def test_a_new_ccts_request_waits_for_the_forms(as_, world, who):
     request = AccessRequest.objects.get()
     assert response.redirect_chain == [(reverse("access_request", args=[request.pk]), 302)]
     assert (request.kind, request.state) == (RequestKind.NEW, RequestState.AWAITING_FORMS)
-    assert request.requested_by == _user(world, who)
+    assert request.requested_by == world.user(who)
     assert _messages(response) == [
         "New access on CCTS for Alice Agency: waiting for security forms."
     ]
@@ -463,7 +451,7 @@ def test_the_departure_form_opens_the_revocations_and_shows_them(as_, world, dan
         )
 
     departure = Departure.objects.get()
-    assert departure.reported_by == _user(world, who)
+    assert departure.reported_by == world.user(who)
     assert response.redirect_chain == [(reverse("revocations"), 302)]
     assert _messages(response) == ["2 revocations opened, due Tuesday November 24, 5:00 PM."]
     page = _page(response)

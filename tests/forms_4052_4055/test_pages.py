@@ -32,18 +32,6 @@ SEES_ALICES_FORMS = {"hannah", "ada", "pat", "alex"}
 NOT_NOW = "now, so that cannot be done: someone may have acted on it first. Nothing was changed."
 
 
-def _user(world, who: str):
-    return {
-        "hannah": world.hannah,
-        "ada": world.ada,
-        "mike": world.mike,
-        "pat": world.pat.user,
-        "alex": world.alex.user,
-        "otto": world.otto.user,
-        "alice": world.alice.user,
-    }[who]
-
-
 def _issue(person, *, by, systems=("ccms",)) -> dict[str, SecurityForm]:
     return {f.form_type.code: f for f in fs.issue_forms(person, list(systems), by=by).issued}
 
@@ -106,7 +94,7 @@ def outsider(world):
 @pytest.fixture
 def as_(client, world):
     def login(who: str):
-        client.force_login(_user(world, who))
+        client.force_login(world.user(who))
         return client
 
     return login
@@ -328,7 +316,7 @@ def test_issuing_forms_from_the_page(
     assert forms["4052"].reference in message
     assert message.endswith("emailed to Alice Agency.")
     assert forms["4052"].ccms_role == "CCR&R supervisor"
-    assert forms["4052"].issued_by == _user(world, who)
+    assert forms["4052"].issued_by == world.user(who)
     assert forms["4052"].systems == ["ccms"]
     assert len(mailoutbox) == 2
     assert all("alice@example.org" in m.to for m in mailoutbox)
@@ -451,7 +439,7 @@ def test_uploading_the_signed_copy(as_, world, form, who):
     document = form.documents.get()
     assert document.original_name == "scan.pdf"
     assert document.content_type == "application/pdf"
-    assert document.uploaded_by == _user(world, who)
+    assert document.uploaded_by == world.user(who)
     assert document.file.read() == PDF
     assert not document.file.name.startswith(("static/", "media/"))
     assert len(_stored(form)) == 1
@@ -731,7 +719,7 @@ def test_the_signed_copy_is_downloaded_by_help_desk_and_administrators_only(
         assert "sandbox" in response["Content-Security-Policy"]
         assert response["Cache-Control"] == "private, no-store"
         [event] = AuditEvent.objects.for_object(form).filter(kind=AuditKind.DOWNLOADED)
-        assert event.actor == _user(world, who)
+        assert event.actor == world.user(who)
         assert event.note == "Signed copy downloaded: signed.pdf"
     else:
         assert _downloads(form) == 0
@@ -770,7 +758,7 @@ def test_the_issued_pdf_is_downloaded_by_who_sees_the_form(as_, world, form, who
         assert response["Content-Disposition"] == f'attachment; filename="{form.reference}.pdf"'
         assert response["X-Content-Type-Options"] == "nosniff"
         [event] = AuditEvent.objects.for_object(form).filter(kind=AuditKind.DOWNLOADED)
-        assert event.actor == _user(world, who)
+        assert event.actor == world.user(who)
         assert event.note == "Issued form downloaded."
     else:
         assert _downloads(form) == 0

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.ldap_server import running_slapd
+
 SUFFIX = "dc=ccap,dc=example,dc=org"
 PEOPLE = f"ou=people,{SUFFIX}"
 GROUPS = f"ou=groups,{SUFFIX}"
@@ -87,36 +89,10 @@ def replace_members_ldif(cn: str, uids: list[str]) -> str:
 
 @pytest.fixture(scope="session")
 def slapd(tmp_path_factory):
-    """A running slapd holding the test directory. Fails, never skips, when slapd is missing:
-    the LDAP login is a feature, and a machine that cannot test it must say so."""
-    try:
-        import slapdtest
-    except ImportError as exc:  # pragma: no cover - python-ldap is a project dependency
-        pytest.fail(f"python-ldap's slapdtest is not importable: {exc}", pytrace=False)
-
-    class CcapSlapd(slapdtest.SlapdObject):
-        suffix = SUFFIX
-        slapd_loglevel = "0"
-        openldap_schema_files = ("core.ldif", "cosine.ldif", "inetorgperson.ldif")
-        # slapdtest would put its run directory in the working directory (the repository).
-        TMPDIR = str(tmp_path_factory.mktemp("slapd"))
-
-    try:
-        server = CcapSlapd()
-        server.start()
-    except (ValueError, RuntimeError, OSError) as exc:
-        pytest.fail(
-            "Cannot start OpenLDAP's slapd for the LDAP login tests "
-            f"({type(exc).__name__}: {exc}). Install the Debian packages slapd and ldap-utils, "
-            "or point SLAPD/SBIN/BIN/SCHEMA at the slapd binary, the ldap* tools and the "
-            "schema directory.",
-            pytrace=False,
-        )
-    try:
-        server.ldapadd(_directory_ldif())
+    """A running slapd holding the test directory (tests/ldap_server.py)."""
+    ldif = _directory_ldif()
+    with running_slapd(tmp_path_factory, suffix=SUFFIX, name="slapd", ldif=ldif) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

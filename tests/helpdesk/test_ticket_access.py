@@ -18,13 +18,8 @@ from tests.helpdesk import ticket_helpers as th
 PERSONAS = ["alice", "pat", "alex", "otto", "hannah", "mike", "ada"]
 
 
-def _user(world, persona):
-    person = getattr(world, persona)
-    return getattr(person, "user", person)
-
-
 def _status(client, world, persona, method, url, data=None):
-    client.force_login(_user(world, persona))
+    client.force_login(world.user(persona))
     response = getattr(client, method)(url, data or {})
     return response.status_code
 
@@ -200,7 +195,7 @@ class TestWebsockets:
     def test_a_ticket_socket_opens_only_for_who_may_see_the_ticket(self, world):
         ticket = th.reported(world)
         path = f"/ws/tickets/{ticket.pk}/"
-        opened = {p for p in PERSONAS if _connects(_user(world, p), path)}
+        opened = {p for p in PERSONAS if _connects(world.user(p), path)}
         assert opened == {"alice", "pat", "alex", "hannah", "ada"}
 
     @pytest.mark.parametrize(
@@ -214,7 +209,7 @@ class TestWebsockets:
         ],
     )
     def test_a_queue_socket_opens_only_for_its_roles(self, world, queue, allowed):
-        opened = {p for p in PERSONAS if _connects(_user(world, p), f"/ws/queues/{queue}/")}
+        opened = {p for p in PERSONAS if _connects(world.user(p), f"/ws/queues/{queue}/")}
         assert opened == allowed
 
     def test_anonymous_sockets_are_refused(self, world):

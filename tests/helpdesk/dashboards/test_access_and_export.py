@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 PAGES = ["/dashboard/", "/dashboard/export.csv", "/dashboard/mis/", "/dashboard/mis/export.csv"]
 
 
-def _user(world, who: str):
-    people = {"alice": world.alice, "pat": world.pat, "otto": world.otto}
-    return people[who].user if who in people else getattr(world, who)
-
-
 @pytest.mark.parametrize("url", PAGES)
 def test_anonymous_visitors_are_sent_to_sign_in(client, world, url):
     response = client.get(url)
@@ -30,14 +25,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world, url):
 @pytest.mark.parametrize("who", ["alice", "pat", "otto"])
 @pytest.mark.parametrize("url", PAGES)
 def test_agency_users_and_local_experts_are_refused(client, world, who, url):
-    client.force_login(_user(world, who))
+    client.force_login(world.user(who))
     assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["hannah", "ada"])
 @pytest.mark.parametrize("url", PAGES)
 def test_help_desk_staff_and_administrators_open_every_page(client, world, who, url):
-    client.force_login(_user(world, who))
+    client.force_login(world.user(who))
     assert client.get(url).status_code == 200
 
 
@@ -58,7 +53,7 @@ def test_mis_staff_see_only_the_mis_dashboard(client, world, tickets):
     [("hannah", "/dashboard/"), ("ada", "/dashboard/"), ("mike", "/dashboard/mis/")],
 )
 def test_the_navigation_offers_the_dashboard_to_state_staff(client, world, who, link):
-    client.force_login(_user(world, who))
+    client.force_login(world.user(who))
     assert ("Dashboard", link) in client.get("/").context["nav_links"]
 
 

@@ -36,22 +36,10 @@ EVIL_BODY = (
 )
 
 
-def _user(world, who: str):
-    return {
-        "hannah": world.hannah,
-        "ada": world.ada,
-        "mike": world.mike,
-        "pat": world.pat.user,
-        "alex": world.alex.user,
-        "otto": world.otto.user,
-        "alice": world.alice.user,
-    }[who]
-
-
 @pytest.fixture
 def as_(client, world):
     def login(who: str):
-        client.force_login(_user(world, who))
+        client.force_login(world.user(who))
         return client
 
     return login
