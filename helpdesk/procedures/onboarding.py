@@ -2,9 +2,10 @@
 newcomers, a re-send after a change) and tracking each person's acknowledgement of each
 version.
 
-A packet is one email per person (``helpdesk.emails``), queued after commit in batches. Each email
-carries a link with a random token so people without a login can acknowledge; only the token's
-SHA-256 is stored. The link page acknowledges on POST only: mail scanners follow links.
+A packet is one email per person (``helpdesk.emails``), queued after commit in batches. Each
+email carries a link with a random token, made when the email leaves, so people without a
+login can acknowledge; only the token's SHA-256 is stored, in the database and in the mail
+record alike. The link page acknowledges on POST only: mail scanners follow links.
 """
 
 import hashlib
@@ -88,8 +89,8 @@ def people_in_audience(audience: str) -> QuerySet[Person]:
 
 
 def welcome(newcomer: Person | LocalExpertDesignation) -> None:
-    """Called when a person or a local expert designation is created (the post_save receiver
-    in ``apps.py``, so the admin, imports and services are all covered). After commit, when the
+    """The directory's newcomer hook (``directory.services.newcomer_hooks``, registered in
+    ``apps.py``): a person was added, or designated local expert. After commit, when the
     person's email addresses are saved too, their packet is sent. Nothing is queued when no
     procedure is for them."""
     if not Procedure.objects.live().exists():  # an empty library: no need to look further
