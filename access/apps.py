@@ -14,9 +14,10 @@ class AccessConfig(AppConfig):
         from access.mail import departure_handler
         from access.services import recheck_forms_of
         from forms_4052_4055.services import FormFiledHook, form_filed_hooks
+        from helpdesk.dashboards.registry import dashboard_sections
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.panels import NavLink, nav_links
+        from helpdesk.home.panels import NavLink, home_panels, nav_links
         from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
         from helpdesk.mail.handlers import MailHandler, mail_handlers
 
@@ -24,8 +25,8 @@ class AccessConfig(AppConfig):
             WorkerSchedule("Access sweep", "access.tasks.access_schedule", 15)
         )
         mail_handlers.register(MailHandler("departures", departure_handler))
-        panels.register()
-        dashboard.register()
+        home_panels.register_all(panels.PANELS)
+        dashboard_sections.register_all(dashboard.SECTIONS)
         demo_seeders.register(DemoSeeder("access", "access.demo.seed_demo_access"))
         form_filed_hooks.register(FormFiledHook("access requests", recheck_forms_of))
         post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")

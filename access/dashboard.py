@@ -8,9 +8,9 @@ from django.db.models import Count, Q
 
 from access.models import AccessRequest, RequestKind
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
+from helpdesk.dashboards.registry import DashboardSection
 from helpdesk.dashboards.tables import Cell, Row, Table, link
-from helpdesk.directory.roles import Role
+from helpdesk.directory.roles import DESK_STAFF
 from helpdesk.models import User
 
 STATUSES = {"due": "Due (within the deadline)", "overdue": "Overdue"}
@@ -46,13 +46,6 @@ def revocations(user: User, filters: DashboardFilters) -> list[Table]:
     ]
 
 
-def register() -> None:
-    dashboard_sections.register(
-        DashboardSection(
-            "revocations",
-            "Access revocations",
-            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
-            revocations,
-            order=50,
-        )
-    )
+SECTIONS = (
+    DashboardSection("revocations", "Access revocations", DESK_STAFF, revocations, order=50),
+)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from access.models import AccessRequest, RequestKind, RequestState
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import Role, has_role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.home.panels import Panel
 from helpdesk.models import User
 
 
@@ -30,14 +30,6 @@ def access_attention(user: User) -> dict[str, Any] | None:
     )
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "access",
-            "Access",
-            frozenset({Role.HELP_DESK, Role.LOCAL_EXPERT}),
-            "access/panels/attention.html",
-            access_attention,
-            order=25,
-        )
-    )
+PANELS = (
+    Panel("access", "Access", {Role.HELP_DESK, Role.LOCAL_EXPERT}, access_attention, order=25),
+)

@@ -13,9 +13,10 @@ class SecurityFormsConfig(AppConfig):
         post_migrate.connect(_seed, sender=self, dispatch_uid="forms_seed_form_types")
         from forms_4052_4055 import dashboard, panels
         from forms_4052_4055.mail import signed_form_handler
+        from helpdesk.dashboards.registry import dashboard_sections
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
-        from helpdesk.home.panels import NavLink, nav_links
+        from helpdesk.home.panels import NavLink, home_panels, nav_links
         from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
         from helpdesk.mail.handlers import MailHandler, mail_handlers
 
@@ -24,8 +25,8 @@ class SecurityFormsConfig(AppConfig):
             WorkerSchedule("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
         )
         demo_seeders.register(DemoSeeder("security forms", "forms_4052_4055.demo.seed_demo_forms"))
-        panels.register()
-        dashboard.register()
+        home_panels.register_all(panels.PANELS)
+        dashboard_sections.register_all(dashboard.SECTIONS)
         nav_links.register(
             NavLink(
                 "Security forms",

@@ -6,9 +6,9 @@ from django.db.models import Count, Q
 
 from forms_4052_4055.models import OUTSTANDING, FormState, SecurityForm
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import DashboardSection, dashboard_sections
+from helpdesk.dashboards.registry import DashboardSection
 from helpdesk.dashboards.tables import Cell, Row, Table, link
-from helpdesk.directory.roles import Role
+from helpdesk.directory.roles import DESK_STAFF
 from helpdesk.models import User
 
 
@@ -45,13 +45,6 @@ def outstanding_forms(user: User, filters: DashboardFilters) -> list[Table]:
     ]
 
 
-def register() -> None:
-    dashboard_sections.register(
-        DashboardSection(
-            "security_forms",
-            "Security forms",
-            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
-            outstanding_forms,
-            order=40,
-        )
-    )
+SECTIONS = (
+    DashboardSection("security_forms", "Security forms", DESK_STAFF, outstanding_forms, order=40),
+)

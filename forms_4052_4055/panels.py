@@ -8,7 +8,7 @@ from django.utils import timezone
 from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import Role, has_role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.home.panels import Panel
 from helpdesk.models import User
 
 
@@ -31,14 +31,12 @@ def forms_attention(user: User) -> dict[str, Any] | None:
     )
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "security_forms",
-            "Security forms",
-            frozenset({Role.HELP_DESK, Role.LOCAL_EXPERT}),
-            "forms_4052_4055/panels/attention.html",
-            forms_attention,
-            order=30,
-        )
-    )
+PANELS = (
+    Panel(
+        "security_forms",
+        "Security forms",
+        {Role.HELP_DESK, Role.LOCAL_EXPERT},
+        forms_attention,
+        order=30,
+    ),
+)

@@ -19,16 +19,19 @@ class HelpdeskConfig(AppConfig):
 def _register_extensions() -> None:
     """The help desk's own entries in its registries (higher apps add theirs the same way)."""
     from helpdesk.dashboards import sections
+    from helpdesk.dashboards.registry import dashboard_sections
     from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory import panels as directory_panels
+    from helpdesk.home.panels import home_panels
     from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
     from helpdesk.mail import panels as mail_panels
     from helpdesk.notices import panels as notice_panels
     from helpdesk.tickets import panels as ticket_panels
 
     for panels in (directory_panels, ticket_panels, mail_panels, notice_panels):
-        panels.register()
-    sections.register()
+        home_panels.register_all(panels.PANELS)
+    notice_panels.register()  # the notice's parts of the ticket page and the help desk queue
+    dashboard_sections.register_all(sections.SECTIONS)
     worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
@@ -58,13 +61,13 @@ def _connect_procedures() -> None:
     from helpdesk.directory.roles import Role
     from helpdesk.directory.services import NewcomerHook, newcomer_hooks
     from helpdesk.emails import SecretMaker, secret_makers
-    from helpdesk.home.panels import NavLink, nav_links
+    from helpdesk.home.panels import NavLink, home_panels, nav_links
     from helpdesk.procedures import panels as procedure_panels
     from helpdesk.procedures.onboarding import LINK_MAKER, link_url, welcome
 
     newcomer_hooks.register(NewcomerHook("welcome packet", welcome))
     secret_makers.register(SecretMaker(LINK_MAKER, link_url))
-    procedure_panels.register()
+    home_panels.register_all(procedure_panels.PANELS)
     demo_seeders.register(
         DemoSeeder("procedures", "helpdesk.demo.procedures.seed_demo_procedures", order=50)
     )

@@ -11,7 +11,7 @@ registers once), and iteration is in the registry's order (by ``order`` when it 
 by registration).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -34,6 +34,10 @@ class Registry(Generic[T]):
         """Add ``entry`` (or replace the one with its key); returns it, so it can decorate."""
         self._entries[self._key(entry)] = entry
         return entry
+
+    def register_all(self, entries: Iterable[T]) -> None:
+        for entry in entries:
+            self.register(entry)
 
     def unregister(self, key: str) -> None:
         self._entries.pop(key, None)

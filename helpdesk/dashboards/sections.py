@@ -2,13 +2,11 @@
 
 from helpdesk.dashboards import figures
 from helpdesk.dashboards.filters import DashboardFilters
-from helpdesk.dashboards.registry import FULL, MIS, DashboardSection, dashboard_sections
+from helpdesk.dashboards.registry import FULL, MIS, DashboardSection
 from helpdesk.dashboards.tables import Table
-from helpdesk.directory.roles import Role
+from helpdesk.directory.roles import DESK_STAFF, Role
 from helpdesk.models import User
 from helpdesk.tickets import selectors
-
-STAFF = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
 
 
 def _scope(user: User, filters: DashboardFilters) -> figures.TicketScope:
@@ -35,15 +33,10 @@ def _mis(user: User, filters: DashboardFilters) -> list[Table]:
     return figures.with_mis(_scope(user, filters))
 
 
-BUILT_IN = (
-    DashboardSection("tickets", "Tickets", STAFF, _tickets, order=10),
-    DashboardSection("sla", "Service levels", STAFF, _sla, order=20),
+SECTIONS = (
+    DashboardSection("tickets", "Tickets", DESK_STAFF, _tickets, order=10),
+    DashboardSection("sla", "Service levels", DESK_STAFF, _sla, order=20),
     DashboardSection(
-        "mis", "With MIS", STAFF | {Role.MIS}, _mis, pages=frozenset({FULL, MIS}), order=30
+        "mis", "With MIS", DESK_STAFF | {Role.MIS}, _mis, pages=frozenset({FULL, MIS}), order=30
     ),
 )
-
-
-def register() -> None:
-    for section in BUILT_IN:
-        dashboard_sections.register(section)

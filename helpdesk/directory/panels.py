@@ -9,7 +9,7 @@ from django.utils import timezone
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import office_coverage
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.home.panels import Panel
 from helpdesk.models import Absence, AgencyKind, DesignationRole, Office, Person, User
 
 _STATE = frozenset({Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR})
@@ -99,54 +99,16 @@ def admin_attention(user: User) -> dict[str, Any] | None:
     return {"locked": list(locked), "leavers_with_logins": list(leavers[:20])}
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "my_local_expert",
-            "Your local expert",
-            frozenset({Role.AGENCY_USER}),
-            "helpdesk/panels/my_local_expert.html",
-            my_local_expert,
-            order=10,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "my_offices",
-            "Your offices",
-            frozenset({Role.LOCAL_EXPERT}),
-            "helpdesk/panels/my_offices.html",
-            my_offices,
-            order=20,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "admin_attention",
-            "Logins needing attention",
-            frozenset({Role.ADMINISTRATOR}),
-            "helpdesk/panels/admin_attention.html",
-            admin_attention,
-            order=30,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "coverage_gaps",
-            "Offices without local expert cover",
-            _STATE,
-            "helpdesk/panels/coverage_gaps.html",
-            coverage_gaps,
-            order=40,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "away_today",
-            "Local experts away today",
-            _STATE,
-            "helpdesk/panels/away_today.html",
-            away_today,
-            order=50,
-        )
-    )
+PANELS = (
+    Panel("my_local_expert", "Your local expert", {Role.AGENCY_USER}, my_local_expert, order=10),
+    Panel("my_offices", "Your offices", {Role.LOCAL_EXPERT}, my_offices, order=20),
+    Panel(
+        "admin_attention",
+        "Logins needing attention",
+        {Role.ADMINISTRATOR},
+        admin_attention,
+        order=30,
+    ),
+    Panel("coverage_gaps", "Offices without local expert cover", _STATE, coverage_gaps, order=40),
+    Panel("away_today", "Local experts away today", _STATE, away_today, order=50),
+)

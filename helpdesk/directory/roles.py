@@ -19,6 +19,8 @@ class Role(models.TextChoices):
 
 # Roles that work across every agency (the state side); the others see their own agency only.
 STATE_ROLES = frozenset({Role.HELP_DESK, Role.MIS, Role.ADMINISTRATOR})
+# Help desk staff and administrators: who runs the help desk (its queue, dashboards, notices).
+DESK_STAFF = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
 
 
 def roles_of(user: AnyUser) -> frozenset[str]:

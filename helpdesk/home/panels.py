@@ -6,7 +6,7 @@ Every app registers its entries from ``AppConfig.ready`` (panels through its
 importing it (DESIGN.md, layering).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,18 @@ from helpdesk.registry import Registry
 class Panel:
     key: str
     title: str
-    roles: frozenset[str]
-    template: str
+    roles: Collection[str]  # who sees it (any of them)
     # Returns the panel's context, or None when it has nothing to show this user.
     context: Callable[[User], dict[str, Any] | None]
     order: int = 100
+
+    @property
+    def template(self) -> str:
+        """``<feature>/panels/<key>.html``, the feature being the package of ``context``'s module
+        (``helpdesk.tickets.panels`` -> ``tickets``, ``access.panels`` -> ``access``)."""
+        parts = self.context.__module__.split(".")
+        feature = parts[1] if parts[0] == "helpdesk" and len(parts) > 2 else parts[0]
+        return f"{feature}/panels/{self.key}.html"
 
 
 home_panels: Registry[Panel] = Registry(
@@ -35,7 +42,7 @@ def panels_for(user: User) -> list[tuple[Panel, dict[str, Any]]]:
     roles = roles_of(user)
     shown = []
     for panel in home_panels:
-        if panel.roles & roles:
+        if roles.intersection(panel.roles):
             context = panel.context(user)
             if context is not None:
                 shown.append((panel, context))

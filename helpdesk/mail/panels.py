@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.home.panels import Panel
 from helpdesk.models import InboundMessage, InboundStatus, Outcome, User
 
 
@@ -18,14 +18,4 @@ def inbound_mail(user: User) -> dict[str, Any] | None:
     )
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "inbound_mail",
-            "Inbound mail",
-            frozenset({Role.HELP_DESK}),
-            "mail/panels/inbound_mail.html",
-            inbound_mail,
-            order=20,
-        )
-    )
+PANELS = (Panel("inbound_mail", "Inbound mail", {Role.HELP_DESK}, inbound_mail, order=20),)

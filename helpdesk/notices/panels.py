@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Count
 
-from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.directory.roles import DESK_STAFF
+from helpdesk.home.panels import Panel
 from helpdesk.models import Notice, Ticket, User
 from helpdesk.notices.forms import TicketNoticeForm
 from helpdesk.notices.permissions import may_manage_notices, notices_visible_to
@@ -45,6 +45,17 @@ def ticket_notice(user: User, ticket: Ticket) -> dict[str, Any] | None:
     }
 
 
+PANELS = (
+    Panel(
+        "known_problems",
+        "Known problems",
+        DESK_STAFF,
+        known_problems,
+        order=4,
+    ),
+)
+
+
 def register() -> None:
     queue_sections.register(
         QueueSection(
@@ -55,13 +66,3 @@ def register() -> None:
         )
     )
     ticket_sections.register(TicketSection("notice", "notices/_ticket_section.html", ticket_notice))
-    home_panels.register(
-        Panel(
-            "known_problems",
-            "Known problems",
-            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
-            "notices/panels/known_problems.html",
-            known_problems,
-            order=4,
-        )
-    )

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.directory.roles import DESK_STAFF, Role
+from helpdesk.home.panels import Panel
 from helpdesk.models import User
 from helpdesk.procedures import onboarding
 
@@ -23,24 +23,19 @@ def my_procedures_to_read(user: User) -> dict[str, Any] | None:
     return {"rows": rows} if rows else None
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "procedure_acknowledgements",
-            "Procedures not yet acknowledged",
-            frozenset({Role.HELP_DESK, Role.ADMINISTRATOR}),
-            "procedures/panels/outstanding.html",
-            outstanding_acknowledgements,
-            order=60,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "my_procedures",
-            "Procedures to read",
-            frozenset({Role.AGENCY_USER, Role.LOCAL_EXPERT, Role.MIS}),
-            "procedures/panels/to_read.html",
-            my_procedures_to_read,
-            order=15,
-        )
-    )
+PANELS = (
+    Panel(
+        "procedure_acknowledgements",
+        "Procedures not yet acknowledged",
+        DESK_STAFF,
+        outstanding_acknowledgements,
+        order=60,
+    ),
+    Panel(
+        "my_procedures",
+        "Procedures to read",
+        {Role.AGENCY_USER, Role.LOCAL_EXPERT, Role.MIS},
+        my_procedures_to_read,
+        order=15,
+    ),
+)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from escalation.workflow import TicketState as S
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import Role
-from helpdesk.home.panels import Panel, home_panels
+from helpdesk.home.panels import Panel
 from helpdesk.models import Ticket, User
 from helpdesk.registry import Registry
 from helpdesk.tickets import rules
@@ -101,44 +101,9 @@ def my_reports(user: User) -> dict[str, Any] | None:
     return {"open": _rows(tickets_visible_to(user).filter(reported_by=me).open())}
 
 
-def register() -> None:
-    home_panels.register(
-        Panel(
-            "help_desk_work",
-            "Help desk work",
-            frozenset({Role.HELP_DESK}),
-            "tickets/panels/help_desk_work.html",
-            help_desk_work,
-            order=5,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "mis_work",
-            "With MIS",
-            frozenset({Role.MIS}),
-            "tickets/panels/mis_work.html",
-            mis_work,
-            order=5,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "local_expert_work",
-            "Reports for you",
-            frozenset({Role.LOCAL_EXPERT}),
-            "tickets/panels/local_expert_work.html",
-            local_expert_work,
-            order=15,
-        )
-    )
-    home_panels.register(
-        Panel(
-            "my_reports",
-            "Your open reports",
-            frozenset({Role.AGENCY_USER}),
-            "tickets/panels/my_reports.html",
-            my_reports,
-            order=12,
-        )
-    )
+PANELS = (
+    Panel("help_desk_work", "Help desk work", {Role.HELP_DESK}, help_desk_work, order=5),
+    Panel("mis_work", "With MIS", {Role.MIS}, mis_work, order=5),
+    Panel("local_expert_work", "Reports for you", {Role.LOCAL_EXPERT}, local_expert_work, order=15),
+    Panel("my_reports", "Your open reports", {Role.AGENCY_USER}, my_reports, order=12),
+)
