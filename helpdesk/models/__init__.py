@@ -52,7 +52,7 @@ from helpdesk.models.tickets import (
     missing_report_fields,
     report_field_label,
 )
-from helpdesk.models.users import User
+from helpdesk.models.users import SignInSource, User
 
 __all__ = [
     "SEVERITY_RANK",
@@ -101,5 +101,6 @@ __all__ = [
     "Person",
     "PersonEmail",
     "Region",
+    "SignInSource",
     "User",
 ]

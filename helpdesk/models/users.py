@@ -1,8 +1,27 @@
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SignInSource(models.TextChoices):
+    """Who vouches for a login's password. Recorded when the login is made and never guessed
+    afterwards: a directory may sign in only the logins it made itself."""
+
+    LOCAL = "local", _("Local password")
+    LDAP = "ldap", _("LDAP directory")
+    OIDC = "oidc", _("Single sign-on (OpenID Connect)")
 
 
 class User(AbstractUser):
     """A login. The person behind it, with office and contact details, is a ``Person``."""
+
+    sign_in_source = models.CharField(
+        _("signs in with"),
+        max_length=10,
+        choices=SignInSource.choices,
+        default=SignInSource.LOCAL,
+        help_text=_("Set when the login is made; LDAP and single sign-on use only their own."),
+    )
 
     # Per-request caches of helpdesk.directory (roles_of, designated_office_ids): not fields.
     _ccap_roles: frozenset[str]
