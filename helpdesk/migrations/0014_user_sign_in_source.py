@@ -1,3 +1,4 @@
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import migrations, models
 
 
@@ -8,7 +9,7 @@ def mark_directory_logins(apps, schema_editor):
     reach a privileged account."""
     User = apps.get_model("helpdesk", "User")
     User.objects.filter(
-        password__startswith="!",
+        password__startswith=UNUSABLE_PASSWORD_PREFIX,
         last_login__isnull=False,
         is_superuser=False,
         is_staff=False,
