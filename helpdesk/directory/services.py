@@ -238,7 +238,7 @@ def deactivate_person(
     finishes what is still on (a login left active by an older departure) and nothing else."""
     if not by.is_system and not may_deactivate(by.user, person):
         raise PermissionDenied("You may not deactivate this person.")
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if person.active:
         person.active = False
         person.left_on = left_on or person.left_on
@@ -319,7 +319,7 @@ def reactivate_person(person: Person, *, by: Actor, reason: str) -> Person:
         raise PermissionDenied("Only help desk staff reactivate people.")
     if not reason.strip():
         raise ValidationError("Say why this person is reactivated.")
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if not person.active:
         left_on = person.left_on.isoformat() if person.left_on else None
         before = {"active": False, "left_on": left_on}
