@@ -12,8 +12,10 @@ from datetime import date, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -234,6 +236,29 @@ class TestWebsockets:
 
         ticket, event = async_to_sync(scenario)()
         assert event["ticket"] == ticket.pk
+
+    def test_finding_departed_expert_session_cookie_opens_no_socket(self, client, world):
+        """Through the real session and auth middleware, as a browser's socket arrives."""
+        client.force_login(world.pat.user)
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+        application = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+
+        async def attempt():
+            socket = WebsocketCommunicator(
+                application, "/ws/queues/agency/", headers=[(b"cookie", cookie.encode())]
+            )
+            connected, code = await socket.connect()
+            if connected:
+                await socket.disconnect()
+            return connected, code
+
+        assert async_to_sync(attempt)()[0], "the session opens a socket while Pat is here"
+        _leaves(world)
+        assert async_to_sync(attempt)() == (False, 4401)
+        reactivate_person(world.pat, by=Actor.of(world.hannah), reason="Came back.")
+        assert async_to_sync(attempt)() == (False, 4401), "the old session stays ended"
 
     def test_finding_a_deactivated_login_cannot_open_a_socket(self, world):
         _leaves(world)
