@@ -158,7 +158,7 @@ class TestTheDepartedExpertsSession:
 # --- Websockets -------------------------------------------------------------------------------
 
 
-def _socket(user, path) -> WebsocketCommunicator:
+def _socket(user, path):
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
     communicator.scope["user"] = user
     return communicator
