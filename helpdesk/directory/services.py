@@ -281,8 +281,8 @@ def deactivate_user(user: User, *, by: Actor, reason: str) -> User:
 
 
 def _disable_login(user: User, *, by: Actor, reason: str) -> None:
-    """is_active off and every session ended; a login already off has its sessions ended
-    again only if it still has any (its generation is raised once per deactivation)."""
+    """is_active off and every session ended, once: a login already off is left as it is
+    (its sessions ended when it was disabled)."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_active:
         User.objects.filter(pk=user.pk).update(is_active=False)
@@ -295,7 +295,8 @@ def _disable_login(user: User, *, by: Actor, reason: str) -> None:
             note=reason,
         )
         _end_sessions(locked, by=by, reason=reason)
-    user.is_active = False
+    # The caller's copy too, so a later save of it cannot turn the login back on.
+    user.refresh_from_db(fields=["is_active", "session_generation"])
 
 
 def _end_sessions(user: User, *, by: Actor, reason: str) -> None:
@@ -359,6 +360,7 @@ def _enable_login(user: User, *, by: Actor, reason: str) -> None:
     if locked.is_active:
         return
     User.objects.filter(pk=user.pk).update(is_active=True)
+    user.refresh_from_db(fields=["is_active"])
     record(
         AuditKind.REACTIVATED,
         actor=by,
