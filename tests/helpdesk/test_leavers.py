@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
 
 from access.services import report_departure
 from helpdesk.actor import Actor
@@ -142,6 +143,22 @@ class TestTheDepartedExpertsSession:
         _leaves(world)
 
         assert not _signs_in(client, "pat", world.password)
+
+    def test_finding_every_backend_refuses_a_deactivated_login_from_a_session(self, world):
+        """Whatever backend opened a session (the configured ones, and the directory's, which
+        is configured only with LDAP_SERVER_URI), it hands back no deactivated login."""
+        paths = {*settings.AUTHENTICATION_BACKENDS, "helpdesk.auth.backends.DirectoryBackend"}
+        backends = [import_string(path)() for path in sorted(paths)]
+        sessions = [b for b in backends if hasattr(b, "get_user")]
+        assert len(sessions) >= 2
+        directory_login = User.objects.create_user("dir.login", sign_in_source="ldap")
+        world.alice.user = directory_login
+        world.alice.save()
+
+        for login in (world.pat.user, directory_login):
+            deactivate_user(login, by=Actor.of(world.hannah), reason="Left.")
+            for backend in sessions:
+                assert backend.get_user(login.pk) is None, type(backend).__name__
 
     def test_a_change_of_function_keeps_the_login(self, client, world):
         client.force_login(world.alice.user)
