@@ -33,6 +33,7 @@ from forms_4052_4055.selectors import forms_on_file
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
+from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit
 from helpdesk.models import AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
@@ -353,7 +354,6 @@ def report_departure(
         note=note,
     )
     fan_out = Actor.system(f"departure of {person} reported by {by.label}")
-    fan_out = Actor.system(f"departure of {person} reported by {by.label}")
     pending = AccessRequest.objects.filter(person=person, state__in=OPEN_REQUEST_STATES).exclude(
         kind=RequestKind.REVOKE
     )
@@ -380,11 +380,10 @@ def report_departure(
         record(AuditKind.CREATED, actor=by, target=revoke, after={"kind": "revoke"})
         revoke = _transition(revoke, "make_ready", by=fan_out, note="Departure reported.")
         submit(revoke, by=fan_out)
-    if kind == Departure.Kind.LEFT and person.active:
-        person.active = False
-        person.left_on = effective_on
-        person.save(update_fields=["active", "left_on", "updated_at"])
-        record(AuditKind.CHANGED, actor=by, target=person, after={"active": False})
+    if kind == Departure.Kind.LEFT:
+        # Out of the directory and signed out everywhere now, not when the revocations close.
+        reason = f"Departure reported ({departure.get_kind_display().lower()}). {note}"
+        deactivate_person(person, by=by, reason=reason.strip(), left_on=effective_on)
     return departure
 
 

@@ -41,6 +41,8 @@ from access.permissions import may_act, may_request_for, may_see_access_of
 from access.services import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.actor import Actor
+from helpdesk.directory.forms import ReactivationForm
+from helpdesk.directory.permissions import has_left, may_reactivate
 from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.models import Agency, AuditEvent, Person
@@ -111,6 +113,9 @@ def person_access(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "requests": person.access_requests.select_related("system").order_by("-created_at"),
             "departures": person.departures.all(),
             "may_request": may_request,
+            # A leaver (or a leaver's login still on): the help desk may restore them here.
+            "may_reactivate": may_reactivate(request.user) and has_left(person),
+            "reactivation_form": ReactivationForm(),
             "request_form": request_form,
             "departure_form": departure_form,
         },

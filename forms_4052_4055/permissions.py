@@ -2,19 +2,9 @@
 
 from forms_4052_4055.models import SecurityForm
 from helpdesk.actor import Actor
-from helpdesk.directory.permissions import designated_office_ids, person_of
+from helpdesk.directory.permissions import designated_office_ids, is_local_expert_for, person_of
 from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.models import Person
-
-
-def is_local_expert_for(user: AnyUser, person: Person) -> bool:
-    """A designated, active local expert of the person's own agency (any of its offices)."""
-    me = person_of(user)
-    return (
-        me is not None
-        and bool(designated_office_ids(user))  # holds the role, is designated, has not left
-        and me.office.agency_id == person.office.agency_id
-    )
 
 
 def expert_agency_id(user: AnyUser) -> int | None:

@@ -14,6 +14,7 @@ class HelpdeskConfig(AppConfig):
         # once all apps have migrated, so a data migration would run too early.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="ccap_ensure_roles")
         _connect_procedures()
+        _connect_leavers()
 
 
 def _register_extensions() -> None:
@@ -79,3 +80,16 @@ def _connect_procedures() -> None:
             frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
         )
     )
+
+
+# --- Leavers ------------------------------------------------------------------------------------
+
+
+def _connect_leavers() -> None:
+    """A deactivated login's sockets close at once; a leaver's emailed links stop working."""
+    from helpdesk.directory.services import LeaverHook, leaver_hooks
+    from helpdesk.procedures.onboarding import revoke_links_of_leaver
+    from helpdesk.tickets.live import close_sockets_of_leaver
+
+    leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
+    leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))

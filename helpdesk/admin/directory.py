@@ -6,10 +6,12 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from helpdesk.admin.audit import AuditedAdminMixin, admin_actor
 from helpdesk.directory.services import (
     cancel_absence,
+    deactivate_person,
     designate_local_expert,
     record_absence,
     remove_designation,
@@ -202,6 +204,18 @@ class PersonAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["office", "user"]
     list_select_related = ["office__agency", "user"]
     inlines = [PersonEmailInline, AbsenceInline]
+    # Leaving is the deactivation service's (the action below, or a departure report): it ends
+    # the login, sessions, tokens and designations too. Only the help desk reactivates.
+    readonly_fields = ["active", "left_on"]
+    actions = ["deactivate"]
+
+    @admin.action(description=gettext_lazy("Deactivate: they left (login, designations)"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        for person in queryset:
+            deactivate_person(
+                person, by=admin_actor(request), reason="Deactivated in the administration pages."
+            )
+        self.message_user(request, gettext("Deactivated %d person(s).") % queryset.count())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
         return super().get_queryset(request).prefetch_related("emails")

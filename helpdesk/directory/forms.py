@@ -3,6 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from helpdesk.models import Agency, AgencyKind, Person, Region
 
@@ -60,3 +61,13 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Agency) -> str:
         return agency_choice_label(obj)
+
+
+class ReactivationForm(forms.Form):
+    """The help desk restores someone who had left; the reason goes to the audit trail."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why they are back"),
+        max_length=500,
+        help_text=gettext_lazy("Recorded in the audit trail, e.g. 'Rehired on 2026-03-02'."),
+    )

@@ -73,3 +73,33 @@ def designated_office_ids(user: AnyUser) -> frozenset[int]:
     if isinstance(user, User):
         user._ccap_expert_offices = offices
     return offices
+
+
+def is_local_expert_for(user: AnyUser, person: Person) -> bool:
+    """A designated, active local expert of the person's own agency (any of its offices)."""
+    me = person_of(user)
+    return (
+        me is not None
+        and bool(designated_office_ids(user))  # holds the role, is designated, has not left
+        and me.office.agency_id == person.office.agency_id
+    )
+
+
+# --- Leavers ----------------------------------------------------------------------------------
+
+
+def may_deactivate(user: AnyUser, person: Person | None) -> bool:
+    """Help desk staff and administrators for anyone; a local expert for their own agency's
+    people (who report departures). Only the help desk restores a login (``may_reactivate``)."""
+    if has_role(user, Role.HELP_DESK, Role.ADMINISTRATOR):
+        return True
+    return person is not None and is_local_expert_for(user, person)
+
+
+def may_reactivate(user: AnyUser) -> bool:
+    return bool(getattr(user, "is_active", False)) and has_role(user, Role.HELP_DESK)
+
+
+def has_left(person: Person) -> bool:
+    """Out of the directory, or with a disabled login: what a reactivation restores."""
+    return not person.active or (person.user is not None and not person.user.is_active)

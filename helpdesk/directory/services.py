@@ -1,17 +1,22 @@
-"""Use cases of the directory: designating local experts, recording their absences, and the
-roles (Django groups) people hold."""
+"""Use cases of the directory: designating local experts, recording their absences, the
+roles (Django groups) people hold, and leavers (deactivation, and the help desk's reactivation)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
-from helpdesk.directory.permissions import can_manage_absences_of
+from helpdesk.directory.permissions import (
+    can_manage_absences_of,
+    may_deactivate,
+    may_reactivate,
+)
 from helpdesk.directory.roles import Role, forget_roles
 from helpdesk.models import (
     Absence,
@@ -200,3 +205,167 @@ def sync_local_expert_role(person: Person, *, by: Actor) -> None:
     else:
         roles.discard(Role.LOCAL_EXPERT)
     set_roles(user, roles, by=by, note="Follows the person's local expert designations.")
+
+
+# --- Leavers ------------------------------------------------------------------------------------
+# Someone who leaves loses, at once and audited: the login (is_active), every session (the
+# session generation, mixed into the hash Django checks on each request and socket), their
+# designations (through remove_designation, so the office's cover and roles follow), and what
+# the registered leaver hooks end: open websockets (helpdesk.tickets), emailed links
+# (helpdesk.procedures). Nothing but ``reactivate_person``/``reactivate_user``, which only the
+# help desk may call, sets a login active again.
+
+
+@dataclass(frozen=True)
+class LeaverHook:
+    """Work of a higher feature when a login is disabled (close its sockets, revoke its
+    links); registered from its AppConfig.ready. ``end`` gets the user (None for a person
+    without a login), the person (None for a login without one) and the actor."""
+
+    name: str
+    end: Callable[[User | None, Person | None, Actor], object]
+
+
+leaver_hooks: Registry[LeaverHook] = Registry("leaver hooks", key=lambda h: h.name)
+
+
+@transaction.atomic
+def deactivate_person(
+    person: Person, *, by: Actor, reason: str, left_on: date | None = None
+) -> Person:
+    """``person`` has left: out of the directory's active people, their designations ended,
+    and their login (if any) disabled with everything it holds. Idempotent: a second call
+    finishes what is still on (a login left active by an older departure) and nothing else."""
+    if not by.is_system and not may_deactivate(by.user, person):
+        raise PermissionDenied("You may not deactivate this person.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if person.active:
+        person.active = False
+        person.left_on = left_on or person.left_on
+        person.save(update_fields=["active", "left_on", "updated_at"])
+        record(
+            AuditKind.DEACTIVATED,
+            actor=by,
+            target=person,
+            before={"active": True},
+            after={"active": False, "left_on": left_on.isoformat() if left_on else None},
+            note=reason,
+        )
+    for designation in LocalExpertDesignation.objects.filter(person=person).select_related(
+        "office"
+    ):
+        remove_designation(designation, by=by, note=f"Left: {reason}")
+    if person.user is not None:
+        _disable_login(person.user, by=by, reason=reason)
+    for hook in leaver_hooks:
+        hook.end(person.user, person, by)
+    return person
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, by: Actor, reason: str) -> User:
+    """Disable a login. A login with a directory person is a leaver: the person is
+    deactivated with it (``deactivate_person``), so the two never disagree."""
+    person = Person.objects.filter(user=user).first()
+    if person is not None:
+        deactivate_person(person, by=by, reason=reason)
+        user.refresh_from_db()
+        return user
+    if not by.is_system and not may_deactivate(by.user, None):
+        raise PermissionDenied("You may not deactivate this login.")
+    _disable_login(user, by=by, reason=reason)
+    for hook in leaver_hooks:
+        hook.end(user, None, by)
+    user.refresh_from_db()
+    return user
+
+
+def _disable_login(user: User, *, by: Actor, reason: str) -> None:
+    """is_active off and every session ended, once: a login already off is left as it is
+    (its sessions ended when it was disabled)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        record(
+            AuditKind.DEACTIVATED,
+            actor=by,
+            target=locked,
+            before={"is_active": True},
+            after={"is_active": False},
+            note=reason,
+        )
+        _end_sessions(locked, by=by, reason=reason)
+    # The caller's copy too, so a later save of it cannot turn the login back on.
+    user.refresh_from_db(fields=["is_active", "session_generation"])
+
+
+def _end_sessions(user: User, *, by: Actor, reason: str) -> None:
+    """Every session of ``user`` ends at its next request or socket message: the hash Django
+    checks mixes in the generation raised here (helpdesk.models.users); password reset links
+    stop working for the same reason (helpdesk.auth.tokens)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    record(
+        AuditKind.SESSIONS_ENDED,
+        actor=by,
+        target=user,
+        note=f"Sessions and password reset links ended. {reason}",
+    )
+
+
+@transaction.atomic
+def reactivate_person(person: Person, *, by: Actor, reason: str) -> Person:
+    """The help desk restores someone who had left: active again, their login too. Their
+    designations are not restored (designate them again); their old sessions stay ended."""
+    if not may_reactivate(by.user):
+        raise PermissionDenied("Only help desk staff reactivate people.")
+    if not reason.strip():
+        raise ValidationError("Say why this person is reactivated.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if not person.active:
+        left_on = person.left_on.isoformat() if person.left_on else None
+        before = {"active": False, "left_on": left_on}
+        person.active, person.left_on = True, None
+        person.save(update_fields=["active", "left_on", "updated_at"])
+        record(
+            AuditKind.REACTIVATED,
+            actor=by,
+            target=person,
+            before=before,
+            after={"active": True, "left_on": None},
+            note=reason.strip(),
+        )
+    if person.user is not None:
+        _enable_login(person.user, by=by, reason=reason.strip())
+    return person
+
+
+@transaction.atomic
+def reactivate_user(user: User, *, by: Actor, reason: str) -> User:
+    """The help desk restores a login; with a directory person, the person too."""
+    person = Person.objects.filter(user=user).first()
+    if person is not None:
+        reactivate_person(person, by=by, reason=reason)
+    else:
+        if not may_reactivate(by.user):
+            raise PermissionDenied("Only help desk staff reactivate logins.")
+        if not reason.strip():
+            raise ValidationError("Say why this login is reactivated.")
+        _enable_login(user, by=by, reason=reason.strip())
+    user.refresh_from_db()
+    return user
+
+
+def _enable_login(user: User, *, by: Actor, reason: str) -> None:
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        return
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.refresh_from_db(fields=["is_active"])
+    record(
+        AuditKind.REACTIVATED,
+        actor=by,
+        target=locked,
+        before={"is_active": False},
+        after={"is_active": True},
+        note=reason,
+    )

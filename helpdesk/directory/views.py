@@ -8,14 +8,22 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.actor import Actor
-from helpdesk.directory.forms import AbsenceForm, DirectoryFilterForm
-from helpdesk.directory.permissions import can_manage_absences_of, offices_visible_to, person_of
+from helpdesk.directory.forms import AbsenceForm, DirectoryFilterForm, ReactivationForm
+from helpdesk.directory.permissions import (
+    can_manage_absences_of,
+    has_left,
+    may_reactivate,
+    offices_visible_to,
+    person_of,
+)
 from helpdesk.directory.roles import Role, has_role, roles_of
 from helpdesk.directory.selectors import office_coverage
-from helpdesk.directory.services import cancel_absence, record_absence
+from helpdesk.directory.services import cancel_absence, reactivate_person, record_absence
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.models import Absence, Office, Person, User
 
@@ -150,3 +158,38 @@ def absence_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         cancel_absence(absence, by=Actor.of(request.user), note="Cancelled on the absences page.")
         messages.success(request, f"Absence of {absence.person} cancelled.")
     return redirect("absence_list")
+
+
+# --- Leavers ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def person_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The help desk restores someone who had left (the form is on the person's access page)."""
+    if not may_reactivate(request.user):
+        raise PermissionDenied("Only help desk staff reactivate people.")
+    person = get_object_or_404(Person, pk=pk)
+    form = ReactivationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Say why this person is reactivated."))
+    elif not has_left(person):
+        messages.info(request, gettext("%(person)s is already active.") % {"person": person})
+    else:
+        reactivate_person(person, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
+        messages.success(
+            request,
+            gettext("%(person)s is active again; designations are not restored.")
+            % {"person": person},
+        )
+    return redirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the form came from, when it is this site; else the directory."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "directory"

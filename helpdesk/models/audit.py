@@ -15,6 +15,12 @@ class AuditKind(models.TextChoices):
     ABSENCE_RECORDED = "absence_recorded", "Absence recorded"
     ABSENCE_CANCELLED = "absence_cancelled", "Absence cancelled"
     ROLES_CHANGED = "roles_changed", "Roles changed"
+    # Leavers: sign-in disabled (sessions, sockets and tokens ended) and, by the help desk only,
+    # restored; a revoked emailed link.
+    DEACTIVATED = "deactivated", "Deactivated"
+    SESSIONS_ENDED = "sessions_ended", "Sessions ended"
+    REACTIVATED = "reactivated", "Reactivated"
+    TOKEN_REVOKED = "token_revoked", "Token revoked"
     TRANSITION = "transition", "State changed"
     MAIL_RELEASED = "mail_released", "Inbound message released from quarantine"
     MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,9 @@ class User(AbstractUser):
         default=SignInSource.LOCAL,
         help_text=_("Set when the login is made; LDAP and single sign-on use only their own."),
     )
+    # Raised to end every session of the login at once, whatever the session store: Django
+    # checks each session against ``get_session_auth_hash``, which mixes this number in.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     # Per-request caches of helpdesk.directory (roles_of, designated_office_ids): not fields.
     _ccap_roles: frozenset[str]
@@ -31,6 +35,20 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
         ordering = ["username"]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password (behind ``get_session_auth_hash`` and its fallbacks
+        for rotated keys), with the session generation: raising the generation ends every
+        session, and every password reset link (helpdesk.auth.tokens). Generation 0 keeps
+        Django's own hash, so sessions made before this field existed stay valid."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "helpdesk.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def __str__(self) -> str:
         full = self.get_full_name()

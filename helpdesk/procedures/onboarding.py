@@ -23,6 +23,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from helpdesk import emails
 from helpdesk.actor import Actor
@@ -261,6 +262,24 @@ def link_url(link_id: int) -> str:
     return settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token])
 
 
+def revoke_links_of_leaver(user: User | None, person: Person | None, by: Actor) -> None:
+    """The directory's leaver hook: a leaver's unused links stop working now (each audited);
+    a reactivated person gets new ones with the next packet, never these back."""
+    if person is None:
+        return
+    now = timezone.now()
+    live = AcknowledgementLink.objects.filter(person=person, used_at__isnull=True)
+    for link in live.filter(expires_at__gt=now).select_for_update():
+        link.expires_at = now
+        link.save(update_fields=["expires_at"])
+        record(
+            AuditKind.TOKEN_REVOKED,
+            actor=by,
+            target=link,
+            note=f"{person} left: the emailed acknowledgement link no longer works.",
+        )
+
+
 # --- Acknowledging ------------------------------------------------------------------------------
 
 
@@ -281,6 +300,8 @@ def link_for_token(token: str) -> AcknowledgementLink:
             "These procedures were already acknowledged with this link on "
             f"{date_format(timezone.localtime(link.used_at), 'F j, Y')}. Thank you."
         )
+    if not link.person.active:  # revoked when they left; refused here too, whatever missed it
+        raise LinkError(gettext("This link no longer works. Ask the help desk if you need it."))
     if link.expires_at <= timezone.now():
         raise LinkError(
             "This link has expired. Ask your local expert or the help desk to send it again."

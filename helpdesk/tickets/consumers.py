@@ -1,5 +1,10 @@
 """Websockets for live updates. A socket joins one ticket or one queue, only after the same
-permission checks the pages use; what it receives is "ticket N changed" and nothing more."""
+permission checks the pages use; what it receives is "ticket N changed" and nothing more.
+
+A socket outlives the checks made when it opened, so before each message it sends it checks
+again, against the database, that the login is still active, still in the same session
+generation (no deactivation since) and still allowed to follow that ticket or queue; when not,
+it closes. Each socket also joins its login's group, so a deactivation closes it at once."""
 
 from typing import Any
 
@@ -8,7 +13,7 @@ from channels.generic.websocket import JsonWebsocketConsumer
 
 from helpdesk.models import User
 from helpdesk.tickets import selectors
-from helpdesk.tickets.live import ticket_group
+from helpdesk.tickets.live import ticket_group, user_group
 from helpdesk.tickets.permissions import tickets_visible_to
 
 NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
@@ -16,25 +21,47 @@ NOT_SIGNED_IN, FORBIDDEN = 4401, 4403
 
 class _LiveConsumer(JsonWebsocketConsumer):
     group: str | None = None
+    user_id: int | None = None
+    session_generation: int = 0
 
     def connect(self) -> None:
         user = self.scope.get("user")
-        if not isinstance(user, User):  # nobody, or the anonymous user: not signed in
+        if not isinstance(user, User) or not user.is_active:  # nobody, anonymous, or disabled
             self.close(code=NOT_SIGNED_IN)
             return
         self.group = self.group_for(user)
         if self.group is None:
             self.close(code=FORBIDDEN)
             return
-        async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
+        self.user_id, self.session_generation = user.pk, user.session_generation
+        for group in (self.group, user_group(user.pk)):
+            async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
         self.accept()
 
     def disconnect(self, code: int) -> None:
-        if self.group:
-            async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
+        for group in (self.group, self.user_id and user_group(self.user_id)):
+            if group:
+                async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
 
     def ticket_changed(self, event: dict[str, Any]) -> None:
+        if not self.still_allowed():
+            self.close(code=FORBIDDEN)
+            return
         self.send_json({"ticket": event["ticket"], "version": event["version"]})
+
+    def session_ended(self, event: dict[str, Any]) -> None:
+        """The login was disabled (helpdesk.directory.services.deactivate_person)."""
+        self.close(code=NOT_SIGNED_IN)
+
+    def still_allowed(self) -> bool:
+        """The login as the database has it now: active, not signed out by a deactivation
+        since the socket opened, and still allowed to follow this ticket or queue."""
+        if self.user_id is None:
+            return False
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        if user is None or user.session_generation != self.session_generation:
+            return False
+        return self.group_for(user) == self.group
 
     def group_for(self, user: User) -> str | None:
         raise NotImplementedError

@@ -10,11 +10,26 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
-from helpdesk.models import Ticket
+from helpdesk.actor import Actor
+from helpdesk.models import Person, Ticket, User
 
 
 def ticket_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every socket of one login, whatever it listens to: closed at once when it is disabled."""
+    return f"user.{user_id}"
+
+
+def close_sockets_of_leaver(user: User | None, person: Person | None, by: Actor) -> None:
+    """The directory's leaver hook: after the deactivation commits, every open socket of the
+    login closes (each consumer also re-checks the login before each message it sends)."""
+    if user is None:
+        return
+    payload = {"type": "session.ended"}
+    transaction.on_commit(lambda: _send([user_group(user.pk)], payload))
 
 
 def queue_groups(ticket: Ticket) -> list[str]:

@@ -4,7 +4,7 @@ import pytest
 
 from access.models import Account, AccountState, TargetSystem
 from helpdesk.mail import intake
-from helpdesk.models import Outcome, QuarantineReason
+from helpdesk.models import AuditEvent, AuditKind, Outcome, QuarantineReason, User
 from tests.helpdesk.mail.messages import email_bytes
 
 
@@ -30,6 +30,19 @@ def test_a_local_experts_email_opens_the_revocations(world, alice_has_ccts):
     assert world.alice.access_requests.get().kind == "revoke"
 
 
+def test_finding_a_departure_by_email_disables_the_login_at_once(world, alice_has_ccts):
+    intake.ingest(_departure(), source="pipe")
+
+    world.alice.refresh_from_db()
+    assert not world.alice.active
+    user = User.objects.get(pk=world.alice.user.pk)
+    assert not user.is_active
+    assert user.session_generation == 1  # every session ended
+    event = AuditEvent.objects.for_object(user).get(kind=AuditKind.DEACTIVATED)
+    assert event.actor == world.pat.user
+    assert "Reported by email" in event.note
+
+
 def test_a_change_of_function_keeps_the_person_active(world, alice_has_ccts):
     body = "alice@example.org changed job function to billing; remove her CCTS access."
 
@@ -37,6 +50,7 @@ def test_a_change_of_function_keeps_the_person_active(world, alice_has_ccts):
 
     world.alice.refresh_from_db()
     assert world.alice.active
+    assert User.objects.get(pk=world.alice.user.pk).is_active
     assert world.alice.departures.get().kind == "changed_function"
 
 

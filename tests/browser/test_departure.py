@@ -3,6 +3,8 @@ reports that a staff member of their office left; the help desk sees both revoca
 their deadlines, the CCTS one already done by the provisioning task (the entry is gone from the
 real slapd), and records CMS's confirmation for the CCMS one; none is left open."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -156,3 +158,45 @@ def test_a_departure_is_revoked_in_the_directory_and_confirmed_by_cms(
     # The local expert's page shows the same, after a reload.
     expert.reload()
     expect(expert.get_by_role("main")).to_contain_text("No open revocations.")
+
+
+def test_finding_a_leavers_open_browser_is_signed_out_until_the_help_desk_reactivates(
+    open_browser, browser_world
+):
+    """Alice is signed in when her local expert reports that she left: her next page is the
+    sign-in page, and her password no longer opens anything. The help desk brings her back on
+    her access page, with a reason; then she signs in afresh."""
+    world = browser_world
+    alice = open_browser("alice")
+    expect(alice.get_by_role("heading", level=1)).not_to_have_text("Sign in")
+
+    expert = open_browser("pat")
+    expert.goto(f"/access/people/{world.alice.pk}/")
+    report = expert.get_by_role("region", name="Report a departure")
+    report.get_by_label("What happened").select_option(label="Left the agency")
+    report.get_by_label("Effective on").fill(f"{timezone.localdate():%Y-%m-%d}")
+    report.get_by_role("button", name="Report the departure").click()
+    expect(expert.get_by_role("heading", level=1)).to_have_text("Open revocations")
+
+    alice.reload()
+    expect(alice).to_have_url(re.compile(r"/accounts/login/"))
+    expect(open_browser("alice")).to_have_url(re.compile(r"/accounts/login/"))
+
+    # Her expert cannot bring her back; the help desk can, on her access page.
+    expert.goto(f"/access/people/{world.alice.pk}/")
+    expect(expert.get_by_role("region", name="Reactivate")).to_have_count(0)
+    helpdesk = open_browser("hannah")
+    helpdesk.goto(f"/access/people/{world.alice.pk}/")
+    reactivate = helpdesk.get_by_role("region", name="Reactivate")
+    reactivate.get_by_label("Why they are back").fill("Report was a mistake.")
+    reactivate.get_by_role("button", name="Reactivate").click()
+    expect(helpdesk.get_by_role("status")).to_have_text(
+        "Alice Agency is active again; designations are not restored."
+    )
+    expect(helpdesk.get_by_role("region", name="Reactivate")).to_have_count(0)
+
+    # Her old browser stays signed out; a fresh sign-in works.
+    alice.reload()
+    expect(alice).to_have_url(re.compile(r"/accounts/login/"))
+    again = open_browser("alice")
+    expect(again).not_to_have_url(re.compile(r"/accounts/login/"))

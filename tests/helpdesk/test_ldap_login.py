@@ -16,9 +16,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from config.ldap import ldap_settings
+from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
-from helpdesk.directory.services import current_roles
-from helpdesk.models import AuditEvent, AuditKind, Person, User
+from helpdesk.directory.services import current_roles, deactivate_user
+from helpdesk.models import AuditEvent, AuditKind, Person, SignInSource, User
 from tests.factories import TEST_PASSWORD, DesignationFactory, OfficeFactory, PersonFactory
 from tests.helpdesk.conftest import DIRECTORY_USERS, GROUPS, PEOPLE, group_dn
 
@@ -293,6 +294,79 @@ def test_a_directory_user_cannot_sign_in_to_a_local_account_with_the_same_userna
     assert local.check_password("the local password 123")
     assert current_roles(local) == set()
     assert_logged_in(client, log_in(client, "adamin", "the local password 123"), MODEL_BACKEND)
+
+
+def test_a_login_the_directory_makes_is_marked_as_the_directorys(client, ldap_on):
+    user = assert_logged_in(client, log_in(client, "hdesk"))
+
+    assert user.sign_in_source == SignInSource.LDAP
+
+
+def test_finding_ldap_does_not_take_over_local_account_without_usable_password(
+    client, world, ldap_on
+):
+    """A local login whose password was never set (or was cleared) is not the directory's:
+    before, no usable password was read as "made by LDAP", and the directory took it over."""
+    local = User.objects.create_user("hdesk")  # no password: unusable, but local
+    assert not local.has_usable_password()
+
+    assert_refused(client, log_in(client, "hdesk"))
+    local.refresh_from_db()
+    assert local.sign_in_source == SignInSource.LOCAL
+    assert local.last_login is None
+    assert current_roles(local) == set()
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_staff"])
+def test_finding_ldap_does_not_take_over_a_privileged_account(client, ldap_on, flag):
+    """Not even one marked as the directory's: a superuser or staff-site login is local."""
+    privileged = User.objects.create_user(
+        "adamin", sign_in_source=SignInSource.LDAP, **{flag: True}
+    )
+    privileged.set_unusable_password()
+    privileged.save()
+
+    assert_refused(client, log_in(client, "adamin"))
+    privileged.refresh_from_db()
+    assert privileged.last_login is None
+    assert current_roles(privileged) == set()
+
+
+def test_finding_ldap_does_not_sign_in_or_reactivate_a_deactivated_login(client, world, ldap_on):
+    user = assert_logged_in(client, log_in(client, "hdesk"))
+    client.logout()
+    deactivate_user(user, by=Actor.of(world.ada), reason="Left the help desk.")
+
+    assert_refused(client, log_in(client, "hdesk"))
+
+    user.refresh_from_db()
+    assert not user.is_active, "a directory sign-in must never turn a login back on"
+    assert not AuditEvent.objects.for_object(user).filter(kind=AuditKind.REACTIVATED).exists()
+
+
+def test_finding_ldap_session_ends_when_its_login_is_deactivated(client, world, ldap_on):
+    user = assert_logged_in(client, log_in(client, "hdesk"))
+    assert client.get(reverse("home")).status_code == 200
+
+    deactivate_user(user, by=Actor.of(world.ada), reason="Left the help desk.")
+
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_finding_ldap_backend_get_user_refuses_inactive_and_local_logins(world, ldap_on):
+    """Whatever the session says, the directory's backend hands back only its own, active,
+    unprivileged logins."""
+    from helpdesk.auth.backends import DirectoryBackend
+
+    backend = DirectoryBackend()
+    directory_login = User.objects.create_user("ldap.person", sign_in_source=SignInSource.LDAP)
+    assert backend.get_user(directory_login.pk) == directory_login
+    assert backend.get_user(world.hannah.pk) is None  # local
+    directory_login.is_active = False
+    directory_login.save()
+    assert backend.get_user(directory_login.pk) is None
 
 
 def test_a_local_account_still_logs_in_when_the_directory_is_unreachable(client, world, slapd):
