@@ -2,12 +2,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from helpdesk.lib.throttle import Limit, counting_failures, limited, posted
+from helpdesk.passwords.views import password_reset
+
+# Failed sign-ins are limited per address and per username (django-axes locks the pair first).
+sign_in = counting_failures(
+    Limit("sign_in_failures_per_address"),
+    Limit("sign_in_failures_per_account", key=posted("username")),
+)(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+# Django's one reset path; its token moves from the URL to the session at the first request.
+reset_confirm = limited(Limit("token_links_per_address"), methods=("GET", "POST"))(
+    auth_views.PasswordResetConfirmView.as_view()
+)
+
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", sign_in, name="login"),
+    path("accounts/password_reset/", password_reset, name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", reset_confirm, name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("forms/", include("forms_4052_4055.urls")),
