@@ -122,3 +122,15 @@ def test_the_template_scan_catches_each_kind(line):
 def test_the_template_scan_lets_a_static_script_through():
     line = "<script src=\"{% static 'js/live.js' %}\" defer></script>"
     assert not any(pattern.search(line) for pattern, _ in INLINE)
+
+
+@pytest.mark.django_db
+def test_the_csrf_failure_page_has_no_inline_style(world):
+    """Django's own CSRF failure page carries a <style> block, which the policy blocks."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "pat", "password": "x"})
+    assert response.status_code == 403
+    assert "<style" not in response.content.decode()
+    assert "This form could not be sent" in response.content.decode()
