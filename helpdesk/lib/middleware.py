@@ -16,7 +16,9 @@ def no_store_for_signed_in(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponseBase:
         response = get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A view that chose its own no-store (the private downloads) keeps its header as is.
+        already = "no-store" in response.get("Cache-Control", "")
+        if user is not None and user.is_authenticated and not already:
             add_never_cache_headers(response)
         return response
 
