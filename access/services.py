@@ -34,10 +34,11 @@ from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import deactivate_person
-from helpdesk.lib.background import enqueue, enqueue_on_commit
+from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
 from helpdesk.models import AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
+PROVISION = "access.tasks.provision"
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2
 # Easy to read aloud over the phone: no 0/O, 1/l/I.
@@ -174,8 +175,19 @@ def submit(request: AccessRequest, *, by: Actor, password_hash: str = "") -> Acc
     if locked.fulfiller in (Fulfiller.CMS, Fulfiller.MIS):
         enqueue_on_commit("access.tasks.send_fulfiller_email", pk)
     elif locked.system.directory_base_dn:
-        enqueue_on_commit("access.tasks.provision", pk, password_hash=password_hash)
+        _provision_on_commit(pk, password_hash)
     return locked
+
+
+def _provision_on_commit(pk: int, password_hash: str = "") -> None:
+    """The directory work of a submitted request, after the commit. With a password's hash it
+    runs in this process: django-q2 stores every task's arguments (queued and done), and the
+    hash must not be stored. A directory that is down is recorded on the request as ever; a
+    reset is never retried (its password was shown once): staff reset it again."""
+    if password_hash:
+        run_on_commit(PROVISION, pk, password_hash=password_hash)
+    else:
+        enqueue_on_commit(PROVISION, pk)
 
 
 @transaction.atomic
@@ -309,8 +321,7 @@ def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
         locked = submit(locked, by=by, password_hash=password_hash)
     elif locked.state == RequestState.SUBMITTED and locked.system.directory_base_dn:
         # Tried before and the directory was down: this new password goes with a new attempt.
-        pk = locked.pk
-        enqueue_on_commit("access.tasks.provision", pk, password_hash=password_hash)
+        _provision_on_commit(locked.pk, password_hash)
     else:
         raise ConflictError("This reset is no longer waiting to be done.")
     if not locked.system.directory_base_dn:
@@ -411,7 +422,7 @@ def access_sweep(now: datetime | None = None) -> dict[str, int]:
         .exclude(kind=RequestKind.RESET)
     )
     for pk in failed.values_list("pk", flat=True):
-        enqueue("access.tasks.provision", pk)
+        enqueue(PROVISION, pk)
         counts["retried"] += 1
     return counts
 

@@ -16,7 +16,10 @@ from helpdesk.directory.selectors import role_addresses
 
 def provision(request_id: int, password_hash: str = "") -> str:
     """Carry a submitted request out in the directory, then complete it. A directory that is
-    down leaves it submitted with the error shown, for the sweep to retry."""
+    down leaves it submitted with the error shown, for the sweep to retry. Queued with the
+    request's id only; a reset's ``password_hash`` comes only from a call in the process that
+    made it (access.services._provision_on_commit), never through the queue, which stores
+    its arguments."""
     request = AccessRequest.objects.select_related("system", "account", "person").get(pk=request_id)
     if request.state != RequestState.SUBMITTED or not request.system.directory_base_dn:
         return "nothing to do"

@@ -66,10 +66,13 @@ if sys.argv[1:2] == ["runserver"]:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy (django-csp) on every page; the policy is CONTENT_SECURITY_POLICY.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.lib.middleware.no_store_for_signed_in",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by authentication into responses.
@@ -176,14 +179,38 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link is good for two hours
 
-# Login throttling: five failures for one username from one address lock it for 30 minutes.
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For; the
+# client address (helpdesk.lib.client_address, through django-ipware) is read accordingly.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+# Login throttling: five failures for one username from one address lock that pair for 30
+# minutes (django-axes), so an attacker's guesses lock the attacker's address out, not the
+# person. Axes has one failure limit for every parameter set, so the wider limits (failures
+# per address, per account from anywhere) are request limits below (THROTTLE_RATES).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_password"]
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "helpdesk.lib.client_address.client_address"
+
+# Request limits (django-ratelimit, counted in the default cache: per process with the embedded
+# local-memory cache, shared by every process with Redis), as "<count>/<s|m|h|d>". Over a limit
+# the page answers 429 "Too many requests" (helpdesk.lib.throttle).
+RATELIMIT_IP_META_KEY = AXES_CLIENT_IP_CALLABLE
+THROTTLE_RATES = {
+    # failed sign-ins from one address (an office behind one NAT shares it), any username
+    "sign_in_failures_per_address": env_str("THROTTLE_SIGN_IN_PER_ADDRESS", "30/h"),
+    # failed sign-ins for one username from anywhere: bounds a guessing attack spread over
+    # many addresses; high, because reaching it refuses that account's sign-in for the hour
+    "sign_in_failures_per_account": env_str("THROTTLE_SIGN_IN_PER_ACCOUNT", "50/h"),
+    # password reset requests from one address, and for one typed email address
+    "password_reset_per_address": env_str("THROTTLE_RESET_PER_ADDRESS", "10/h"),
+    "password_reset_per_email": env_str("THROTTLE_RESET_PER_EMAIL", "3/h"),
+    # token links (password reset confirmation, procedure acknowledgement) from one address
+    "token_links_per_address": env_str("THROTTLE_TOKEN_LINKS_PER_ADDRESS", "30/h"),
+}
 
 # --- Sessions and transport security -----------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 9) * 60 * 60  # one working day
@@ -195,6 +222,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Only this site's own files run or style a page: no inline <script>, no event handler
+# attributes, no style= (templates/ is scanned for them by a test). An injected tag can neither
+# run nor load from elsewhere, nor frame us, nor post a form to another host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

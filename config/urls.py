@@ -3,25 +3,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from helpdesk.auth.tokens import password_reset_tokens
+from helpdesk.lib.throttle import Limit, counting_failures, limited, posted
+from helpdesk.passwords.views import password_reset
+
+# Failed sign-ins are limited per address and per username (django-axes locks the pair first).
+sign_in = counting_failures(
+    Limit("sign_in_failures_per_address"),
+    Limit("sign_in_failures_per_account", key=posted("username")),
+)(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+# Django's one reset path; its token moves from the URL to the session at the first request.
+# Links are made and checked by the generator a deactivation revokes (helpdesk.auth.tokens).
+reset_confirm = limited(Limit("token_links_per_address"), methods=("GET", "POST"))(
+    auth_views.PasswordResetConfirmView.as_view(token_generator=password_reset_tokens)
+)
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    # Password reset links are made and checked by the generator a deactivation revokes
-    # (helpdesk.auth.tokens); these two come before Django's own URLs of the same names.
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(token_generator=password_reset_tokens),
-        name="password_reset",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(token_generator=password_reset_tokens),
-        name="password_reset_confirm",
-    ),
+    path("accounts/login/", sign_in, name="login"),
+    path("accounts/password_reset/", password_reset, name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", reset_confirm, name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("forms/", include("forms_4052_4055.urls")),

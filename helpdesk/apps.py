@@ -15,6 +15,7 @@ class HelpdeskConfig(AppConfig):
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="ccap_ensure_roles")
         _connect_procedures()
         _connect_leavers()
+        _connect_passwords()
 
 
 def _register_extensions() -> None:
@@ -49,6 +50,14 @@ def _after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> 
 
     ensure_role_groups(using=using)
     ensure_schedules(using=using)
+
+
+def _connect_passwords() -> None:
+    """A password reset email's link is made when the email leaves (helpdesk.passwords)."""
+    from helpdesk.emails import SecretMaker, secret_makers
+    from helpdesk.passwords.services import RESET_LINK_MAKER, reset_url
+
+    secret_makers.register(SecretMaker(RESET_LINK_MAKER, reset_url))
 
 
 # --- The procedures library ---------------------------------------------------------------------

@@ -61,7 +61,9 @@ different emails differ in their event. The keys, by purpose (each then ``:<dige
   that change was saved (the form's ``updated_at``);
 - ``access:<id>:access_request``: a request to its fulfiller (submitted once), and
   ``access:<id>:revocation_overdue``: an overdue revocation (escalated once);
-- ``review:<id>:<started|reminder<n>>:agency:<id>``: an access review, to each agency.
+- ``review:<id>:<started|reminder<n>>:agency:<id>``: an access review, to each agency;
+- ``password_reset:user:<id>:<request key>``: a password reset link, once per request made on
+  the reset page (the key is random, made by the page, so a retried task sends it once).
 """
 
 import hashlib

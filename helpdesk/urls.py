@@ -77,9 +77,14 @@ urlpatterns += [
         name="procedure_acknowledge",
     ),
     path(
-        "procedures/acknowledge/<str:token>/",
+        "procedures/acknowledge/",
         procedures.acknowledge_link,
         name="procedure_acknowledge_link",
+    ),
+    path(  # links mailed before the token moved to the URL's fragment
+        "procedures/acknowledge/<str:token>/",
+        procedures.acknowledge_link_with_token_in_path,
+        name="procedure_acknowledge_link_with_token_in_path",
     ),
     path(
         "procedures/acknowledgements/",

@@ -154,3 +154,12 @@ def world(db) -> World:
         ada=_person(state, "ada", "Ada", "Admin", Role.ADMINISTRATOR).user,
         otto=otto,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_limits():
+    """Request limits (helpdesk.lib.throttle) count in the cache, which outlives a test (and,
+    with Redis, a run): each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()

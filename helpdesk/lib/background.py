@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
@@ -29,6 +30,13 @@ def enqueue(task: str, *args: Any, **kwargs: Any) -> str:
 def enqueue_on_commit(task: str, *args: Any, **kwargs: Any) -> None:
     """Queue ``task`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def run_on_commit(task: str, *args: Any, **kwargs: Any) -> None:
+    """Run ``task`` in this process once the current transaction commits, not through the
+    queue: for work whose arguments must never be stored (a password's hash), since django-q2
+    keeps every task's arguments, on the broker while queued and in its results once done."""
+    transaction.on_commit(lambda: import_string(task)(*args, **kwargs))
 
 
 def enqueue_at(task: str, *args: Any, at: datetime) -> None:

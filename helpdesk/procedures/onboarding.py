@@ -256,10 +256,12 @@ LINK_MAKER = "procedure acknowledgement link"
 
 def link_url(link_id: int) -> str:
     """The emailed link of ``link_id``, with a new token: only its hash is kept, so the token
-    exists only in the email that carries it (made when the email leaves, helpdesk.emails)."""
+    exists only in the email that carries it (made when the email leaves, helpdesk.emails).
+    The token rides in the URL's fragment, which browsers never send: it stays out of every
+    access log and proxy; the page's script posts it (or the reader pastes it)."""
     token = secrets.token_urlsafe(32)
     AcknowledgementLink.objects.filter(pk=link_id).update(token_hash=_digest(token))
-    return settings.SITE_URL + reverse("procedure_acknowledge_link", args=[token])
+    return f"{settings.SITE_URL}{reverse('procedure_acknowledge_link')}#{token}"
 
 
 def revoke_links_of_leaver(user: User | None, person: Person | None, by: Actor) -> None:
@@ -288,6 +290,7 @@ class LinkError(Exception):
 
 
 def link_for_token(token: str) -> AcknowledgementLink:
+    """The usable link whose token this is (the page then remembers the link, not the token)."""
     link = (
         AcknowledgementLink.objects.select_related("person")
         .filter(token_hash=_digest(token or ""))
@@ -295,6 +298,18 @@ def link_for_token(token: str) -> AcknowledgementLink:
     )
     if link is None:
         raise LinkError("This link is not valid. Check that the whole link was copied.")
+    return _usable(link)
+
+
+def opened_link(link_id: int) -> AcknowledgementLink:
+    """The link a reader opened earlier with its token (kept by id in their session)."""
+    link = AcknowledgementLink.objects.select_related("person").filter(pk=link_id).first()
+    if link is None:
+        raise LinkError("This link is not valid. Check that the whole link was copied.")
+    return _usable(link)
+
+
+def _usable(link: AcknowledgementLink) -> AcknowledgementLink:
     if link.used_at is not None:
         raise LinkError(
             "These procedures were already acknowledged with this link on "
@@ -309,14 +324,20 @@ def link_for_token(token: str) -> AcknowledgementLink:
     return link
 
 
-def acknowledge_by_link(token: str) -> int:
-    """The person behind the link has read the procedures it lists. Returns how many
-    acknowledgements were recorded; the link cannot be used again."""
+def acknowledge_by_link(link_id: int) -> int:
+    """The person behind the link (opened with its token, ``link_for_token``) has read the
+    procedures it lists. Returns how many acknowledgements were recorded; the link cannot be
+    used again."""
     with transaction.atomic():
-        link = link_for_token(token)
-        link = AcknowledgementLink.objects.select_for_update().get(pk=link.pk)
-        if link.used_at is not None:  # a double click that lost the race
-            raise LinkError("These procedures were already acknowledged with this link.")
+        link = (
+            AcknowledgementLink.objects.select_for_update()
+            .select_related("person")
+            .filter(pk=link_id)
+            .first()
+        )
+        if link is None:
+            raise LinkError("This link is not valid. Check that the whole link was copied.")
+        _usable(link)  # a double click that lost the race finds it used
         rows = list(link.acknowledgements.outstanding().select_related("version"))
         for row in rows:
             # No sign-in: the audit trail names the person the link was sent to.

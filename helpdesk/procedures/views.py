@@ -19,6 +19,7 @@ from helpdesk.lib.csv_export import csv_response
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.markdown import render_markdown
 from helpdesk.lib.pagination import IdsFirstPaginator
+from helpdesk.lib.throttle import Limit, limited
 from helpdesk.models import AuditEvent, Office, Procedure
 from helpdesk.procedures import forms as pf
 from helpdesk.procedures import onboarding
@@ -198,32 +199,65 @@ def procedure_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return redirect("procedure_detail", pk)
 
 
+# The emailed link a reader opened in this browser, by id (never its token).
+OPENED_LINK = "procedures:opened_link"
+
+
 @never_cache
-def acknowledge_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link, for people who may have no login. GET only shows the procedures
-    (mail scanners follow links); the button POSTs."""
-    error, rows, done = "", [], 0
+@limited(Limit("token_links_per_address"))
+def acknowledge_link(request: HttpRequest) -> HttpResponse:
+    """The emailed link, for people who may have no login. Its token is in the URL's fragment,
+    which browsers never send, so it is in no access log: the page's script posts it as
+    ``code`` (or the reader pastes it). Once checked, the session remembers the link by id and
+    the page shows its procedures; the button acknowledges them. A GET changes nothing (mail
+    scanners follow links)."""
+    if request.method == "POST" and "code" in request.POST:
+        return _open_link(request, str(request.POST["code"]).strip())
+    link_id = request.session.get(OPENED_LINK)
+    if link_id is None:
+        return _link_page(request, ask_for_code=True)
     try:
         if request.method == "POST":
-            done = onboarding.acknowledge_by_link(token)
-        else:
-            link = onboarding.link_for_token(token)
-            rows = [
-                (row, render_markdown(row.version.body))
-                for row in link.acknowledgements.select_related("version").order_by(
-                    "version__title"
-                )
-            ]
+            done = onboarding.acknowledge_by_link(link_id)
+            del request.session[OPENED_LINK]
+            return _link_page(request, posted=True, done=done)
+        link = onboarding.opened_link(link_id)
     except onboarding.LinkError as problem:
-        error = str(problem)
-    response = render(
+        request.session.pop(OPENED_LINK, None)
+        return _link_page(request, error=str(problem))
+    rows = [
+        (row, render_markdown(row.version.body))
+        for row in link.acknowledgements.select_related("version").order_by("version__title")
+    ]
+    return _link_page(request, rows=rows)
+
+
+@never_cache
+@limited(Limit("token_links_per_address"), methods=("GET", "POST"))
+def acknowledge_link_with_token_in_path(request: HttpRequest, token: str) -> HttpResponse:
+    """Links mailed before the token moved to the fragment keep working: the token (in this
+    one request line, as before) is checked and the reader goes on to the page without it."""
+    return _open_link(request, token)
+
+
+def _open_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = onboarding.link_for_token(token)
+    except onboarding.LinkError as problem:
+        return _link_page(request, error=str(problem), ask_for_code=True)
+    request.session[OPENED_LINK] = link.pk
+    return redirect("procedure_acknowledge_link")
+
+
+def _link_page(request: HttpRequest, *, error: str = "", **context: object) -> HttpResponse:
+    # The site's Referrer-Policy (same-origin) applies: no URL here holds the token, and
+    # "no-referrer" made Chromium post the page's forms with "Origin: null", which CSRF refuses.
+    return render(
         request,
         "procedures/acknowledge_link.html",
-        {"error": error, "rows": rows, "done": done, "posted": request.method == "POST"},
+        {"error": error, "rows": [], "done": 0, "posted": False, "ask_for_code": False} | context,
         status=404 if error else 200,
     )
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to linked sites
-    return response
 
 
 @login_required

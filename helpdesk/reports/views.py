@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
@@ -93,9 +94,15 @@ def escalate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = forms.ProblemReportForm(
         request.POST or None, initial=initial, notices=_open_notices(request)
     )
-    version = request.POST.get("version", ticket.version)
+    version = request.POST.get("version", str(ticket.version))
     context = {"form": form, "ticket": ticket, "version": version}
     if request.method == "POST" and form.is_valid():
+        if not (version.isascii() and version.isdigit()):
+            # A tampered or truncated form: say so plainly, keep what was typed, and offer the
+            # ticket's current version so sending it again can succeed.
+            form.add_error(None, _("This form could not be read. Check it and send it again."))
+            context["version"] = ticket.version
+            return render(request, "tickets/problem_report.html", context, status=400)
         try:
             filed = svc.report_from_web(
                 _report_from(form),

@@ -96,6 +96,33 @@ def test_a_reset_sets_a_temporary_password_that_binds(
     user.simple_bind_s(f"uid=DHSAL01,{CCTS_OU}", password.value)  # raises if it does not bind
 
 
+def test_finding_the_temporary_passwords_hash_stays_in_the_task_queues_arguments(
+    world, directory, django_capture_on_commit_callbacks
+):
+    """django-q2 keeps every task's arguments (OrmQ while queued, Task once run, Schedule for
+    a retry): the reset's hash must be in none of them, though the reset still binds."""
+    from django_q.models import OrmQ, Schedule, Task
+
+    _ccts_account(world.alice)
+    provisioning.create(provisioning.connect(), _entry("DHSAL01", last_name="Agency"))
+    request = acs.open_request(
+        world.alice,
+        TargetSystem.objects.get(code="ccts"),
+        RequestKind.RESET,
+        by=Actor.of(world.pat.user),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        password = acs.reset_password(request, by=Actor.of(world.hannah))
+
+    user = ldap.initialize(directory.ldap_uri)
+    user.simple_bind_s(f"uid=DHSAL01,{CCTS_OU}", password.value)
+    stored = [repr((t.func, t.args, t.kwargs, t.result)) for t in Task.objects.all()]
+    stored += [repr(q.task) for q in OrmQ.objects.all()]
+    stored += [repr((s.func, s.args, s.kwargs)) for s in Schedule.objects.all()]
+    assert any("access_request" in s or "deliver" in s for s in stored)  # tasks were kept
+    assert not [s for s in stored if "SSHA" in s or password.value in s]
+
+
 def test_a_new_account_is_created_in_the_directory(
     world, directory, django_capture_on_commit_callbacks
 ):

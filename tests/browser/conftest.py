@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 10_000
+# Chromium reports every blocked inline script, style or foreign load on the console with this.
+CSP_VIOLATION = "Content Security Policy"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,12 +67,35 @@ def browser_world(transactional_db, world):
     return world
 
 
+def watch_for_csp_violations(context: BrowserContext) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on any page of ``context``;
+    the fixtures fail the test when one was seen, so no page of the suite may break the
+    policy (an inline script, style= or a foreign image would)."""
+    violations: list[str] = []
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+            if CSP_VIOLATION in message.text
+            else None
+        ),
+    )
+    return violations
+
+
+def assert_no_csp_violations(violations: list[str]) -> None:
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n  " + "\n  ".join(violations))
+
+
 @pytest.fixture
 def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
+    violations = watch_for_csp_violations(context)
     yield context
     context.close()
+    assert_no_csp_violations(violations)
 
 
 @pytest.fixture
@@ -164,11 +189,18 @@ def open_browser(
     server, signed in as ``username`` when given. All are closed after the test, before the
     database is flushed."""
     contexts: list[BrowserContext] = []
+    violations: list[str] = []
 
     def open_browser(username: str | None = None) -> Page:
         context = browser.new_context(base_url=asgi_live_server, locale="en-US")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(message.text) if CSP_VIOLATION in message.text else None
+            ),
+        )
         page = context.new_page()
         if username is not None:
             sign_in_on(page, username, browser_world.password)
@@ -177,3 +209,4 @@ def open_browser(
     yield open_browser
     for context in contexts:
         context.close()
+    assert_no_csp_violations(violations)

@@ -34,7 +34,7 @@ from tests.outgoing_mail import assert_ours
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r"https?://\S+/procedures/acknowledge/(?P<token>[\w-]+)/")
+LINK = re.compile(r"https?://\S+/procedures/acknowledge/#(?P<token>[\w-]+)")
 
 
 @pytest.fixture
@@ -261,18 +261,23 @@ def test_a_marker_typed_into_a_procedure_title_is_never_filled_with_a_secret(
     assert "[[0123456789abcdef0123456789abcdef]] procedure" in mailoutbox[0].body
 
 
+def _open_link(client, token: str):
+    """What the page's script does with the code after "#" (or a reader pasting it)."""
+    return client.post(reverse("procedure_acknowledge_link"), {"code": token}, follow=True)
+
+
 def test_the_link_page_shows_on_get_and_acknowledges_on_post_once(
     client, world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
     _welcome_alice(world, django_capture_on_commit_callbacks)
-    url = reverse("procedure_acknowledge_link", args=[_token(mailoutbox[0])])
-    response = client.get(url)  # a mail scanner, or Alice reading
+    response = _open_link(client, _token(mailoutbox[0]))  # a mail scanner, or Alice reading
     assert response.status_code == 200
     assert b"For new_ccrr_staff" in response.content
     assert b"I have read these" in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # never sent to linked sites
     assert not ProcedureAcknowledgement.objects.exclude(acknowledged_at=None).exists()
 
+    url = reverse("procedure_acknowledge_link")
     response = client.post(url)
     assert response.status_code == 200
     assert b"2 acknowledgements recorded" in response.content
@@ -280,7 +285,7 @@ def test_the_link_page_shows_on_get_and_acknowledges_on_post_once(
     assert all(r.acknowledged_at and r.how == AcknowledgedHow.LINK for r in rows)
     assert AuditEvent.objects.filter(kind=AuditKind.PROCEDURE_ACKNOWLEDGED).count() == 2
 
-    again = client.post(url)
+    again = _open_link(client, _token(mailoutbox[0]))
     assert again.status_code == 404
     assert b"already acknowledged with this link" in again.content
 
@@ -288,16 +293,56 @@ def test_the_link_page_shows_on_get_and_acknowledges_on_post_once(
 def test_a_bad_or_expired_link_says_so_and_records_nothing(
     client, world, library, mailoutbox, django_capture_on_commit_callbacks
 ):
-    response = client.get(reverse("procedure_acknowledge_link", args=["not-a-real-token"]))
+    response = _open_link(client, "not-a-real-token")
     assert response.status_code == 404
     assert b"This link is not valid" in response.content
     _welcome_alice(world, django_capture_on_commit_callbacks)
+    assert _open_link(client, _token(mailoutbox[0])).status_code == 200
     AcknowledgementLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
-    url = reverse("procedure_acknowledge_link", args=[_token(mailoutbox[0])])
-    response = client.post(url)
+    response = client.post(reverse("procedure_acknowledge_link"))
     assert response.status_code == 404
     assert b"This link has expired" in response.content
     assert not ProcedureAcknowledgement.objects.exclude(acknowledged_at=None).exists()
+
+
+def test_finding_acknowledgement_tokens_appear_in_the_access_log(
+    client, world, library, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The mailed link keeps its token after "#", which no browser sends: no request line
+    (what daphne, runserver and nginx log) ever holds it, nor does the session."""
+    _welcome_alice(world, django_capture_on_commit_callbacks)
+    token = _token(mailoutbox[0])
+    link = LINK.search(mailoutbox[0].body)[0]
+    assert link.endswith(f"/procedures/acknowledge/#{token}")
+    page = client.get(link.split("#")[0])  # all the browser sends
+    assert b'name="code"' in page.content  # the script fills it in; a reader can paste it
+    assert b"js/acknowledge.js" in page.content
+    opened = _open_link(client, token)
+    assert [url for url, _status in opened.redirect_chain] == [
+        reverse("procedure_acknowledge_link")
+    ]
+    assert token not in str(dict(client.session.items()))
+    assert b"I have read these" in opened.content
+
+
+def test_links_mailed_with_the_token_in_the_path_still_work(
+    client, world, library, mailoutbox, django_capture_on_commit_callbacks
+):
+    _welcome_alice(world, django_capture_on_commit_callbacks)
+    old_style = f"/procedures/acknowledge/{_token(mailoutbox[0])}/"
+    response = client.get(old_style)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("procedure_acknowledge_link")  # the token is dropped
+    assert b"I have read these" in client.get(response["Location"]).content
+    assert client.get("/procedures/acknowledge/not-a-real-token/").status_code == 404
+
+
+def test_token_links_are_limited_per_client_address(client, world, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "token_links_per_address": "3/h"}
+    for n in range(3):
+        assert _open_link(client, f"guess-{n}").status_code == 404
+    assert client.post(reverse("procedure_acknowledge_link"), {"code": "x"}).status_code == 429
+    assert client.get("/procedures/acknowledge/guess/").status_code == 429
 
 
 def test_a_signed_in_reader_acknowledges_the_current_version(client, world, library):

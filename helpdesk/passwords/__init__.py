@@ -1,0 +1,1 @@
+"""Password reset by email: asked for on the web, mailed by the worker (see ``services``)."""
