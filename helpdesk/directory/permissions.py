@@ -73,3 +73,8 @@ def designated_office_ids(user: AnyUser) -> frozenset[int]:
     if isinstance(user, User):
         user._ccap_expert_offices = offices
     return offices
+
+
+def can_reset_second_factors(user: AnyUser) -> bool:
+    """Administrators may clear someone's second factors (a lost phone); the user enrols again."""
+    return bool(getattr(user, "is_active", False)) and has_role(user, Role.ADMINISTRATOR)
