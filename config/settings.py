@@ -182,6 +182,9 @@ AUTHENTICATION_BACKENDS = [
 # one 30-second step either side of now (clock drift), and each is accepted once.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "CCAP Help Desk")
 OTP_TOTP_TOLERANCE = 1
+# Never show a TOTP key or its QR code in the admin (helpdesk/admin/second_factors.py also
+# takes the device admins away).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Passkeys (django-otp-webauthn): a second factor after the password, never a login alone,
 # so every sign-in still passes the password check and its throttling.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
