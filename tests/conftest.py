@@ -19,6 +19,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# The real OpenID Connect provider of the single sign-on tests (tests/oidc_provider/).
+pytest_plugins = ["tests.oidc_provider.fixture"]
+
 
 def pytest_sessionstart(session) -> None:
     """With CCAP_REQUIRE_SERVICES (set by .ci/run), a missing PostgreSQL or Redis stops the

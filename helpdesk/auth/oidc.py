@@ -10,8 +10,10 @@ same rule as LDAP's (``helpdesk.auth.sign_in_roles``).
 import logging
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from helpdesk.actor import Actor
@@ -27,6 +29,16 @@ PROVIDER_SECOND_FACTOR_ATTR = "_ccap_provider_second_factor"
 
 
 class SingleSignOnBackend(OIDCAuthenticationBackend):
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
+        """A provider that refuses the code (a wrong PKCE verifier, a replayed or expired code)
+        or cannot be reached means a refused sign-in, not an error page."""
+        try:
+            user: User | None = super().authenticate(request, **kwargs)
+        except requests.RequestException as error:
+            log.warning("Single sign-on refused: the provider said %s", _status_of(error))
+            return None
+        return user
+
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
         # Case-insensitively, so that a provider's "Admin" cannot become a second "admin".
         return User.objects.filter(username__iexact=_username(claims))
@@ -65,6 +77,12 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
             used = set(amr) if isinstance(amr, list) else set()
             setattr(user, PROVIDER_SECOND_FACTOR_ATTR, bool(used & SECOND_FACTOR_AMR))
         return user
+
+
+def _status_of(error: requests.RequestException) -> str:
+    """The provider's HTTP status only: its body may echo the code or the client's secret."""
+    response = error.response
+    return f"HTTP {response.status_code}" if response is not None else type(error).__name__
 
 
 def _username(claims: dict[str, Any]) -> str:
