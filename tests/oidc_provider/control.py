@@ -9,6 +9,7 @@ provider's Django settings, not the help desk's):
 
 import os
 import sys
+from collections.abc import Callable
 
 
 def main(argv: list[str]) -> None:
@@ -17,7 +18,13 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     command, *args = argv
-    {"setup": _setup, "client": _client, "user": _user, "serve": _serve}[command](*args)
+    commands: dict[str, Callable[..., None]] = {
+        "setup": _setup,
+        "client": _client,
+        "user": _user,
+        "serve": _serve,
+    }
+    commands[command](*args)
 
 
 def _setup() -> None:
@@ -60,7 +67,7 @@ def _serve() -> None:
     from django.core.servers.basehttp import run
     from django.core.wsgi import get_wsgi_application
 
-    def announce(port: int) -> None:
+    def announce(port: int | str) -> None:
         print(port, flush=True)  # noqa: T201
 
     run("127.0.0.1", 0, get_wsgi_application(), threading=True, on_bind=announce)
