@@ -6,8 +6,10 @@ flag, and anyone else who chose to enrol a factor. The middleware, the admin sit
 verify page all ask it; nothing else decides.
 """
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
-from django_otp import devices_for_user
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -53,6 +55,16 @@ def passed_second_factor(request: HttpRequest) -> bool:
     if callable(is_verified) and is_verified():
         return True
     return request.session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY) is True
+
+
+def session_passed_second_factor(user: User, session: SessionBase) -> bool:
+    """The same question for a session without a request (a websocket): the device the
+    session passed, read as django-otp's middleware reads it, must still be the user's."""
+    if session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY) is True:
+        return True
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return device is not None and device.user_id == user.pk and bool(device.confirmed)
 
 
 def held_back(request: HttpRequest) -> bool:

@@ -5,6 +5,11 @@ suite's ``client``, whose ``force_login`` passes the second factor) to see the d
 import re
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import PermissionDenied
@@ -18,7 +23,9 @@ from config.admin_site import CcapAdminSite
 from helpdesk.actor import Actor
 from helpdesk.auth.mfa import PROVIDER_SECOND_FACTOR_SESSION_KEY, needs_second_factor
 from helpdesk.auth.services import issue_recovery_codes, reset_second_factors
+from helpdesk.auth.sockets import SecondFactorSocketMiddleware
 from helpdesk.models import AuditEvent, AuditKind, RecoveryCode, User
+from helpdesk.routing import websocket_urlpatterns
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -292,3 +299,32 @@ def test_a_reset_needs_a_reason(world, client):
     response = client.post(url, {"reason": "  "})
     assert response.status_code == 200
     assert not AuditEvent.objects.filter(kind=AuditKind.SECOND_FACTORS_RESET).exists()
+
+
+# --- Websockets --------------------------------------------------------------------------------
+
+
+def _socket_opens(browser: Client, path: str) -> bool:
+    application = AuthMiddlewareStack(
+        SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns))
+    )
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async def attempt() -> bool:
+        communicator = WebsocketCommunicator(
+            application, path, headers=[(b"cookie", cookie.encode())]
+        )
+        connected, _code = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    return async_to_sync(attempt)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finding_a_websocket_of_staff_owing_their_second_factor_opens_as_nobody(world):
+    device = _app_for(world.hannah)
+    browser = _signed_in(world.hannah, world.password)
+    assert not _socket_opens(browser, "/ws/queues/help_desk/")
+    browser.post(reverse("mfa_verify"), {"code": _code(device)})
+    assert _socket_opens(browser, "/ws/queues/help_desk/")
