@@ -328,3 +328,11 @@ def test_finding_a_websocket_of_staff_owing_their_second_factor_opens_as_nobody(
     assert not _socket_opens(browser, "/ws/queues/help_desk/")
     browser.post(reverse("mfa_verify"), {"code": _code(device)})
     assert _socket_opens(browser, "/ws/queues/help_desk/")
+
+
+def test_the_admin_shows_how_many_factors_someone_has_and_links_the_reset(world, client):
+    _app_for(world.hannah)
+    client.force_login(world.ada)
+    page = client.get(f"/admin/helpdesk/user/{world.hannah.pk}/change/").content.decode()
+    assert "1 authenticator app(s), 0 passkey(s), 0 recovery code(s)" in page
+    assert reverse("mfa_reset", args=[world.hannah.pk]) in page
