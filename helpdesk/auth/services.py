@@ -15,6 +15,7 @@ from helpdesk.directory.permissions import can_reset_second_factors
 from helpdesk.models import AuditKind, RecoveryCode, RecoveryCodeDevice, User, recovery_code_digest
 
 RECOVERY_CODE_COUNT = 10
+TOTP_DIGITS = 6
 _AUTHENTICATOR_APP = "Authenticator app"
 
 
@@ -35,6 +36,21 @@ def confirm_totp_device(device: TOTPDevice, code: str, *, by: Actor) -> bool:
     device.save(update_fields=["confirmed"])
     _record_added(device.user, "totp", by=by)
     return True
+
+
+@transaction.atomic
+def verify_code(user: User, code: str) -> TOTPDevice | RecoveryCodeDevice | None:
+    """The device that accepts ``code``: six digits are asked of the user's authenticator
+    apps, anything else of their recovery codes. Each device is locked while it checks, so its
+    throttling (slower after each wrong code) and its used time steps hold under concurrency
+    (django-otp advises against its match_token, which asks every device)."""
+    code = code.strip()
+    devices: list[TOTPDevice | RecoveryCodeDevice]
+    if code.isdigit() and len(code) == TOTP_DIGITS:
+        devices = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
+    else:
+        devices = list(RecoveryCodeDevice.objects.select_for_update().filter(user=user))
+    return next((device for device in devices if device.verify_token(code)), None)
 
 
 def record_passkey_added(credential: WebAuthnCredential, *, by: Actor) -> None:

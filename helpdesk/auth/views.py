@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.views import CompleteCredentialRegistrationView
@@ -33,6 +32,7 @@ from helpdesk.auth.services import (
     pending_totp_device,
     record_passkey_added,
     reset_second_factors,
+    verify_code,
 )
 from helpdesk.directory.permissions import can_reset_second_factors
 from helpdesk.lib.http import AuthenticatedHttpRequest
@@ -117,7 +117,7 @@ def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect(next_url)
     form = CodeForm(request.POST or None)
     if form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"])
+        device = verify_code(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
             if isinstance(device, RecoveryCodeDevice):
