@@ -336,3 +336,15 @@ def test_the_admin_shows_how_many_factors_someone_has_and_links_the_reset(world,
     page = client.get(f"/admin/helpdesk/user/{world.hannah.pk}/change/").content.decode()
     assert "1 authenticator app(s), 0 passkey(s), 0 recovery code(s)" in page
     assert reverse("mfa_reset", args=[world.hannah.pk]) in page
+
+
+def test_finding_guessed_codes_slow_further_tries_down(world):
+    """django-otp's throttling: after a wrong code even the right one waits (1 s, 2 s, 4 s...)."""
+    device = _app_for(world.hannah)
+    browser = _signed_in(world.hannah, world.password)
+    wrong = f"{(int(_code(device)) + 1) % 1_000_000:06d}"
+    browser.post(reverse("mfa_verify"), {"code": wrong})
+    assert browser.post(reverse("mfa_verify"), {"code": _code(device)}).status_code == 200
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    assert browser.get(reverse("home")).status_code == 302
