@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (authenticated sessions,
-same-origin only). Apps add their websocket routes to ``helpdesk.routing``."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (authenticated sessions
+past their second factor, same-origin only). Apps add their websocket routes to
+``helpdesk.routing``."""
 
 import os
 
@@ -12,13 +13,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from helpdesk.auth.sockets import SecondFactorSocketMiddleware  # noqa: E402
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

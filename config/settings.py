@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.ldap import ldap_settings
+from config.oidc import oidc_settings
+from config.webauthn import webauthn_origin, webauthn_rp_id
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CCAP_VAR_DIR", str(BASE_DIR / "var")))
@@ -49,6 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    # Second factors (docs/security.md): TOTP and WebAuthn passkeys as django-otp devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "django_q",
     "channels",
     # Project apps, lowest layer first (DESIGN.md: lower layers never import higher ones).
@@ -73,7 +79,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "helpdesk.lib.middleware.no_store_for_signed_in",
+    # request.user.is_verified(): has this session passed a second factor (django-otp)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff who have not passed their second factor see only the MFA pages and sign-out.
+    "helpdesk.auth.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by authentication into responses.
     "axes.middleware.AxesMiddleware",
@@ -161,12 +171,32 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_LDAP = ldap_settings()
 globals().update(AUTH_LDAP.django_settings)
+AUTH_OIDC = oidc_settings()
+globals().update(AUTH_OIDC.django_settings)
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches a password check.
     "axes.backends.AxesStandaloneBackend",
     *(["helpdesk.auth.backends.DirectoryBackend"] if AUTH_LDAP.enabled else []),
+    *(["helpdesk.auth.oidc.SingleSignOnBackend"] if AUTH_OIDC.enabled else []),
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Second factors. The issuer names this site in authenticator apps; a TOTP code is good for
+# one 30-second step either side of now (clock drift), and each is accepted once.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "CCAP Help Desk")
+OTP_TOTP_TOLERANCE = 1
+# Never show a TOTP key or its QR code in the admin (helpdesk/admin/second_factors.py also
+# takes the device admins away).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Passkeys (django-otp-webauthn): a second factor after the password, never a login alone,
+# so every sign-in still passes the password check and its throttling.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = env_str("OTP_WEBAUTHN_RP_NAME", "CCAP Help Desk")
+# The relying party is this site's host name, and only its own origin may answer. Browsers
+# allow WebAuthn on https and on http://localhost only, so a plain-http SITE_URL (development)
+# offers passkeys at http://localhost on its port.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", [webauthn_origin(SITE_URL)])
+OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID", webauthn_rp_id(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from helpdesk.directory.roles import Role
 from helpdesk.models import DesignationRole, Office, Person, User
@@ -17,6 +18,9 @@ from tests.factories import (
     PersonFactory,
     UserFactory,
 )
+
+# The real OpenID Connect provider of the single sign-on tests (tests/oidc_provider/).
+pytest_plugins = ["tests.oidc_provider.fixture"]
 
 
 def pytest_sessionstart(session) -> None:
@@ -98,6 +102,37 @@ def _redis_problems(settings) -> list[str]:
     except redis.RedisError as error:
         return [f"Redis at {settings.REDIS_URL} does not answer: {error}"]
     return []
+
+
+class SecondFactorClient(Client):
+    """pytest-django's ``client``, except that ``force_login`` of someone who must pass a second
+    factor (``helpdesk.auth.mfa.needs_second_factor``) also passes it, as the verify page would:
+    through a real confirmed TOTP device of that user (made if they have none), stored in the
+    session the way ``django_otp.login`` stores it. So the tests of pages act as staff who
+    signed in completely; the tests of the second step itself (tests/helpdesk/test_mfa.py) use
+    a plain ``django.test.Client`` and see it enforced."""
+
+    def force_login(self, user, backend=None) -> None:
+        super().force_login(user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from helpdesk.auth.mfa import needs_second_factor
+
+        if not needs_second_factor(user):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client() -> SecondFactorClient:
+    """Staff signed in with ``client.force_login`` have passed their second factor."""
+    return SecondFactorClient()
 
 
 @dataclass

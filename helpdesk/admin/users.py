@@ -4,9 +4,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from helpdesk.admin.audit import AuditedAdminMixin, admin_actor
+from helpdesk.auth.mfa import factors_of
 from helpdesk.directory.services import deactivate_user, reactivate_user
 from helpdesk.models import User
 
@@ -33,10 +36,11 @@ class CcapUserAdmin(AuditedAdminMixin, UserAdmin):
         ("Roles", {"fields": ("is_active", "sign_in_source", "groups")}),
         ("Superuser", {"classes": ("collapse",), "fields": ("is_superuser",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Second factor", {"fields": ("second_factors",)}),
     )
     # Active is never ticked here: a login is disabled by the deactivation service (sessions,
     # sockets, tokens and designations end with it) and restored only by the help desk.
-    readonly_fields = ["last_login", "date_joined", "is_active", "sign_in_source"]
+    readonly_fields = ["last_login", "date_joined", "is_active", "sign_in_source", "second_factors"]
     filter_horizontal = ["groups"]
     actions = ["deactivate", "reactivate"]
 
@@ -60,6 +64,20 @@ class CcapUserAdmin(AuditedAdminMixin, UserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Second factors")
+    def second_factors(self, obj: User) -> str:
+        """How many, never what (no key), and the audited way to reset them."""
+        if obj.pk is None:
+            return "-"
+        counts = factors_of(obj)
+        return format_html(
+            '{} authenticator app(s), {} passkey(s), {} recovery code(s). <a href="{}">Reset</a>',
+            counts["totp"],
+            counts["passkeys"],
+            counts["recovery_codes"],
+            reverse("mfa_reset", args=[obj.pk]),
+        )
 
     @admin.display(description="Roles")
     def role_names(self, obj: User) -> str:

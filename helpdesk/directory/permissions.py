@@ -103,3 +103,8 @@ def may_reactivate(user: AnyUser) -> bool:
 def has_left(person: Person) -> bool:
     """Out of the directory, or with a disabled login: what a reactivation restores."""
     return not person.active or (person.user is not None and not person.user.is_active)
+
+
+def can_reset_second_factors(user: AnyUser) -> bool:
+    """Administrators may clear someone's second factors (a lost phone); the user enrols again."""
+    return bool(getattr(user, "is_active", False)) and has_role(user, Role.ADMINISTRATOR)

@@ -294,12 +294,12 @@ def _disable_login(user: User, *, by: Actor, reason: str) -> None:
             after={"is_active": False},
             note=reason,
         )
-        _end_sessions(locked, by=by, reason=reason)
+        end_sessions(locked, by=by, reason=reason)
     # The caller's copy too, so a later save of it cannot turn the login back on.
     user.refresh_from_db(fields=["is_active", "session_generation"])
 
 
-def _end_sessions(user: User, *, by: Actor, reason: str) -> None:
+def end_sessions(user: User, *, by: Actor, reason: str) -> None:
     """Every session of ``user`` ends at its next request or socket message: the hash Django
     checks mixes in the generation raised here (helpdesk.models.users); password reset links
     stop working for the same reason (helpdesk.auth.tokens)."""

@@ -18,6 +18,7 @@ from helpdesk.models.inbound import (
     Outcome,
     QuarantineReason,
 )
+from helpdesk.models.mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from helpdesk.models.notices import (
     SEVERITY_RANK,
     Notice,
@@ -55,6 +56,9 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "recovery_code_digest",
     "SEVERITY_RANK",
     "NoticeAudience",
     "Notice",

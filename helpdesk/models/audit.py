@@ -34,6 +34,10 @@ class AuditKind(models.TextChoices):
     RESTORED = "restored", "Restored"
     PROCEDURES_SENT = "procedures_sent", "Procedures sent for acknowledgement"
     PROCEDURE_ACKNOWLEDGED = "procedure_acknowledged", "Procedure acknowledged"
+    # Second factors (helpdesk.auth.services)
+    SECOND_FACTOR_ADDED = "second_factor_added", "Second factor added"
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued", "Recovery codes issued"
+    SECOND_FACTORS_RESET = "second_factors_reset", "Second factors reset"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

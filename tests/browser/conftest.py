@@ -19,6 +19,8 @@ from types import SimpleNamespace
 import pytest
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CCAP_CHROMIUM", "/usr/bin/chromium"))
@@ -63,7 +65,11 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def browser_world(transactional_db, world):
-    """The personas, committed (transactional_db) so the live server's thread can read them."""
+    """The personas, committed (transactional_db) so the live server's thread can read them.
+    Help desk, MIS and administrator personas have an authenticator app (a confirmed TOTP
+    device), whose codes ``sign_in_on`` types at the second step as a person would."""
+    for staff in (world.hannah, world.mike, world.ada):
+        TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
     return world
 
 
@@ -88,6 +94,17 @@ def assert_no_csp_violations(violations: list[str]) -> None:
         pytest.fail("Content-Security-Policy violations:\n  " + "\n  ".join(violations))
 
 
+def next_totp_code(device: TOTPDevice) -> str:
+    """The code the app shows now, or the next one if this one was already used: django-otp
+    accepts each time step once, and one test may sign the same persona in twice."""
+    device.refresh_from_db()
+    now = int((time.time() - device.t0) // device.step)
+    step = max(now, device.last_t + 1)
+    if step > now + device.tolerance:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.1)
+    return f"{hotp(device.bin_key, step, digits=device.digits):0{device.digits}d}"
+
+
 @pytest.fixture
 def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=live_server.url, locale="en-US")
@@ -103,12 +120,20 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-def sign_in_on(page: Page, username: str, password: str) -> Page:
-    """Sign ``username`` in through the login form; leaves the page on where it lands."""
+def sign_in_on(page: Page, username: str, password: str, *, second_factor: bool = True) -> Page:
+    """Sign ``username`` in through the login form and, when the second step asks for it, with
+    a code from their authenticator app (unless ``second_factor=False``, for the tests of that
+    step); leaves the page on where it lands."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if second_factor and "/account/security/verify/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code").fill(next_totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
     return page
 
 

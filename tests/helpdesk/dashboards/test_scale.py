@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 
 TICKETS = 100_000
 BATCH = 5_000
-# Measured: 14 for the full page (session, user, roles; the calendar's closures once; weekly 2,
-# open snapshot 1, top systems 1, top agencies 1, SLA 1, MIS 1, forms 1, revocations 1; the
-# filter form's agencies), the same for the CSV less the form. Independent of TICKETS.
-MAX_QUERIES = 15
+# Measured: 15 for the full page (session, user, roles, the second factor's device; the
+# calendar's closures once; weekly 2, open snapshot 1, top systems 1, top agencies 1, SLA 1,
+# MIS 1, forms 1, revocations 1; the filter form's agencies), the same for the CSV less the
+# form. Independent of TICKETS.
+MAX_QUERIES = 16
 
 STATES = [
     S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS, S.AWAITING_INFO, S.RESOLVED, S.CLOSED,
