@@ -346,7 +346,8 @@ def test_finding_ldap_does_not_sign_in_or_reactivate_a_deactivated_login(client,
 
 def test_finding_ldap_session_ends_when_its_login_is_deactivated(client, world, ldap_on):
     user = assert_logged_in(client, log_in(client, "hdesk"))
-    assert client.get(reverse("home")).status_code == 200
+    # Signed in: help desk staff are asked for their second factor next, not for a password.
+    assert client.get(reverse("home")).url.startswith(reverse("mfa_security"))
 
     deactivate_user(user, by=Actor.of(world.ada), reason="Left the help desk.")
 
