@@ -401,7 +401,7 @@ def test_a_new_report_from_outlook_still_makes_a_ticket_marked_unverified(world,
     assert event.data["sender_verified"] is False
     client.force_login(world.hannah)
     page = client.get(reverse("ticket_detail", args=[result.ticket.pk])).content.decode()
-    assert "Sender not verified" in page
+    assert '<span class="badge warn">Sender not verified</span>' in page
 
 
 def test_the_ticket_page_says_when_the_sender_was_verified(world, ingest, client, settings):
@@ -414,7 +414,7 @@ def test_the_ticket_page_says_when_the_sender_was_verified(world, ingest, client
     client.force_login(world.hannah)
     page = client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
 
-    assert "Sender verified" in page
+    assert '<span class="badge ok">Sender verified</span>' in page
     assert "Sender not verified" not in page
 
 
@@ -466,3 +466,16 @@ def test_a_retry_sends_only_the_copies_not_sent(settings, mailoutbox):
         "pat@example.org",
     ]
     assert all(c.sent_at for c in row.copies.all())
+
+
+def test_a_reply_quoting_only_its_copys_message_id_finds_the_ticket(world, ingest, awaiting):
+    """Outlook keeps In-Reply-To even when the subject loses the tracking number."""
+    question = OutboundRecipient.objects.get(
+        email__kind="info_requested", address="pat@example.org"
+    )
+    raw = reply_body(awaiting, "pat@example.org", "PC-12.", In_Reply_To=question.message_id)
+    raw = raw.replace(f"RE: [{awaiting.tracking_number}] Question".encode(), b"RE: Question")
+
+    result = ingest(raw)
+
+    assert (result.outcome, result.ticket) == (Outcome.FOLLOWUP_ADDED, awaiting)
