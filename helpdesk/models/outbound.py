@@ -77,4 +77,4 @@ class OutboundRecipient(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.address} {self.message_id}"
+        return self.address  # never the Message-ID: it is this address's proof

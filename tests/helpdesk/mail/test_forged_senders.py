@@ -479,3 +479,15 @@ def test_a_reply_quoting_only_its_copys_message_id_finds_the_ticket(world, inges
     result = ingest(raw)
 
     assert (result.outcome, result.ticket) == (Outcome.FOLLOWUP_ADDED, awaiting)
+
+
+def test_the_admin_shows_who_got_a_copy_but_never_its_message_id(client, world, awaiting):
+    question = OutboundEmail.objects.get(kind="info_requested")
+    client.force_login(world.ada)
+
+    page = client.get(reverse("admin:helpdesk_outboundemail_change", args=[question.pk]))
+
+    text = page.content.decode()
+    assert "alice@example.org" in text
+    for copy in question.copies.all():
+        assert copy.message_id.strip("<>") not in text
