@@ -206,13 +206,14 @@ def new_message_id(idstring: str) -> str:
 
 def was_sent_to(address: str, message_ids: Sequence[str]) -> bool:
     """Whether one of ``message_ids`` (a reply's In-Reply-To and References) is the Message-ID
-    of a copy we sent to ``address`` itself (compared without case). A Message-ID sent to
+    of a copy we sent to ``address`` itself (compared without case), and that left (a copy
+    still waiting, or never sent, was read by no one). A Message-ID sent to
     someone else proves nothing about this sender, nor does a row's thread Message-ID, which
     later emails quote in References to everyone."""
     if not address or not message_ids:
         return False
     return OutboundRecipient.objects.filter(
-        message_id__in=list(message_ids)[:50], address=address.lower()
+        message_id__in=list(message_ids)[:50], address=address.lower(), sent_at__isnull=False
     ).exists()
 
 

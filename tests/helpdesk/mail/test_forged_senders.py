@@ -491,3 +491,19 @@ def test_the_admin_shows_who_got_a_copy_but_never_its_message_id(client, world, 
     assert "alice@example.org" in text
     for copy in question.copies.all():
         assert copy.message_id.strip("<>") not in text
+
+
+def test_a_copy_that_never_left_proves_no_one(world, ingest, committed):
+    """Its Message-ID was never in anyone's mailbox: quoting it is a guess, or a leak."""
+    ticket = committed(lambda: th.awaiting_info(world))
+    waiting = emails.queue(
+        "access_review",
+        to=["pat@example.org"],
+        key="test:never-sent",
+        context={"campaign": {"name": "R", "deadline": timezone.now()}, "pending": 1},
+    )  # inside the test's transaction: its send task waits for a commit that never comes
+    unsent = waiting.copies.get().message_id
+
+    result = ingest(reply_body(ticket, "pat@example.org", "PC-12.", In_Reply_To=unsent))
+
+    assert result.inbound.quarantine_reason == QuarantineReason.UNVERIFIED_REPLY
