@@ -507,3 +507,17 @@ def test_a_copy_that_never_left_proves_no_one(world, ingest, committed):
     result = ingest(reply_body(ticket, "pat@example.org", "PC-12.", In_Reply_To=unsent))
 
     assert result.inbound.quarantine_reason == QuarantineReason.UNVERIFIED_REPLY
+
+
+def test_the_quarantine_shows_why_a_sender_was_held(world, ingest, client, awaiting):
+    ingest(raw_mail('"pat@example.org"@evil.example'))
+    held = ingest(reply_body(awaiting, "pat@example.org", "PC-12.")).inbound
+    client.force_login(world.hannah)
+
+    listing = client.get(reverse("inbound_list")).content.decode()
+    detail = client.get(reverse("inbound_detail", args=[held.pk])).content.decode()
+
+    assert "The From header can be read as more than one sender" in listing
+    assert "A reply that would speak for someone, sender not proven" in listing
+    assert '<span class="badge warn">Sender not verified</span>' in detail
+    assert "answer the question asked and move the ticket back to work" in detail
