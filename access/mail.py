@@ -34,6 +34,14 @@ def departure_handler(
         return None
     if sender.user is None:
         return Handled(f"{sender.address} has no sign-in to report departures.", needs_review=True)
+    if not sender.verified:
+        # A departure ends someone's sign-in: a forged From must not do that to a colleague.
+        return Handled(
+            f"departure report from {sender.address}, whose sender is not proven (no aligned "
+            "DMARC pass, not a reply to our mail): held for the help desk to confirm and report "
+            "on the person's access page.",
+            needs_review=True,
+        )
     addresses = {a.lower() for a in EMAIL.findall(parsed.text)} - {sender.address}
     people = list(Person.objects.active().filter(emails__address__in=addresses).distinct()[:2])
     if len(people) != 1:

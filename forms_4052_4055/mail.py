@@ -34,6 +34,14 @@ def signed_form_handler(
     form = SecurityForm.objects.filter(reference__in={r.upper() for r in references}).first()
     if form is None:
         return None  # not one of ours: let the intake read it as usual
+    if not sender.verified:
+        # Filing a copy moves the form on: only a proven sender (aligned DMARC, or a reply to
+        # the mail that sent the form) may do that by email; anyone else is held for a person.
+        return Handled(
+            f"a copy for {form.reference} from {sender.address}, whose sender is not proven "
+            "(no aligned DMARC pass, not a reply to our mail).",
+            needs_review=True,
+        )
     if not _may_send_copies(sender, form):
         # References are sequential: a stranger could guess one. Held for a person to look at.
         return Handled(

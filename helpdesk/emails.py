@@ -4,9 +4,11 @@ security forms and access all call ``queue``.
 
 **Composing.** ``queue(template, to=..., key=..., context=...)`` renders
 ``templates/emails/<template>-subject.txt`` (collapsed to one line, after an optional prefix
-such as ``[CCAP-2026-000042]``) and ``-body.txt``, gives the message a Message-ID on our domain,
-threads it under ``in_reply_to`` (In-Reply-To and References: a ticket's first email, or the
-inbound message answered), marks it automatic (RFC 3834: ``Auto-Submitted: auto-generated``, or
+such as ``[CCAP-2026-000042]``) and ``-body.txt``, gives the message a thread Message-ID on our
+domain and each recipient's copy a Message-ID of its own (unguessable: a reply quoting it proves
+its sender read that copy, ``was_sent_to``), threads it under ``in_reply_to`` (In-Reply-To and
+References: a ticket's first email, as the copy each recipient had of it, or the inbound message
+answered), marks it automatic (RFC 3834: ``Auto-Submitted: auto-generated``, or
 ``auto-replied`` when it answers ``auto_reply_to``'s message; our ``X-Loop``) with
 ``Reply-To`` the help desk mailbox, adds the caller's headers and attachments, and records the
 whole message as one pending ``OutboundEmail`` row, in the caller's transaction.
@@ -18,11 +20,13 @@ rendered on the row: a retry, minutes or hours later, sends exactly the message 
 queued (same text, same Message-ID that replies will quote) with no feature code to call back,
 and a message that could never be sent stays readable on its row.
 
-**Sending.** After the commit, the django-q2 task ``deliver(id)`` sends the row's message and
-records the outcome on it, in one transaction: a conditional UPDATE claims the row (pending
-only; on PostgreSQL it locks the row, so a second run of the same task waits, then finds it
-sent, or pending again if the first died; on SQLite it takes the database's write lock), the
-message is sent, and the row is marked sent before the commit. A run killed while sending rolls
+**Sending.** After the commit, the django-q2 task ``deliver(id)`` sends the row's message, one
+copy to each recipient (never one message with everyone in To), and records the outcome on
+it, in one transaction: a conditional UPDATE claims the row (pending only; on PostgreSQL it
+locks the row, so a second run of the same task waits, then finds it sent, or pending again if
+the first died; on SQLite it takes the database's write lock), each copy is sent and marked
+sent, and the row is marked sent before the commit. A copy that fails leaves the copies sent
+before it marked, so the retry sends only the rest. A run killed while sending rolls
 back: the row is pending, as if never tried, and the next run sends it. A failure (the mail
 server refusing or unreachable, any error) is recorded (``attempts``, ``last_error``) and a
 retry is scheduled after ``settings.EMAIL_RETRY_DELAYS[attempt - 1]`` seconds (a one-off
@@ -72,20 +76,19 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from secrets import token_hex
+from secrets import token_hex, token_urlsafe
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMessage
-from django.core.mail.message import make_msgid
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from helpdesk.lib.background import enqueue_at, enqueue_on_commit
-from helpdesk.models import OutboundEmail, OutboundStatus, Ticket
+from helpdesk.models import OutboundEmail, OutboundRecipient, OutboundStatus, Ticket
 from helpdesk.models.outbound import KEY_LENGTH
 from helpdesk.registry import Registry
 
@@ -134,9 +137,10 @@ def queue(
     secrets: Mapping[str, tuple[str, int]] | None = None,
     ticket: Ticket | None = None,
 ) -> OutboundEmail | None:
-    """Compose one message to ``to`` (one message, every address in To) and record it, to be
-    sent after the commit. ``key``: purpose, object and event (module docstring). Returns the
-    new row, or None when there is no address or this email was queued before."""
+    """Compose one message to ``to`` and record it, to be sent after the commit, one copy per
+    address, each under its own unguessable Message-ID (recorded as an ``OutboundRecipient``).
+    ``key``: purpose, object and event (module docstring). Returns the new row, or None when
+    there is no address or this email was queued before."""
     recipients = unique_addresses(to)
     if not recipients:
         return None
@@ -162,6 +166,12 @@ def queue(
     try:
         with transaction.atomic():
             row = OutboundEmail.objects.create(**fields)
+            OutboundRecipient.objects.bulk_create(
+                OutboundRecipient(
+                    email=row, address=address.lower(), message_id=new_message_id(_idstring(key))
+                )
+                for address in recipients
+            )
     except IntegrityError:
         if OutboundEmail.objects.filter(key=full_key).exists():
             return None  # queued before (or at this moment) by another run of the same task
@@ -185,8 +195,28 @@ def is_queued(key: str, to: Sequence[str]) -> bool:
 
 
 def new_message_id(idstring: str) -> str:
+    """A Message-ID on our domain that nobody can guess: 144 random bits from ``secrets``
+    (``make_msgid`` uses the ``random`` module and the time). A reply quoting the one sent to
+    an address is that address's proof (``was_sent_to``)."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
-    return make_msgid(idstring=idstring, domain=domain)
+    return (
+        f"<{idstring}.{token_urlsafe(18)}@{domain}>"
+        if idstring
+        else f"<{token_urlsafe(18)}@{domain}>"
+    )
+
+
+def was_sent_to(address: str, message_ids: Sequence[str]) -> bool:
+    """Whether one of ``message_ids`` (a reply's In-Reply-To and References) is the Message-ID
+    of a copy we sent to ``address`` itself (compared without case), and that left (a copy
+    still waiting, or never sent, was read by no one). A Message-ID sent to
+    someone else proves nothing about this sender, nor does a row's thread Message-ID, which
+    later emails quote in References to everyone."""
+    if not address or not message_ids:
+        return False
+    return OutboundRecipient.objects.filter(
+        message_id__in=list(message_ids)[:50], address=address.lower(), sent_at__isnull=False
+    ).exists()
 
 
 def unique_addresses(addresses: Sequence[str]) -> list[str]:
@@ -261,7 +291,7 @@ def deliver(outbound_id: int) -> str:
         if row is None:
             return "nothing to send"
         try:
-            _message(row).send()
+            _send_copies(row)
         except Exception as error:  # noqa: BLE001  (any failure is an attempt, recorded)
             return _failed(row, error)
         row.status, row.sent_at, row.next_attempt_at = OutboundStatus.SENT, timezone.now(), None
@@ -299,13 +329,54 @@ def _claim(pk: int) -> OutboundEmail | None:
     return OutboundEmail.objects.get(pk=pk)
 
 
-def _message(row: OutboundEmail) -> EmailMessage:
+def _send_copies(row: OutboundEmail) -> None:
+    """Send the row's message to each recipient not sent yet, one copy each, under the copy's
+    own Message-ID; each copy sent is recorded as it goes, so a retry after a failure part way
+    sends only the rest. A row queued before copies existed goes as one message to all."""
+    copies = list(row.copies.all())
+    body = _with_secrets(row.body, row.secrets)  # made once: every copy carries the same
+    with get_connection() as connection:
+        if not copies:
+            _message(row, body, row.recipients, row.headers).send()
+            return
+        for copy in copies:
+            if copy.sent_at is not None:
+                continue
+            headers = {**row.headers, "Message-ID": copy.message_id}
+            headers.update(_thread_headers(copy.address, row.headers.get("In-Reply-To", "")))
+            message = _message(row, body, [copy.address], headers)
+            message.connection = connection
+            message.send()
+            copy.sent_at = timezone.now()
+            copy.save(update_fields=["sent_at"])
+
+
+def _thread_headers(address: str, in_reply_to: str) -> dict[str, str]:
+    """In-Reply-To and References for one recipient. When the message threads under an email
+    of ours, each recipient's copy names the copy that recipient received (their mail program
+    has it, so the thread holds together, in Outlook too); anyone else gets the thread's own
+    Message-ID, which is no one's proof. Never another recipient's Message-ID, which would let
+    them answer as that recipient."""
+    if not in_reply_to:
+        return {}
+    own = (
+        OutboundRecipient.objects.filter(email__message_id=in_reply_to, address=address.lower())
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    parent = own or in_reply_to
+    return {"In-Reply-To": parent, "References": parent}
+
+
+def _message(
+    row: OutboundEmail, body: str, to: Sequence[str], headers: Mapping[str, str]
+) -> EmailMessage:
     message = EmailMessage(
         row.subject,
-        _with_secrets(row.body, row.secrets),
+        body,
         settings.DEFAULT_FROM_EMAIL,
-        row.recipients,
-        headers=row.headers,
+        list(to),
+        headers=dict(headers),
     )
     for attachment in row.attachments:
         with default_storage.open(attachment["storage_name"], "rb") as file:

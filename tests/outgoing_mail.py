@@ -13,7 +13,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from helpdesk import emails
-from helpdesk.models import OutboundEmail, OutboundStatus
+from helpdesk.models import OutboundEmail, OutboundRecipient, OutboundStatus
 
 CAMPAIGN = SimpleNamespace(pk=7, name="Review 2026", deadline=date(2026, 3, 31))
 KEY = "review:7:started:agency:1"
@@ -29,13 +29,33 @@ def assert_ours(
     headers = message.message()  # as it goes on the wire
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">")
     assert headers["Message-ID"].endswith(f"@{domain}>"), headers["Message-ID"]
-    row = OutboundEmail.objects.get(message_id=headers["Message-ID"])
+    # One copy per recipient, under the copy's own Message-ID.
+    copy = OutboundRecipient.objects.select_related("email").get(message_id=headers["Message-ID"])
+    assert [copy.address] == [a.lower() for a in message.to]
+    assert copy.sent_at is not None
+    row = copy.email
     assert (row.status, row.attempts) == (OutboundStatus.SENT, 1)
     assert headers["Auto-Submitted"] == ("auto-replied" if auto_replied else "auto-generated")
     assert headers["X-Loop"] == settings.HELPDESK_MAILBOX
     assert headers["Reply-To"] == settings.HELPDESK_MAILBOX
-    assert headers["In-Reply-To"] == (in_reply_to or None)
-    assert headers["References"] == (in_reply_to or None)
+    # Threaded under an email of ours: under the copy this recipient had of it.
+    parent = OutboundRecipient.objects.filter(
+        email__message_id=in_reply_to, address=copy.address
+    ).first()
+    expected = parent.message_id if parent else in_reply_to
+    assert headers["In-Reply-To"] == (expected or None)
+    assert headers["References"] == (expected or None)
+
+
+def message_id_sent_to(address: str) -> str:
+    """The Message-ID of a copy we sent to ``address``: what a reply from that address quotes
+    in In-Reply-To to prove its sender (``emails.was_sent_to``)."""
+    key = f"test:proof:{address.lower()}"
+    row = queue(key=key, to=(address,)) or OutboundEmail.objects.get(
+        key=emails.send_key(key, [address])
+    )
+    emails.deliver(row.pk)  # sent now: in a test's transaction its task waits for no commit
+    return row.copies.get().message_id
 
 
 def queue(key: str = KEY, to: tuple[str, ...] = ("pat@example.org",), **options):

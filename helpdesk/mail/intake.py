@@ -4,8 +4,10 @@ poller, the drop folder).
 1. ``store``: the raw bytes are saved and committed before anything reads them. From then on
    the message cannot be lost: whatever happens next, it is on a page for a person to see.
 2. ``process``: parse, then decide, in this order: unreadable, duplicate, automatic (RFC 3834),
-   spoofed (DMARC, from a trusted server), no sender, a registered handler of a higher app, a
-   reply on a ticket's thread, and finally a new Problem Report Form. The decision and its
+   spoofed (DMARC, from a trusted server), an ambiguous From (matched to no one), no sender,
+   then whether the sender is proven (``sender_check``), a registered handler of a higher
+   app, a reply on a ticket's thread (an unproven one that would speak for someone is held,
+   ``_follow_up``), and finally a new Problem Report Form. The decision and its
    effects (ticket, follow-up, quarantine) commit together; an unexpected error rolls them back
    and marks the message failed, to be reprocessed from the raw copy.
 3. Help desk staff release or discard what was quarantined, and reprocess failures; all audited.
@@ -26,6 +28,7 @@ from django.utils import timezone
 
 from escalation.calendar import add_working_days
 from escalation.workflow import TicketState
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import SYSTEM_LABEL, record
 from helpdesk.directory.roles import Role, has_role
@@ -36,7 +39,7 @@ from helpdesk.mail import handlers
 from helpdesk.mail.form import read_form
 from helpdesk.mail.parse import MailAttachment, ParsedMail, parse_message
 from helpdesk.mail.quotes import trim_quoted
-from helpdesk.mail.rules import automatic_reason, dmarc_failed
+from helpdesk.mail.rules import Dmarc, automatic_reason, dmarc_verdict
 from helpdesk.models import (
     AuditKind,
     EventKind,
@@ -48,6 +51,7 @@ from helpdesk.models import (
     Outcome,
     Person,
     QuarantineReason,
+    SenderProof,
     Source,
     System,
     Ticket,
@@ -61,6 +65,7 @@ from helpdesk.models import (
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.attachments import attach
+from helpdesk.tickets.permissions import tickets_visible_to
 from helpdesk.tickets.services import ProblemReport
 
 logger = logging.getLogger(__name__)
@@ -93,6 +98,10 @@ class Sender:
     person: Person | None
     user: User | None
     expert_offices: list[Office]
+    # Proven to be who the From says (``sender_check``): only then may the intake act as the
+    # person (a staff member's reply, an expert's answer moving the ticket). Handlers of
+    # higher apps should ask it before acting for ``user``.
+    verified: bool = False
 
     @property
     def staff(self) -> bool:
@@ -104,6 +113,18 @@ class Sender:
     def label(self) -> str:
         name = self.person.full_name if self.person else self.name
         return f"{name} <{self.address}>" if name else self.address
+
+
+@dataclass(frozen=True)
+class SenderCheck:
+    """Whether a message's sender is proven, how (a ``SenderProof``, blank when not), and why."""
+
+    proof: str
+    note: str
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.proof)
 
 
 @dataclass
@@ -197,6 +218,7 @@ def _process_claimed(inbound: InboundMessage) -> IntakeResult:
     inbound.from_name = parsed.from_name
     inbound.subject = parsed.subject
     inbound.sent_at = parsed.date
+    inbound.sender_proof, inbound.sender_note = "", ""
     if not inbound.message_id and parsed.message_id:
         inbound.message_id = parsed.message_id
     decision = _decide(inbound, parsed)
@@ -235,17 +257,24 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
             f"Not answered and not filed: {automatic}.",
             ticket=_thread_ticket(parsed),
         )
-    if dmarc_failed(parsed):
+    dmarc = dmarc_verdict(parsed)
+    if dmarc is Dmarc.FAIL:
         return _quarantine(
             QuarantineReason.SPOOFED,
             "Our mail server found that this message fails DMARC: the sender may be forged.",
         )
-    if parsed.from_count != 1:
+    if parsed.sender_problem:
         return _quarantine(
-            QuarantineReason.NO_SENDER,
-            "No sender address." if not parsed.from_count else "More than one sender address.",
+            QuarantineReason.AMBIGUOUS_SENDER,
+            f"The From header ({parsed.from_header[:200]!r}) can be read as more than one "
+            f"sender: {parsed.sender_problem}. It is matched to no one; release it only if you "
+            "know who wrote it.",
         )
-    sender = identify(parsed.from_address, parsed.from_name)
+    if not parsed.from_address:
+        return _quarantine(QuarantineReason.NO_SENDER, "No sender address.")
+    check = sender_check(parsed, dmarc)
+    inbound.sender_proof, inbound.sender_note = check.proof, check.note[:255]
+    sender = identify(parsed.from_address, parsed.from_name, verified=check.verified)
     for handler in handlers.mail_handlers:
         name = handler.name
         handled = handler.handle(parsed, inbound, sender)
@@ -303,7 +332,26 @@ def _body_hash(raw: bytes) -> str:
 # --- Who sent it --------------------------------------------------------------------------------
 
 
-def identify(address: str, name: str = "") -> Sender:
+def sender_check(parsed: ParsedMail, dmarc: Dmarc) -> SenderCheck:
+    """Whether the sender is who the From says. Proven: an aligned DMARC pass from our own mail
+    server (``rules.dmarc_verdict``), or a reply quoting a Message-ID we sent to that very
+    address (``emails.was_sent_to``: each copy has its own, unguessable). Anything else is
+    only what the sender wrote, which anyone can write."""
+    if dmarc is Dmarc.ALIGNED:
+        return SenderCheck(
+            SenderProof.DMARC, "Our mail server found an aligned DMARC pass for the From domain."
+        )
+    if emails.was_sent_to(parsed.from_address, parsed.thread_ids):
+        return SenderCheck(SenderProof.REPLY, "A reply to a message we sent to this address.")
+    answered = "quotes no message we sent to this address" if parsed.thread_ids else "is no reply"
+    return SenderCheck(
+        "", f"Not proven: no aligned DMARC pass from our mail server, and it {answered}."
+    )
+
+
+def identify(address: str, name: str = "", *, verified: bool = False) -> Sender:
+    if not address:  # an ambiguous From released by the help desk: no one to look up
+        return Sender(address="", name=name, person=None, user=None, expert_offices=[])
     person = (
         Person.objects.active().with_email(address).select_related("user", "office__agency").first()
     )
@@ -316,13 +364,19 @@ def identify(address: str, name: str = "") -> Sender:
         else []
     )
     return Sender(
-        address=address.lower(), name=name, person=person, user=user, expert_offices=offices
+        address=address.lower(),
+        name=name,
+        person=person,
+        user=user,
+        expert_offices=offices,
+        verified=verified,
     )
 
 
 def _participant_addresses(ticket: Ticket) -> set[str]:
     """Who may add to a ticket by email: its office's local experts (every address of theirs),
-    the expert on the ticket, and its secondary contact. Staff are recognised by role."""
+    the expert on the ticket, and its secondary contact. Staff are participants of the tickets
+    they may open (``_staff_on``), not of every ticket."""
     people = Q(designations__office_id=ticket.office_id)
     if ticket.local_expert_id:
         people |= Q(pk=ticket.local_expert_id)
@@ -341,6 +395,16 @@ def _participant_addresses(ticket: Ticket) -> set[str]:
 # --- Threads ------------------------------------------------------------------------------------
 
 
+def _staff_on(sender: Sender, ticket: Ticket) -> bool:
+    """A help desk, MIS or administrator sender who may open this ticket (the one rule of who
+    sees which ticket, ``tickets_visible_to``): MIS only what reached MIS."""
+    return (
+        sender.staff
+        and sender.user is not None
+        and tickets_visible_to(sender.user).filter(pk=ticket.pk).exists()
+    )
+
+
 def _thread_ticket(parsed: ParsedMail) -> Ticket | None:
     """The ticket a reply belongs to: its tracking number in brackets in the subject, or a
     Message-ID we sent (or received on that ticket) in In-Reply-To/References."""
@@ -353,7 +417,9 @@ def _thread_ticket(parsed: ParsedMail) -> Ticket | None:
     if not ids:
         return None
     sent = (
-        OutboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False)
+        OutboundEmail.objects.filter(
+            Q(message_id__in=ids) | Q(copies__message_id__in=ids), ticket__isnull=False
+        )
         .select_related("ticket")
         .first()
     )
@@ -374,15 +440,27 @@ def _follow_up(
     expert = sender.user is not None and any(
         o.pk == ticket.office_id for o in sender.expert_offices
     )
-    if not (sender.staff or sender.address in _participant_addresses(ticket)):
+    staff = _staff_on(sender, ticket)
+    if not (staff or sender.address in _participant_addresses(ticket)):
         return _quarantine(
             QuarantineReason.NOT_PARTICIPANT,
             f"{sender.label} replied on {ticket.reference} but is not one of its participants "
-            "(the office's local experts, its secondary contact, help desk or MIS staff).",
+            "(the office's local experts, its secondary contact, help desk or MIS staff who "
+            "may open it).",
             ticket=ticket,
         )
     finished = ticket.state in (TicketState.CLOSED, TicketState.REJECTED)
-    if finished and expert and _closed_long_ago(ticket):
+    follow_on = finished and expert and _closed_long_ago(ticket)
+    speaks_for = _would_speak_for(ticket, staff=staff, expert=expert, follow_on=follow_on)
+    if speaks_for and not sender.verified:
+        return _quarantine(
+            QuarantineReason.UNVERIFIED_REPLY,
+            f"{sender.label} replied on {ticket.reference}; the reply would {speaks_for}, but "
+            f"the sender is not proven ({inbound.sender_note}) Nothing was added, changed or "
+            "sent; release it if you know the sender wrote it.",
+            ticket=ticket,
+        )
+    if follow_on:
         new = _report_ticket(parsed, inbound, sender, ticket.office, follows=ticket)
         return _Decision(
             Outcome.TICKET_CREATED,
@@ -390,23 +468,26 @@ def _follow_up(
             f"{settings.MAIL_REOPEN_WINDOW_DAYS} business days ago: new ticket, linked.",
             ticket=new,
         )
-    signed_in = expert or sender.staff
+    # Only a proven sender speaks as their sign-in; anyone else's words are the system's,
+    # labelled with what the From says (and that it is unproven).
+    signed_in = (expert or staff) and sender.verified
     if signed_in and sender.user is not None:  # an expert or staff member: a user
         by = Actor.of(sender.user)
     else:
         by = Actor.system(f"an email from {sender.label}")
+    label = sender.label if sender.verified else f"{sender.label} (sender not verified)"
     body = trim_quoted(parsed.text) or "(The email had no text.)"
     message = ticket_services.add_message(
         ticket,
         by=by,
         body=body,
         source=Source.EMAIL,
-        author_label="" if signed_in else sender.label,
+        author_label="" if signed_in else label[:150],
     )
     skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
     _email_event(ticket, inbound, skipped)
     detail = f"Added to {ticket.reference}."
-    if expert and ticket.incomplete_fields:
+    if signed_in and expert and ticket.incomplete_fields:
         # Asked for what the form was missing, the expert answers in the reply (quote trimmed:
         # our acknowledgement's own "System: ..." lines must not be read as the answer).
         values = read_form(body, sent_at=parsed.date).values
@@ -414,6 +495,20 @@ def _follow_up(
         if filled:
             detail += f" Form completed: {', '.join(filled)}."
     return _Decision(Outcome.FOLLOWUP_ADDED, detail, ticket=ticket)
+
+
+def _would_speak_for(ticket: Ticket, *, staff: bool, expert: bool, follow_on: bool) -> str:
+    """What a reply would do in its sender's name, beyond adding words to the ticket ("" when
+    nothing): an unproven sender may not do it (``_follow_up`` holds the reply)."""
+    if staff:
+        return "be stored as a staff member's message and mailed on to the local expert"
+    if follow_on:
+        return "open a new ticket in the local expert's name"
+    if expert and ticket.state == TicketState.AWAITING_INFO:
+        return "answer the question asked and move the ticket back to work"
+    if expert and ticket.state == TicketState.RESOLVED:
+        return "reopen the ticket"
+    return ""
 
 
 def _closed_long_ago(ticket: Ticket) -> bool:
@@ -575,6 +670,10 @@ def _email_event(
     ticket: Ticket, inbound: InboundMessage, skipped: list[str], quiet: bool = False
 ) -> None:
     notes = [f"From {inbound.from_address}: {inbound.subject or '(no subject)'}"]
+    if inbound.sender_verified:
+        notes.append(f"Sender verified: {inbound.get_sender_proof_display()}.")
+    else:
+        notes.append(f"Sender not verified. {inbound.sender_note}".strip())
     if skipped:
         notes.append("Not kept from the email (the raw message has them): " + "; ".join(skipped))
     if quiet:
@@ -585,7 +684,12 @@ def _email_event(
         kind=EventKind.EMAIL_RECEIVED,
         note="\n".join(notes),
         internal=True,
-        data={"inbound": inbound.pk, "skipped": skipped},
+        data={
+            "inbound": inbound.pk,
+            "skipped": skipped,
+            "sender_verified": inbound.sender_verified,
+            "sender_proof": inbound.sender_proof,
+        },
     )
 
 
@@ -637,26 +741,33 @@ def release(
     inbound: InboundMessage, *, by: Actor, office: Office | None = None, note: str = ""
 ) -> Ticket:
     """A quarantined message made into what it should have been: a follow-up on the ticket it
-    replied to, or a new ticket for ``office`` (the sender's own office when known)."""
+    replied to, or a new ticket for ``office`` (the sender's own office when known). Releasing
+    is how a person vouches for the sender: an unproven reply that would have spoken for
+    someone (``UNVERIFIED_REPLY``) then does what a proven one does, in the sender's name."""
     _require_help_desk(by)
     locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
     if locked.outcome != Outcome.QUARANTINED:
         raise ValidationError("Only a quarantined message can be released.")
     parsed = parse_message(locked.raw_bytes)
-    sender = identify(parsed.from_address or locked.from_address, parsed.from_name)
-    ticket: Ticket | None
-    if (
-        locked.quarantine_reason == QuarantineReason.NOT_PARTICIPANT
-        and (ticket := locked.ticket) is not None
-    ):
+    sender = identify(parsed.from_address or locked.from_address, parsed.from_name, verified=True)
+    locked.sender_proof = SenderProof.HELP_DESK
+    locked.sender_note = f"Vouched for by {by.label}; the intake said: {locked.sender_note}"[:255]
+    reason, ticket = locked.quarantine_reason, locked.ticket
+    if reason == QuarantineReason.UNVERIFIED_REPLY and ticket is not None:
+        decision = _follow_up(ticket, parsed, locked, sender)
+        if decision.outcome == Outcome.QUARANTINED or decision.ticket is None:
+            raise ValidationError(decision.detail)
+        ticket = decision.ticket
+    elif reason == QuarantineReason.NOT_PARTICIPANT and ticket is not None:
         message = ticket_services.add_message(
             ticket,
             by=Actor.system(f"an email from {sender.label}, released by {by.label}"),
             body=trim_quoted(parsed.text) or "(The email had no text.)",
             source=Source.EMAIL,
-            author_label=f"{sender.label} (released by {by.label})",
+            author_label=f"{sender.label} (released by {by.label})"[:150],
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
+        _email_event(ticket, locked, skipped)
     else:
         office = office or (sender.expert_offices[0] if sender.expert_offices else None)
         office = office or (sender.person.office if sender.person else None)
@@ -668,7 +779,7 @@ def release(
             report, by=by, office=office, on_behalf_of=expert, incomplete_fields=missing
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
-    _email_event(ticket, locked, skipped)
+        _email_event(ticket, locked, skipped)
     before = {"outcome": locked.outcome, "quarantine_reason": locked.quarantine_reason}
     _decide_by_staff(locked, by, Outcome.RELEASED, note, ticket=ticket)
     record(

@@ -60,6 +60,10 @@ class ParsedMail:
     from_address: str = ""
     from_name: str = ""
     from_count: int = 0
+    # The From header as written (decoded), and, when it is ambiguous, why: then from_address
+    # is empty and the message is matched to no one.
+    from_header: str = ""
+    sender_problem: str = ""
     date: datetime | None = None
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -148,52 +152,72 @@ def _parse(raw: bytes) -> ParsedMail:
 
 
 def _read_sender(parsed: ParsedMail) -> None:
-    addresses = _from_addresses(parsed.message) if parsed.message else []
-    addresses = [
-        (clean_text(name or ""), clean_text(addr or "").strip())
-        for name, addr in addresses
-        if "@" in (addr or "")
-    ]
-    parsed.from_count = len(addresses)
-    if addresses:
-        name, address = addresses[0]
-        parsed.from_name = " ".join((name or "").split())[:150]
-        parsed.from_address = address[:254]
-
-
-def _from_addresses(message: Message) -> list[tuple[str, str]]:
-    addresses: list[tuple[str, str]] = []
-    for key, value in _raw_headers(message, "From"):
-        found = [(n, a.strip()) for n, a in _addresses(message, key, value) if "@" in a]
-        if not all(_ADDR_SPEC.fullmatch(a) for _, a in found):
-            # An address list no parser reads ('"Pat <pat@example.org>', unbalanced): the
-            # addresses written in it, as a person reading the header would see them.
-            text = _header_text(message, key, value)
-            found = [("", a) for a in dict.fromkeys(_ADDR_IN_TEXT.findall(text))]
-        addresses.extend(found)
-    return addresses
-
-
-_ADDR_SPEC = re.compile(r"[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+@[^\s\x00-\x1f\x7f\"<>(),;:\[\]@\\]+")
-_ADDR_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def _addresses(message: Message, key: str, value: str) -> list[tuple[str, str]]:
-    """(name, address) pairs of one address header: the policy's parse, or, where it fails or
-    leaves undecodable bytes, the old parser on the decoded text."""
-    if not _EIGHT_BIT.search(value):
-        try:
-            found = [
-                (a.display_name, a.addr_spec) for a in _policy_header(message, key, value).addresses
-            ]
-        except Exception:  # noqa: BLE001 - a From the policy cannot parse: read it the old way
-            found = None
-        if found is not None and not any("\ufffd" in n + a for n, a in found):
-            return found
+    """The one reading of From: the standard library's RFC 5322 parser (the modern policy), and
+    nothing else. A From that a strict reader could take two ways is read no way at all: no
+    address, and ``sender_problem`` says why (the intake quarantines it as an ambiguous
+    sender). There is deliberately no fallback that picks "the first address it sees": in
+    ``"maria@agency.example"@evil.example`` or ``maria@agency.example <attacker@evil.example>``
+    that would be Maria, while the mailbox (and the domain DMARC checked) is evil.example."""
+    message = parsed.message
+    raw = _raw_headers(message, "From") if message is not None else []
+    if message is None or not raw:
+        return
+    parsed.from_header = " ".join(_header_text(message, *raw[0]).split())[:500]
+    if len(raw) > 1:
+        parsed.from_count = len(raw)
+        parsed.sender_problem = "the message has several From headers"
+        return
     try:
-        return email.utils.getaddresses([_header_text(message, key, value)])
-    except Exception:  # noqa: BLE001
-        return []
+        mailboxes, problem = _mailboxes(raw[0][1])
+    except Exception:  # noqa: BLE001 - a From the parser cannot take: read as no one
+        mailboxes, problem = [], "the From header cannot be parsed"
+    parsed.from_count = len(mailboxes)
+    if problem or len(mailboxes) != 1:
+        parsed.sender_problem = problem or (
+            "the From header names several mailboxes" if mailboxes else ""
+        )
+        return
+    name, address = mailboxes[0]
+    parsed.from_name = " ".join(clean_text(name).split())[:150]
+    parsed.from_address = address[:254]
+
+
+def _mailboxes(value: str) -> tuple[list[tuple[str, str]], str]:
+    """(display name, address) of each mailbox in one From value, and what makes the value
+    ambiguous ("" when nothing does). Raw 8-bit bytes (UTF-8 headers, RFC 6532) are read as
+    text first; encoded words stay encoded, so the parser decodes them as the display name
+    they are and never as an address (``=?utf-8?q?maria@agency.example?= <x@evil.example>``
+    is x@evil.example)."""
+    text = clean_text(value) if isinstance(value, str) else _decode_header(value)
+    text = _FOLD.sub("", text).replace("\t", " ")  # unfolded (RFC 5322 2.2.3)
+    if _CONTROL.search(text):
+        return [], "the From header holds control characters"
+    header = policy.default.header_factory("From", text)
+    if header.defects:
+        return [], "the From header is not a valid address list (" + ", ".join(
+            sorted({type(d).__name__ for d in header.defects})
+        ) + ")"
+    if any(group.display_name is not None for group in header.groups):
+        return [], "the From header holds a group of addresses"
+    mailboxes = []
+    for mailbox in header.addresses:
+        address = mailbox.addr_spec
+        if not mailbox.username or not mailbox.domain:
+            return [], "the From header holds an address without a mailbox or domain"
+        if not _PLAIN_ADDRESS.fullmatch(address):
+            return [], f"the address {address!r} has a quoted local part or an unusual domain"
+        mailboxes.append((mailbox.display_name or "", address))
+    return mailboxes, ""
+
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+# What a person's address looks like: a dot-atom local part (no quotes, so no "@" inside it)
+# at a domain name. Anything else a strict reader returns (a quoted local part, a domain
+# literal) is matched to no one.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
 
 
 def _date(value: str) -> datetime | None:

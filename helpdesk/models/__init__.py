@@ -17,6 +17,7 @@ from helpdesk.models.inbound import (
     MailboxState,
     Outcome,
     QuarantineReason,
+    SenderProof,
 )
 from helpdesk.models.mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from helpdesk.models.notices import (
@@ -28,7 +29,7 @@ from helpdesk.models.notices import (
     Severity,
     UpdateKind,
 )
-from helpdesk.models.outbound import OutboundEmail, OutboundStatus
+from helpdesk.models.outbound import OutboundEmail, OutboundRecipient, OutboundStatus
 from helpdesk.models.procedures import (
     AcknowledgedHow,
     AcknowledgementLink,
@@ -78,12 +79,14 @@ __all__ = [
     "MailboxState",
     "Outcome",
     "QuarantineReason",
+    "SenderProof",
     "PRIORITY_FOR_AFFECTED",
     "REQUIRED_REPORT_FIELDS",
     "missing_report_fields",
     "report_field_label",
     "EventKind",
     "OutboundEmail",
+    "OutboundRecipient",
     "OutboundStatus",
     "Source",
     "System",

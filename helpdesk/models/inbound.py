@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class InboundSource(models.TextChoices):
@@ -40,6 +41,20 @@ class QuarantineReason(models.TextChoices):
     UNREADABLE = "unreadable", "Could not be read"
     MESSAGE_ID_CONFLICT = "message_id_conflict", "Same Message-ID as another, different content"
     NEEDS_REVIEW = "needs_review", "Recognised, but a person must act on it"
+    AMBIGUOUS_SENDER = "ambiguous_sender", _("The From header can be read as more than one sender")
+    UNVERIFIED_REPLY = (
+        "unverified_reply",
+        _("A reply that would speak for someone, sender not proven"),
+    )
+
+
+class SenderProof(models.TextChoices):
+    """How the sender of an inbound message was proven (``helpdesk.mail.intake.sender_check``).
+    Blank: not proven; the address is only what the sender wrote."""
+
+    DMARC = "dmarc", _("Aligned DMARC pass from our mail server")
+    REPLY = "reply", _("Reply to a message we sent to this address")
+    HELP_DESK = "help_desk", _("Vouched for by the help desk (released)")
 
 
 class InboundMessageQuerySet(models.QuerySet["InboundMessage"]):
@@ -86,6 +101,9 @@ class InboundMessage(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     from_address = models.CharField(max_length=254, blank=True, db_index=True)
     from_name = models.CharField(max_length=150, blank=True)
+    # Whether the sender is who the From says, and why (or why not): set by the intake.
+    sender_proof = models.CharField(max_length=10, choices=SenderProof.choices, blank=True)
+    sender_note = models.CharField(max_length=255, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header.")
     ticket = models.ForeignKey(
@@ -124,6 +142,10 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Inbound #{self.pk} {self.message_id or self.sha256[:12]}"
+
+    @property
+    def sender_verified(self) -> bool:
+        return bool(self.sender_proof)
 
     @property
     def raw_bytes(self) -> bytes:

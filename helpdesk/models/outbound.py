@@ -57,3 +57,24 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
+
+
+class OutboundRecipient(models.Model):
+    """One address an email goes to, with the Message-ID of the copy sent to that address
+    alone. The Message-ID is unguessable, so a reply quoting it (In-Reply-To, References)
+    proves that its sender read that copy: the way a reply proves its sender
+    (``helpdesk.emails.was_sent_to``)."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="copies")
+    address = models.CharField(max_length=254)  # lower-cased
+    message_id = models.CharField(max_length=255, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "address"], name="outbound_one_copy_each")
+        ]
+
+    def __str__(self) -> str:
+        return self.address  # never the Message-ID: it is this address's proof

@@ -18,8 +18,26 @@ def alice_has_ccts(world):
     )
 
 
-def _departure(sender="pat@example.org", body="Alice (alice@example.org) left on Friday."):
-    return email_bytes(sender=sender, subject="Departure: Alice Agency", body=body)
+TRUSTED = "mx.illinois.example"
+
+
+@pytest.fixture(autouse=True)
+def our_mail_server_checks_dmarc(settings):
+    settings.MAIL_TRUSTED_AUTHSERV_IDS = [TRUSTED]
+
+
+def _departure(
+    sender="pat@example.org", body="Alice (alice@example.org) left on Friday.", proven=True
+):
+    """A departure email; ``proven``: our mail server saw an aligned DMARC pass for it."""
+    domain = sender.rsplit("@", 1)[-1]
+    headers = {"Authentication-Results": f"{TRUSTED}; dmarc=pass header.from={domain}"}
+    return email_bytes(
+        sender=sender,
+        subject="Departure: Alice Agency",
+        body=body,
+        headers=headers if proven else None,
+    )
 
 
 def test_a_local_experts_email_opens_the_revocations(world, alice_has_ccts):
@@ -68,3 +86,16 @@ def test_what_cannot_be_acted_on_is_held_for_review(world, alice_has_ccts, sende
     assert result.outcome == Outcome.QUARANTINED
     assert result.inbound.quarantine_reason == QuarantineReason.NEEDS_REVIEW
     assert not world.alice.access_requests.exists()
+
+
+def test_finding_an_unproven_departure_email_disables_no_one(world, alice_has_ccts):
+    """A forged From (no aligned DMARC pass, not a reply to our mail) cannot end a colleague's
+    sign-in: the message is held for the help desk, and nothing changes."""
+    result = intake.ingest(_departure(proven=False), source="pipe")
+
+    assert result.outcome == Outcome.QUARANTINED
+    assert result.inbound.quarantine_reason == QuarantineReason.NEEDS_REVIEW
+    assert "not proven" in result.inbound.detail
+    assert not world.alice.access_requests.exists()
+    assert not world.alice.departures.exists()
+    assert User.objects.get(pk=world.alice.user.pk).is_active

@@ -366,9 +366,9 @@ def test_overdue_revocations_are_escalated_once(
         assert acs.access_sweep()["escalated"] == 1
         assert acs.access_sweep()["escalated"] == 0
 
-    [email] = mailoutbox
-    assert "supervisor@example.org" in email.to
-    assert "pat@example.org" in email.to
+    # One copy per recipient (issue 14: a Message-ID each).
+    assert {"supervisor@example.org", "pat@example.org"} <= {m.to[0] for m in mailoutbox}
+    email = mailoutbox[0]
     assert "Overdue" in email.subject
 
 

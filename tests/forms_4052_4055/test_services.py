@@ -20,7 +20,7 @@ from helpdesk.models import AuditEvent, AuditKind, InboundMessage
 from helpdesk.transitions import ConflictError
 from tests.factories import PersonFactory
 from tests.helpdesk.mail.messages import email_bytes
-from tests.outgoing_mail import assert_ours
+from tests.outgoing_mail import assert_ours, message_id_sent_to
 
 PDF = b"%PDF-1.4\n% signed copy\n"
 
@@ -62,8 +62,8 @@ def test_the_local_expert_issues_the_forms_a_system_needs(world, issue, mailoutb
     assert form.ccms_role == "CCAP caseworker"  # left blank: the default role
     assert form.reference.startswith(f"SF-{timezone.localdate().year}-")
     assert form.due_at.date() == (form.issued_at + timedelta(days=30)).date()
-    assert len(mailoutbox) == 2
-    assert set(mailoutbox[0].to) == {"alice@example.org", "pat@example.org"}
+    assert len(mailoutbox) == 4  # two forms, a copy each to Alice and Pat (a Message-ID each)
+    assert {m.to[0] for m in mailoutbox} == {"alice@example.org", "pat@example.org"}
     [(filename, pdf, mimetype)] = mailoutbox[0].attachments
     assert (filename, mimetype) == (f"{forms[0].reference}.pdf", "application/pdf")
     assert pdf.startswith(b"%PDF")
@@ -166,9 +166,10 @@ def test_a_failed_check_returns_the_form_with_the_reasons(
         "Signed by the agency's authorising official",
         "Page 2 is missing.",
     ]
-    [email] = mailoutbox
+    email = next(
+        m for m in mailoutbox if m.to == ["alice@example.org"]
+    )  # one copy per recipient (issue 14: a Message-ID each)
     assert "Signed by the agency's authorising official" in email.body
-    assert "alice@example.org" in email.to
     fs.receive(form, by=Actor.of(world.hannah), name="corrected.pdf", data=PDF)  # back again
     form.refresh_from_db()
     assert form.state == FormState.RECEIVED
@@ -374,6 +375,30 @@ def test_superseded_and_void_forms_do_not_count(world, issue):
 # --- Signed copies by email -----------------------------------------------------------------------
 
 
+def _a_reply_to_our_mail(address: str) -> dict[str, str]:
+    """Headers of a reply to a message we sent ``address``: what proves the sender."""
+    return {"In-Reply-To": message_id_sent_to(address)}
+
+
+def test_finding_an_unproven_signed_copy_is_held_not_filed(world, issue):
+    """Filing a copy moves the form on: a From nobody proved (no aligned DMARC pass, not a
+    reply to our mail) is held for the help desk, even from the person's own address."""
+    form = _form(world, issue)
+    raw = email_bytes(
+        sender="alice@example.org",
+        subject=f"Signed form {form.reference}",
+        body="Attached.",
+        attachments=[("scan.pdf", "application/pdf", PDF)],
+    )
+
+    result = intake.ingest(raw, source="pipe")
+
+    form.refresh_from_db()
+    assert result.outcome == "quarantined"
+    assert "not proven" in result.inbound.detail
+    assert form.state == FormState.ISSUED
+
+
 def test_a_signed_copy_emailed_with_the_reference_is_received(world, issue):
     form = _form(world, issue)
     raw = email_bytes(
@@ -381,6 +406,7 @@ def test_a_signed_copy_emailed_with_the_reference_is_received(world, issue):
         subject=f"Signed form {form.reference}",
         body="Attached.",
         attachments=[("scan.pdf", "application/pdf", PDF)],
+        headers=_a_reply_to_our_mail("alice@example.org"),
     )
 
     result = intake.ingest(raw, source="pipe")
@@ -398,6 +424,7 @@ def test_the_reference_in_the_file_name_is_enough(world, issue):
         subject="scans",
         body="Here.",
         attachments=[(f"{form.reference}.pdf", "application/pdf", PDF)],
+        headers=_a_reply_to_our_mail("pat@example.org"),
     )
 
     intake.ingest(raw, source="pipe")
@@ -412,6 +439,7 @@ def test_an_emailed_copy_that_is_not_a_pdf_or_image_files_nothing(world, issue):
         subject=f"Signed {form.reference}",
         body="Here.",
         attachments=[("signed.pdf", "application/pdf", b"<html>not a pdf</html>")],
+        headers=_a_reply_to_our_mail("pat@example.org"),
     )
 
     result = intake.ingest(raw, source="pipe")

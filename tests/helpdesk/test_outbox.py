@@ -50,8 +50,11 @@ def test_a_message_is_recorded_then_sent_after_the_commit(
         outbound = queue(to=("pat@example.org", "Pat@Example.org", "alex@example.org"))
         assert mailoutbox == []  # recorded, not sent, before the commit
         assert row(outbound).status == OutboundStatus.PENDING
-    [message] = mailoutbox
-    assert message.to == ["pat@example.org", "alex@example.org"]  # each address once
+    # One copy per address (each address once), each under a Message-ID of its own.
+    assert [m.to for m in mailoutbox] == [["pat@example.org"], ["alex@example.org"]]
+    assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 2
+    message = mailoutbox[0]
+    assert_ours(mailoutbox[1])
     assert message.subject == 'access review "Review 2026": 3 accounts to confirm by March 31'
     assert "lists 3 accounts" in message.body
     assert_ours(message)  # its Message-ID on our domain, ccap.example.org

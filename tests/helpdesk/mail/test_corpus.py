@@ -260,13 +260,15 @@ EXPECTED: dict[str, Expect] = {
     "eight_bit_headers.eml": Expect(
         sender="pat@example.org", name="Pät Primary", subject="Écran bloqué – CCMS"
     ),
+    # An unbalanced quote in From: once read as Pat by a regex fallback; now matched to no one.
     "unparseable_headers.eml": Expect(
-        sender="pat@example.org",
+        sender="",
+        from_count=0,
         subject="Headers the policy cannot parse",
         text_has=["the body is fine"],
         form={"system": "ccms"},
     ),
-    "multiple_from.eml": Expect(sender="pat@example.org", from_count=2),
+    "multiple_from.eml": Expect(sender="", from_count=2),  # two authors: matched to no one
     "missing_message_id.eml": Expect(sender="pat@example.org", message_id=""),
     "missing_from.eml": Expect(sender="", from_count=0, text_has=["Nobody signed this one."]),
     "no_headers.eml": Expect(
@@ -397,7 +399,7 @@ def test_corpus_message(name):
 
 
 AUTOMATIC = {name for name, expect in EXPECTED.items() if expect.automatic}
-QUARANTINED = {"multiple_from.eml", "missing_from.eml", "no_headers.eml"}
+QUARANTINED = {"multiple_from.eml", "missing_from.eml", "no_headers.eml", "unparseable_headers.eml"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -18,7 +18,7 @@ from helpdesk.mail.form import LABELS, read_form
 from helpdesk.mail.html import html_to_text
 from helpdesk.mail.parse import ParsedMail, message_id_of_raw, parse_message
 from helpdesk.mail.quotes import trim_quoted
-from helpdesk.mail.rules import automatic_reason, dmarc_failed
+from helpdesk.mail.rules import automatic_reason, dmarc_verdict
 from helpdesk.models import InboundStatus
 
 CHARSETS = [
@@ -256,7 +256,7 @@ def _read_everything(raw: bytes) -> ParsedMail:
     _assert_storable(parsed)
     message_id_of_raw(raw)
     automatic_reason(parsed)
-    dmarc_failed(parsed)
+    dmarc_verdict(parsed)
     read_form(parsed.full_text, sent_at=parsed.date)
     trim_quoted(parsed.text)
     for name in ("From", "Subject", "References", "Content-Type", "X-Nothing"):

@@ -2,6 +2,7 @@
 duplicates, attachments, failures and the help desk's decisions on the quarantine."""
 
 from datetime import timedelta
+from email.utils import parseaddr
 
 import pytest
 import time_machine
@@ -26,7 +27,7 @@ from helpdesk.models import (
 )
 from tests.helpdesk import ticket_helpers as th
 from tests.helpdesk.mail.messages import FORM, email_bytes
-from tests.outgoing_mail import assert_ours
+from tests.outgoing_mail import assert_ours, message_id_sent_to
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
@@ -73,7 +74,9 @@ def test_a_form_from_the_primary_becomes_a_submitted_ticket(world, ingest, mailo
     assert stored.raw_bytes == raw
     assert stored.status == InboundStatus.PROCESSED
     assert stored.ticket == ticket
-    [ack] = mailoutbox
+    # One copy each to the expert and the form's secondary contact, each its own Message-ID.
+    assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "pat@example.org"]
+    ack = next(m for m in mailoutbox if m.to == ["pat@example.org"])
     assert ticket.tracking_number in ack.subject
     assert_ours(ack, auto_replied=True, in_reply_to="<form-1@example.org>")
     assert OutboundEmail.objects.get(kind="acknowledgement").auto_reply_to == "pat@example.org"
@@ -279,8 +282,15 @@ def test_without_message_id_the_content_hash_finds_duplicates(world, ingest):
 # --- Threads --------------------------------------------------------------------------------------
 
 
-def _reply(ticket, *, sender="Pat Primary <pat@example.org>", body="More detail.", **kw):
+def _reply(
+    ticket, *, sender="Pat Primary <pat@example.org>", body="More detail.", proven=True, **kw
+):
+    """A reply on the ticket's thread; ``proven``: it answers a message we sent to the sender
+    (its In-Reply-To), as a reply from a mail program does."""
     quoted = f"{body}\n\nOn Mon, Nov 23, 2026 at 9:00 AM CCAP Help Desk wrote:\n> Old text\n"
+    if proven:
+        proof = message_id_sent_to(parseaddr(sender)[1])
+        kw["headers"] = {"In-Reply-To": proof, "References": proof, **kw.get("headers", {})}
     return email_bytes(
         sender=sender, subject=f"RE: [{ticket.tracking_number}] Received", body=quoted, **kw
     )

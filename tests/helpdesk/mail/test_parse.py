@@ -17,7 +17,7 @@ from helpdesk.mail.parse import (
     parse_message,
 )
 from helpdesk.mail.quotes import trim_quoted
-from helpdesk.mail.rules import automatic_reason, dmarc_failed
+from helpdesk.mail.rules import Dmarc, automatic_reason, dmarc_verdict
 from tests.helpdesk.mail.messages import email_bytes
 
 PNG = base64.b64decode(
@@ -117,27 +117,30 @@ def test_a_folded_subject_is_one_line():
 
 
 @pytest.mark.parametrize(
-    ("from_header", "address", "name", "count"),
+    ("from_header", "address", "name", "count", "ambiguous"),
     [
-        ("Pat Primary <pat@example.org>", "pat@example.org", "Pat Primary", 1),
-        ("pat@example.org", "pat@example.org", "", 1),
-        ('"Primary, Pat" <pat@example.org>', "pat@example.org", "Primary, Pat", 1),
-        ("=?utf-8?q?P=C3=A4t?= <pat@example.org>", "pat@example.org", "Pät", 1),
-        ('"Pat Primary <pat@example.org>', "pat@example.org", "", 1),  # unbalanced quote
-        ("Pat <pat@example.org", "pat@example.org", "Pat", 1),  # unclosed bracket
-        ("pat@example.org, alice@example.org", "pat@example.org", "", 2),
-        ("undisclosed-recipients:;", "", "", 0),
-        ('"', "", "", 0),
-        ("Pat Primary", "", "", 0),
-        ("<>", "", "", 0),
+        ("Pat Primary <pat@example.org>", "pat@example.org", "Pat Primary", 1, False),
+        ("pat@example.org", "pat@example.org", "", 1, False),
+        ('"Primary, Pat" <pat@example.org>', "pat@example.org", "Primary, Pat", 1, False),
+        ("=?utf-8?q?P=C3=A4t?= <pat@example.org>", "pat@example.org", "Pät", 1, False),
+        # An unbalanced quote or an unclosed bracket: once read by a regex fallback as Pat,
+        # now ambiguous (the address a person sees is not what a strict reader returns).
+        ('"Pat Primary <pat@example.org>', "", "", 0, True),
+        ("Pat <pat@example.org", "", "", 0, True),
+        ("pat@example.org, alice@example.org", "", "", 2, True),
+        ("undisclosed-recipients:;", "", "", 0, True),
+        ('"', "", "", 0, True),
+        ("Pat Primary", "", "", 0, True),
+        ("<>", "", "", 0, True),
     ],
 )
-def test_the_sender(from_header, address, name, count):
+def test_the_sender(from_header, address, name, count, ambiguous):
     parsed = parse_message(mail(f"From: {from_header}\nSubject: s"))
 
     assert parsed.unreadable == ""
     assert (parsed.from_address, parsed.from_count) == (address, count)
     assert parsed.from_name == name
+    assert bool(parsed.sender_problem) is ambiguous
 
 
 def test_headers_the_policy_cannot_parse_are_given_as_written():
@@ -535,26 +538,31 @@ def test_automatic_reason_of_an_unreadable_message_is_empty():
 
 
 @pytest.mark.parametrize(
-    ("results", "failed"),
+    ("results", "verdict"),
     [
-        ("mx.ccap.example; spf=pass; dmarc=fail (p=reject) header.from=example.org", True),
-        ("MX.CCAP.EXAMPLE; dmarc=FAIL header.from=example.org", True),
-        ("mx.ccap.example 1; dmarc = fail", True),
-        ("mx.ccap.example; dmarc=pass header.from=example.org", False),
-        ("evil.example; dmarc=fail header.from=example.org", False),  # not our server
-        ("; dmarc=fail", False),
-        ("", False),
+        ("mx.ccap.example; spf=pass; dmarc=fail (p=reject) header.from=example.org", Dmarc.FAIL),
+        ("MX.CCAP.EXAMPLE; dmarc=FAIL header.from=example.org", Dmarc.FAIL),
+        ("mx.ccap.example 1; dmarc = fail", Dmarc.FAIL),
+        ("mx.ccap.example; dmarc=pass header.from=example.org", Dmarc.ALIGNED),
+        ("mx.ccap.example; dmarc=pass (p=none) header.from=mail.example.org", Dmarc.ALIGNED),
+        ("mx.ccap.example; dmarc=pass header.from=evil.example", Dmarc.NONE),  # unaligned
+        ("mx.ccap.example; dmarc=pass", Dmarc.NONE),  # for which domain?
+        ("mx.ccap.example; dmarc=none header.from=example.org", Dmarc.NONE),
+        ("evil.example; dmarc=fail header.from=example.org", Dmarc.NONE),  # not our server
+        ("evil.example; dmarc=pass header.from=example.org", Dmarc.NONE),
+        ("; dmarc=fail", Dmarc.NONE),
+        ("", Dmarc.NONE),
     ],
 )
-def test_dmarc_failure_from_a_trusted_server(settings, results, failed):
+def test_dmarc_verdict_of_a_trusted_server(settings, results, verdict):
     settings.MAIL_TRUSTED_AUTHSERV_IDS = ["mx.ccap.example"]
     parsed = parse_message(mail(f"From: pat@example.org\nAuthentication-Results: {results}"))
 
-    assert dmarc_failed(parsed) is failed
+    assert dmarc_verdict(parsed) is verdict
 
 
 def test_dmarc_is_never_read_without_a_trusted_server(settings):
     settings.MAIL_TRUSTED_AUTHSERV_IDS = []
-    parsed = parse_message(mail("From: pat@example.org\nAuthentication-Results: x; dmarc=fail"))
+    raw = "From: pat@example.org\nAuthentication-Results: x; dmarc=pass header.from=example.org"
 
-    assert dmarc_failed(parsed) is False
+    assert dmarc_verdict(parse_message(mail(raw))) is Dmarc.NONE

@@ -498,7 +498,7 @@ def test_the_acknowledgement_names_an_open_notice_about_the_system(
         reports.report_from_web(
             problem_report(system=System.CCMS), by=Actor.of(world.pat.user), office=world.office
         )
-    [ack] = [m for m in mailoutbox if "received your Problem Report Form" in m.body]
+    ack = next(m for m in mailoutbox if "received your Problem Report Form" in m.body)
     assert f"Notice {notice.pk}: CCMS does not load" in ack.body
 
 
