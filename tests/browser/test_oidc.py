@@ -16,14 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def sso_here(settings, live_server, oidc_provider):
     oidc_provider.allow_redirect(f"{live_server.url}/oidc/callback/")
-    for name, value in oidc_provider.settings().items():
-        setattr(settings, name, value)
-    settings.AUTHENTICATION_BACKENDS = [
-        "axes.backends.AxesStandaloneBackend",
-        "helpdesk.auth.oidc.SingleSignOnBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
-    return oidc_provider
+    return oidc_provider.switch_on_for(settings)
 
 
 def _sign_in_at_provider(page: Page, username: str) -> None:

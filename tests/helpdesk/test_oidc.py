@@ -20,14 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sso(settings, oidc_provider):
-    for name, value in oidc_provider.settings().items():
-        setattr(settings, name, value)
-    settings.AUTHENTICATION_BACKENDS = [
-        "axes.backends.AxesStandaloneBackend",
-        "helpdesk.auth.oidc.SingleSignOnBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
-    return oidc_provider
+    return oidc_provider.switch_on_for(settings)
 
 
 def _through_provider(client, provider, username, *, before_callback=None):

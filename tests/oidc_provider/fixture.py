@@ -61,6 +61,18 @@ class Provider:
             "LOGIN_REDIRECT_URL_FAILURE": "/accounts/login/?sso=failed",
         }
 
+    def switch_on_for(self, settings) -> "Provider":
+        """Point the help desk's single sign-on at this provider, for one test (pytest-django's
+        ``settings``), with the backends as a configured deployment has them."""
+        for name, value in self.settings().items():
+            setattr(settings, name, value)
+        settings.AUTHENTICATION_BACKENDS = [
+            "axes.backends.AxesStandaloneBackend",
+            "helpdesk.auth.oidc.SingleSignOnBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ]
+        return self
+
 
 def _control(env: dict[str, str], *args: str) -> None:
     done = subprocess.run(
