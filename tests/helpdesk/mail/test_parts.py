@@ -1,0 +1,186 @@
+"""What hides in a message's parts (issue 15 items 3-5): a plain version that is only a stub
+of the HTML one, names in the comment form, raw 8-bit filenames, text without a charset, very
+long descriptions, uuencoded files and attached messages. Each class has a small message written
+for this suite, taken end to end through ``intake.ingest``."""
+
+import pytest
+
+from helpdesk.mail import intake
+from helpdesk.mail.parse import STUB_RATIO, is_stub, parse_message
+from helpdesk.models import InboundMessage, Outcome
+from tests.helpdesk.mail.messages import FORM, email_bytes
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def ingest(django_capture_on_commit_callbacks):
+    def run(raw: bytes) -> intake.IntakeResult:
+        with django_capture_on_commit_callbacks(execute=True):
+            return intake.ingest(raw, source="pipe")
+
+    return run
+
+
+def form_as_html() -> str:
+    """The Problem Report Form the way Outlook writes it: one table row per field."""
+    rows = []
+    for block in FORM.split("\n\n"):
+        label, _, answer = block.partition("\n")
+        rows.append(f"<tr><td><b>{label}</b></td><td>{answer}</td></tr>")
+    return "<html><body><table>" + "".join(rows) + "</table></body></html>"
+
+
+def headers_and_body(headers: str, body: bytes) -> bytes:
+    return headers.strip("\n").encode() + b"\n\n" + body
+
+
+# --- Item 4: HTML first when the plain version is a stub ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stub",
+    [
+        "This message is in HTML format.",
+        "To view this message, please use an HTML-capable mail program.",
+        "Please view this email in your browser.",
+        "Pat",  # no known line, just far shorter than the HTML's text
+    ],
+)
+def test_a_stub_plain_version_gives_way_to_the_html_form(world, ingest, stub):
+    raw = email_bytes(body=stub + "\n", html=form_as_html())
+
+    result = ingest(raw)
+
+    ticket = result.ticket
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert (ticket.system, ticket.who_affected, ticket.can_duplicate) == (
+        "ccms",
+        "some_coworkers",
+        True,
+    )
+    assert ticket.secondary_email == "alice@example.org"
+    assert ticket.ccms_screen == "Case Sanctions"
+    assert "sanction on case 4411" in ticket.description
+    assert ticket.incomplete_fields == []
+
+
+def test_a_real_plain_version_is_still_preferred_to_the_html_one():
+    raw = email_bytes(body=FORM, html="<p>" + FORM.replace("\n", "<br>") + "</p>")
+
+    parsed = parse_message(raw)
+
+    assert not parsed.from_html
+    assert "Case Sanctions" in parsed.text
+
+
+def test_the_stub_ratio_is_the_one_line_between_stub_and_message():
+    html_text = "x" * 1000
+    assert is_stub("y" * int(STUB_RATIO * 1000 - 1), html_text)
+    assert not is_stub("y" * int(STUB_RATIO * 1000 + 1), html_text)
+    assert not is_stub("This message is in HTML.", "short")  # the HTML holds no more
+
+
+# --- Item 5: names and charsets -------------------------------------------------------------------
+
+
+def test_a_name_in_the_comment_form_is_kept_as_the_display_name(world, ingest):
+    raw = email_bytes(sender="pat@example.org (Pat Primary)")
+
+    result = ingest(raw)
+
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert result.ticket.local_expert == world.pat
+    stored = InboundMessage.objects.get(pk=result.inbound.pk)
+    assert (stored.from_address, stored.from_name) == ("pat@example.org", "Pat Primary")
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        "pat@example.org (Pat) (Primary)",  # two comments: no guess at which is the name
+        "Pat <pat@example.org> (work)",  # a display name already: the comment is a comment
+    ],
+)
+def test_only_the_plain_comment_form_gives_a_name(from_header):
+    parsed = parse_message(email_bytes(sender=from_header))
+
+    assert parsed.from_address == "pat@example.org"
+    assert parsed.from_name in ("", "Pat")
+
+
+@pytest.mark.parametrize(
+    ("name_bytes", "charset"),
+    [
+        ("заявка.pdf".encode(), "utf-8"),  # UTF-8 bytes, whatever the part says
+        ("заявка.pdf".encode("koi8-r"), "koi8-r"),  # the part's own charset
+        ("Zuordnung-Müller.pdf".encode("cp1252"), ""),  # neither: Windows-1252
+    ],
+)
+def test_a_raw_8bit_filename_is_decoded_like_a_header(world, ingest, name_bytes, charset):
+    shown = name_bytes.decode(charset or "cp1252")
+    params = f"; charset={charset}" if charset else ""
+    raw = headers_and_body(
+        "From: Pat Primary <pat@example.org>\nTo: ccap-helpdesk@localhost\n"
+        "Subject: CCMS: cannot remove a sanction\nMessage-ID: <eight-bit-name@example.org>\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"',
+        b"--b\nContent-Type: text/plain; charset=utf-8\n\n"
+        + FORM.encode()
+        + f"\n--b\nContent-Type: application/pdf{params}\n".encode()
+        + b'Content-Disposition: attachment; filename="'
+        + name_bytes
+        + b'"\n\n'
+        + PDF
+        + b"\n--b--\n",
+    )
+
+    result = ingest(raw)
+
+    assert result.outcome == Outcome.TICKET_CREATED
+    [attachment] = result.ticket.attachments.all()
+    assert attachment.original_name == shown
+    assert attachment.content_type == "application/pdf"
+
+
+def test_text_without_a_declared_charset_is_detected(world, ingest):
+    description = (
+        "Здравствуйте! Не могу войти в систему CCMS: пароль не принимается уже второй день, "
+        "а сброс через портал выдаёт ошибку."
+    )
+    body = FORM.replace(
+        'The sanction on case 4411 cannot be removed: Save shows "error 500".', description
+    )
+    raw = headers_and_body(
+        "From: Pat Primary <pat@example.org>\nTo: ccap-helpdesk@localhost\n"
+        "Subject: CCMS: cannot log in\nMessage-ID: <no-charset@example.org>\n"
+        "MIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit",
+        body.encode("cp1251"),
+    )
+
+    result = ingest(raw)
+
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert description in result.ticket.description
+    assert result.ticket.system == "ccms"
+
+
+def test_a_very_long_description_is_cut_where_shown_and_kept_whole_in_the_raw_copy(
+    world, ingest
+):
+    log = "\n".join(f"line {n}: NullPointerException at CaseSanction.save" for n in range(2000))
+    raw = email_bytes(body=FORM.replace("We expected the sanction to clear.", log))
+
+    result = ingest(raw)
+
+    ticket = result.ticket
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert len(ticket.description) < intake.MAX_DESCRIPTION_CHARS + 200
+    assert ticket.description.startswith("The sanction on case 4411")
+    assert ticket.description.endswith("the raw message keeps all of it.]")
+    assert "line 1999:" not in ticket.description
+    assert InboundMessage.objects.get(pk=result.inbound.pk).raw_bytes == raw
+    assert b"line 1999:" in raw
+
+
+def test_a_description_within_the_limit_is_whole():
+    assert intake.shown_description("short\ntext") == "short\ntext"
