@@ -164,9 +164,7 @@ def test_text_without_a_declared_charset_is_detected(world, ingest):
     assert result.ticket.system == "ccms"
 
 
-def test_a_very_long_description_is_cut_where_shown_and_kept_whole_in_the_raw_copy(
-    world, ingest
-):
+def test_a_very_long_description_is_cut_where_shown_and_kept_whole_in_the_raw_copy(world, ingest):
     log = "\n".join(f"line {n}: NullPointerException at CaseSanction.save" for n in range(2000))
     raw = email_bytes(body=FORM.replace("We expected the sanction to clear.", log))
 
