@@ -4,6 +4,7 @@ headers the policy cannot parse). ``parse_message`` never raises; what it cannot
 reported in ``ParsedMail.unreadable``, and the raw bytes stay stored for a person to read."""
 
 import base64
+import binascii
 import codecs
 import contextlib
 import email
@@ -497,7 +498,9 @@ class _Body:
         disposition = _safe(part.get_content_disposition) or ""
         filename = _filename(part)
         if content_type == "text/plain" and disposition != "attachment" and not filename:
-            self.plain.append(_text_of(part))
+            text, files = take_uuencoded(_text_of(part))
+            self.plain.append(text)
+            self.attachments.extend(files)
             return
         if content_type == "text/html" and disposition != "attachment" and not filename:
             self.html.append(html_to_text(_text_of(part)))
@@ -532,7 +535,66 @@ class _Body:
             )
         )
         self.forwarded.extend(body.forwarded)
+        self.attachments.append(_as_eml(message))
         self.attachments.extend(body.attachments)
+
+
+def _as_eml(message: Message) -> MailAttachment:
+    """A forwarded message kept as the file it was: ``<its subject>.eml``, for a person to
+    open in a mail program (its form is also read, into ``forwarded``)."""
+    data = _safe(message.as_bytes) or b""
+    subject = " ".join(_first_header(message, "Subject").split())
+    name = re.sub(r"[^\w\- ().,]+", "_", subject).strip(" ._")[:100] or "forwarded message"
+    return MailAttachment(name=f"{name}.eml", declared_type="message/rfc822", data=data)
+
+
+# uuencode (``begin 644 name`` ... ``end``), which old mail programs and scripts put in the
+# text itself: each block becomes an attachment and leaves the text.
+_UUENCODED = re.compile(
+    r"^begin[ \t]+[0-7]{3,4}[ \t]+(?P<name>[^\n]+?)[ \t]*\n(?P<lines>(?:.*\n)*?)end[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def take_uuencoded(text: str) -> tuple[str, list[MailAttachment]]:
+    """The text without its uuencoded blocks, and the files they held. A block that does not
+    decode stays in the text, as written."""
+    files: list[MailAttachment] = []
+
+    def take(block: re.Match[str]) -> str:
+        data = _uudecode(block.group("lines").replace("\r", ""))
+        if data is None:
+            return block.group(0)
+        name = block.group("name").strip().replace("\\", "/").rsplit("/", 1)[-1][:200]
+        files.append(
+            MailAttachment(
+                name=name or "attachment.bin",
+                declared_type="application/octet-stream",
+                data=data,
+            )
+        )
+        return ""
+
+    if "begin " not in text:
+        return text, []
+    return _UUENCODED.sub(take, text.replace("\r\n", "\n")), files
+
+
+def _uudecode(lines: str) -> bytes | None:
+    out = []
+    for line in lines.split("\n"):
+        if not line or line in ("`", " "):
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:
+            # Some encoders drop trailing spaces: pad to the length the first byte announces.
+            length = (ord(line[0]) - 32) & 63
+            try:
+                out.append(binascii.a2b_uu(line.ljust((length + 2) // 3 * 4 + 1)))
+            except binascii.Error:
+                return None
+    return b"".join(out) or None
 
 
 def _inner_message(part: Message) -> Message | None:

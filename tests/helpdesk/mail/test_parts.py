@@ -3,10 +3,14 @@ of the HTML one, names in the comment form, raw 8-bit filenames, text without a 
 long descriptions, uuencoded files and attached messages. Each class has a small message written
 for this suite, taken end to end through ``intake.ingest``."""
 
+import binascii
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
 import pytest
 
 from helpdesk.mail import intake
-from helpdesk.mail.parse import STUB_RATIO, is_stub, parse_message
+from helpdesk.mail.parse import STUB_RATIO, is_stub, parse_message, take_uuencoded
 from helpdesk.models import InboundMessage, Outcome
 from tests.helpdesk.mail.messages import FORM, email_bytes
 
@@ -182,3 +186,61 @@ def test_a_very_long_description_is_cut_where_shown_and_kept_whole_in_the_raw_co
 
 def test_a_description_within_the_limit_is_whole():
     assert intake.shown_description("short\ntext") == "short\ntext"
+
+
+# --- Item 3: attachments hidden in the text ------------------------------------------------------
+
+
+def uuencoded(name: str, data: bytes) -> str:
+    lines = "".join(binascii.b2a_uu(data[i : i + 45]).decode() for i in range(0, len(data), 45))
+    return f"begin 644 {name}\n{lines}`\nend\n"
+
+
+def test_a_uuencoded_file_becomes_an_attachment_and_leaves_the_description(world, ingest):
+    body = FORM.replace("Thanks,", uuencoded("sanction error.pdf", PDF) + "\nThanks,")
+
+    result = ingest(email_bytes(body=body))
+
+    ticket = result.ticket
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert ticket.system == "ccms"
+    assert "We expected the sanction to clear." in ticket.description
+    assert "begin 644" not in ticket.description
+    [attachment] = ticket.attachments.all()
+    assert (attachment.original_name, attachment.content_type) == (
+        "sanction error.pdf",
+        "application/pdf",
+    )
+    assert attachment.file.read() == PDF
+
+
+def test_a_block_that_is_not_uuencode_stays_in_the_text():
+    text = "begin 644 notes.txt\nthis is not uuencode at all, just words\nend\n"
+
+    assert take_uuencoded(text) == (text, [])
+
+
+def test_an_attached_message_is_kept_as_eml_and_its_form_is_read(world, ingest):
+    inner = email_bytes(message_id="<original-report@example.org>", subject="Problem Report Form")
+    outer = EmailMessage()
+    outer["From"] = "Pat Primary <pat@example.org>"
+    outer["To"] = "ccap-helpdesk@localhost"
+    outer["Subject"] = "FW: Problem Report Form"
+    outer["Message-ID"] = "<forward-as-attachment@example.org>"
+    outer.set_content("Forwarding the report as an attachment.\n")
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+
+    result = ingest(outer.as_bytes())
+
+    ticket = result.ticket
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert (ticket.system, ticket.ccms_screen) == ("ccms", "Case Sanctions")
+    assert "sanction on case 4411" in ticket.description
+    [attachment] = ticket.attachments.all()
+    assert (attachment.original_name, attachment.content_type) == (
+        "Problem Report Form.eml",
+        "message/rfc822",
+    )
+    kept = message_from_bytes(attachment.file.read(), policy=policy.default)
+    assert kept["Message-ID"] == "<original-report@example.org>"
+    assert "sanction on case 4411" in kept.get_content()
