@@ -508,6 +508,11 @@ class _Body:
         data = _payload(part)
         if content_type == "application/ms-tnef" and not filename:
             filename = "winmail.dat"
+        if filename.lower() == "winmail.dat" or content_type == "application/ms-tnef":
+            opened = open_tnef(data)
+            if opened is not None:  # its text and files instead of the container
+                self.take(opened)
+                return
         content_id = _first_header(part, "Content-ID").strip()
         self.attachments.append(
             MailAttachment(
@@ -537,6 +542,41 @@ class _Body:
         self.forwarded.extend(body.forwarded)
         self.attachments.append(_as_eml(message))
         self.attachments.extend(body.attachments)
+
+
+def open_tnef(data: bytes) -> "_Body | None":
+    """Outlook's ``winmail.dat`` (TNEF, application/ms-tnef) opened with tnefparse: its body
+    as text (plain, else HTML) and its files as attachments. None when it cannot be read: then
+    the container itself is kept, as before."""
+    from tnefparse import TNEF  # imported here: only the few messages with a winmail.dat pay
+
+    try:
+        tnef = TNEF(data, do_checksum=False)
+        files = [(_tnef_text(a.long_filename()), bytes(a.data)) for a in tnef.attachments]
+        plain, html = tnef.body, tnef.htmlbody
+    except Exception:  # noqa: BLE001 - a truncated or hostile container: keep it unopened
+        return None
+    if not plain and not html and not any(data for _, data in files):
+        return None  # nothing in it we can read (an RTF-only body): keep it unopened
+    body = _Body()
+    if plain:
+        text, hidden = take_uuencoded(_tnef_text(plain))
+        body.plain.append(text)
+        body.attachments.extend(hidden)
+    elif html:
+        body.html.append(html_to_text(_tnef_text(html)))
+    body.attachments.extend(
+        MailAttachment(name=name.strip()[:200] or "attachment.bin", declared_type="", data=data)
+        for name, data in files
+        if data
+    )
+    return body
+
+
+def _tnef_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return clean_text(decode_text(value.rstrip(b"\x00"), _detected_charset(value)))
+    return clean_text(str(value or "")).rstrip("\x00")
 
 
 def _as_eml(message: Message) -> MailAttachment:

@@ -4,6 +4,7 @@ long descriptions, uuencoded files and attached messages. Each class has a small
 for this suite, taken end to end through ``intake.ingest``."""
 
 import binascii
+import struct
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -244,3 +245,50 @@ def test_an_attached_message_is_kept_as_eml_and_its_form_is_read(world, ingest):
     kept = message_from_bytes(attachment.file.read(), policy=policy.default)
     assert kept["Message-ID"] == "<original-report@example.org>"
     assert "sanction on case 4411" in kept.get_content()
+
+
+def tnef(body: bytes, files: dict[str, bytes]) -> bytes:
+    """A minimal winmail.dat, built here by the TNEF layout ([MS-OXTNEF] 2.1.3): signature,
+    key, then attributes (level, id, type, length, data, checksum). Outlook writes more
+    attributes; tnefparse needs no others."""
+
+    def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
+        checksum = sum(data) & 0xFFFF
+        return (
+            struct.pack("<BHHI", level, name, kind, len(data)) + data + struct.pack("<H", checksum)
+        )
+
+    out = struct.pack("<IH", 0x223E9F78, 1)
+    out += attribute(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))  # TNEF version
+    out += attribute(1, 0x800C, 0x0002, body)  # attBody
+    for name, data in files.items():
+        out += attribute(2, 0x9002, 0x0006, b"\x01\x00" + b"\xff" * 12)  # attAttachRendData
+        out += attribute(2, 0x8010, 0x0001, name.encode() + b"\x00")  # attAttachTitle
+        out += attribute(2, 0x800F, 0x0006, data)  # attAttachData
+    return out
+
+
+def test_a_winmail_dat_is_opened_into_its_text_and_files(world, ingest):
+    container = tnef(FORM.encode("cp1252"), {"sanction.pdf": PDF})
+    raw = email_bytes(
+        body="\n",
+        attachments=[("winmail.dat", "application/ms-tnef", container)],
+    )
+
+    result = ingest(raw)
+
+    ticket = result.ticket
+    assert result.outcome == Outcome.TICKET_CREATED
+    assert (ticket.system, ticket.ccms_screen) == ("ccms", "Case Sanctions")
+    assert "sanction on case 4411" in ticket.description
+    [attachment] = ticket.attachments.all()
+    assert (attachment.original_name, attachment.file.read()) == ("sanction.pdf", PDF)
+
+
+def test_a_winmail_dat_that_cannot_be_read_is_kept_as_it_came():
+    broken = b"\x78\x9f\x3e\x22" + b"\x01"
+    parsed = parse_message(
+        email_bytes(attachments=[("winmail.dat", "application/ms-tnef", broken)])
+    )
+
+    assert [a.name for a in parsed.attachments] == ["winmail.dat"]
