@@ -39,7 +39,27 @@ def sniff(data: bytes) -> Sniffed | None:
         return _office_open_xml(data)
     if head.startswith(b"\x78\x9f\x3e\x22"):
         return Sniffed("application/vnd.ms-tnef", "dat")  # Outlook's winmail.dat
-    return _plain_text(data)
+    return _mail_message(data) or _plain_text(data)
+
+
+_FIELD_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")  # RFC 5322 2.2: a field name, then a colon
+_FOLDED_LINE = re.compile(rb"[ \t]")
+
+
+def _mail_message(data: bytes) -> Sniffed | None:
+    """A mail message (an .eml, a forwarded message kept from the mail intake): a header
+    block of nothing but fields, with a From and a Date, Subject or Message-ID. Downloads are
+    always served as attachments in a sandbox, so the HTML it may carry is never rendered."""
+    head = re.split(rb"\r?\n\r?\n", data[:65536], maxsplit=1)[0]
+    lines = head.splitlines()
+    if b"\x00" in head or not lines or _FOLDED_LINE.match(lines[0]):
+        return None
+    if not all(_FIELD_LINE.match(line) or _FOLDED_LINE.match(line) for line in lines):
+        return None
+    names = {line.split(b":", 1)[0].strip().lower() for line in lines if _FIELD_LINE.match(line)}
+    if b"from" in names and names & {b"date", b"subject", b"message-id"}:
+        return Sniffed("message/rfc822", "eml")
+    return None
 
 
 def _office_open_xml(data: bytes) -> Sniffed | None:

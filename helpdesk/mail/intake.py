@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from escalation.calendar import add_working_days
 from escalation.workflow import TicketState
@@ -613,7 +614,9 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
     report = ProblemReport(
         summary=summary,
         system=str(form.get("system") or System.OTHER),
-        description=str(form.get("description") or parsed.subject or "(no description)"),
+        description=shown_description(
+            str(form.get("description") or parsed.subject or "(no description)")
+        ),
         who_affected=str(form.get("who_affected") or WhoAffected.JUST_ME),
         contact_name=str(form.get("contact_name", ""))[:150],
         contact_phone=str(form.get("contact_phone", ""))[:40],
@@ -630,6 +633,27 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         expected_result=str(form.get("expected_result", "")),
     )
     return report, missing
+
+
+# A description longer than this is cut where it is shown (a pasted log or an undecoded
+# attachment once made one of 144,902 characters); the raw message keeps all of it.
+MAX_DESCRIPTION_CHARS = 20_000
+
+
+def shown_description(text: str) -> str:
+    """The description as stored on the ticket: whole, or cut at a line end near the limit
+    with a note saying so."""
+    if len(text) <= MAX_DESCRIPTION_CHARS:
+        return text
+    cut = text[:MAX_DESCRIPTION_CHARS]
+    line_end = cut.rfind("\n")
+    if line_end > MAX_DESCRIPTION_CHARS // 2:
+        cut = cut[:line_end]
+    note = gettext(
+        "[The rest of this description (%(count)s characters) is not shown here; "
+        "the raw message keeps all of it.]"
+    ) % {"count": len(text) - len(cut)}
+    return f"{cut.rstrip()}\n\n{note}"
 
 
 def _summary(subject: str, description: str) -> str:

@@ -4,6 +4,7 @@ headers the policy cannot parse). ``parse_message`` never raises; what it cannot
 reported in ``ParsedMail.unreadable``, and the raw bytes stay stored for a person to read."""
 
 import base64
+import binascii
 import codecs
 import contextlib
 import email
@@ -17,6 +18,8 @@ from email import policy
 from email.errors import MessageDefect
 from email.message import Message
 from typing import Any, TypeVar
+
+import charset_normalizer
 
 from helpdesk.mail.html import html_to_text
 
@@ -206,8 +209,16 @@ def _mailboxes(value: str) -> tuple[list[tuple[str, str]], str]:
             return [], "the From header holds an address without a mailbox or domain"
         if not _PLAIN_ADDRESS.fullmatch(address):
             return [], f"the address {address!r} has a quoted local part or an unusual domain"
-        mailboxes.append((mailbox.display_name or "", address))
+        mailboxes.append((mailbox.display_name or _comment_name(text, address), address))
     return mailboxes, ""
+
+
+def _comment_name(text: str, address: str) -> str:
+    """The name in the old comment form ``pat@example.org (Pat Primary)`` (RFC 5322 3.4 keeps
+    it as a comment, so the parser gives no display name): only when the whole value is the
+    address the strict reading found and one comment after it."""
+    found = re.fullmatch(rf"\s*{re.escape(address)}\s*\(([^()\\]*)\)\s*", text, re.IGNORECASE)
+    return found.group(1).strip() if found else ""
 
 
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
@@ -338,6 +349,19 @@ def decode_text(data: bytes, declared: str | None) -> str:
     return data.decode("latin-1")
 
 
+def _detected_charset(data: bytes) -> str | None:
+    """The charset of text that declares none and is not UTF-8 (RFC 2045 says US-ASCII, but
+    Cyrillic or Greek mail sent that way is not Latin-1), as charset-normalizer guesses it."""
+    if data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data[:65536]).best()
+        return best.encoding if best is not None else None
+    return None
+
+
 # Charsets mail names that Python knows by another name, or whose Windows superset is what
 # the sender's machine really wrote.
 _CHARSET_ALIASES = {
@@ -376,6 +400,30 @@ def _known_charset(declared: str | None) -> str:
     return "" if found in _NOT_CHARSETS else found
 
 
+# A plain version shorter than this share of the HTML version's text is a stub: the sender's
+# program wrote the real message (and the form) only in HTML.
+STUB_RATIO = 0.25
+# The lines mail programs put in a plain version that is not the message.
+_STUB_LINE = re.compile(
+    r"(this|the)\s+(e-?mail|message)\s+(is|was)\s+(sent\s+|written\s+|formatted\s+)?in\s+html"
+    r"|(view|read|see)\s+(this|the|it)(\s+(e-?mail|message))?\s+in\s+(a|your|the)\s+(web\s+)?browser"
+    r"|(mail|e-?mail)\s+(program|client|reader|software)\s+(does\s+not|doesn't|cannot)\s+"
+    r"(support|display|show)\s+html"
+    r"|to\s+view\s+(this|the)\s+(e-?mail|message)[^.\n]*html",
+    re.IGNORECASE,
+)
+
+
+def is_stub(plain: str, html_text: str) -> bool:
+    """Is ``plain`` a placeholder for ``html_text`` rather than the same message?"""
+    plain, html_text = plain.strip(), html_text.strip()
+    if not html_text or len(html_text) <= len(plain):
+        return False
+    return len(plain) < STUB_RATIO * len(html_text) or bool(
+        len(plain) < 500 and _STUB_LINE.search(plain)
+    )
+
+
 class _Body:
     """Walks the MIME tree once: the text to show, the attachments, the forwarded messages."""
 
@@ -389,8 +437,15 @@ class _Body:
         plain = "\n\n".join(p for p in self.plain if p.strip())
         if plain.strip():
             return _normalise(plain), False
-        html = "\n\n".join(html_to_text(h) for h in self.html if h.strip())
+        html = "\n\n".join(h for h in self.html if h.strip())  # already converted to text
         return _normalise(html), bool(html.strip())
+
+    def take(self, other: "_Body") -> None:
+        """Everything another walk found, as if this walk had found it."""
+        self.plain.extend(other.plain)
+        self.html.extend(other.html)
+        self.attachments.extend(other.attachments)
+        self.forwarded.extend(other.forwarded)
 
     def collect(self, part: Message, depth: int) -> None:
         if depth > _MAX_DEPTH:
@@ -411,38 +466,53 @@ class _Body:
             self._leaf(part, content_type)
 
     def _alternative(self, part: Message, depth: int) -> None:
-        # The richest version the sender wrote as text: plain first, HTML when plain is empty.
-        # Attachments of the versions not shown are still kept (Apple Mail puts inline images
-        # in the HTML version's multipart/related, next to a plain version without them).
+        # The richest version the sender wrote as text: plain first; HTML when plain is empty
+        # or a stub ("This message is in HTML", or far shorter than the HTML's text: then the
+        # form is only in the HTML). Attachments of the versions not shown are still kept
+        # (Apple Mail puts inline images in the HTML version's multipart/related, next to a
+        # plain version without them).
         subs = _subparts(part)
         plain = [s for s in subs if _content_type(s) == "text/plain" and _text_of(s).strip()]
         rich = [s for s in subs if _content_type(s) != "text/plain"]
-        chosen = (
-            plain[:1]
-            or [s for s in rich if _content_type(s) == "text/html"][:1]
+        richest = (
+            [s for s in rich if _content_type(s) == "text/html"][:1]
             or [s for s in rich if s.is_multipart()][:1]
             or rich[-1:]
         )
+        walked: dict[int, _Body] = {}
+        for sub in subs:
+            walked[id(sub)] = _Body()
+            walked[id(sub)].collect(sub, depth + 1)
+        chosen = plain[:1] or richest
+        if plain and richest:
+            rich_text, _ = walked[id(richest[0])].text()
+            if is_stub(_normalise(_text_of(plain[0])), rich_text):
+                chosen = richest
         for sub in subs:
             if sub in chosen:
-                self.collect(sub, depth + 1)
+                self.take(walked[id(sub)])
             else:
-                other = _Body()
-                other.collect(sub, depth + 1)
-                self.attachments.extend(other.attachments)
+                self.attachments.extend(walked[id(sub)].attachments)
 
     def _leaf(self, part: Message, content_type: str) -> None:
         disposition = _safe(part.get_content_disposition) or ""
         filename = _filename(part)
         if content_type == "text/plain" and disposition != "attachment" and not filename:
-            self.plain.append(_text_of(part))
+            text, files = take_uuencoded(_text_of(part))
+            self.plain.append(text)
+            self.attachments.extend(files)
             return
         if content_type == "text/html" and disposition != "attachment" and not filename:
-            self.html.append(_text_of(part))
+            self.html.append(html_to_text(_text_of(part)))
             return
         data = _payload(part)
         if content_type == "application/ms-tnef" and not filename:
             filename = "winmail.dat"
+        if filename.lower() == "winmail.dat" or content_type == "application/ms-tnef":
+            opened = open_tnef(data)
+            if opened is not None:  # its text and files instead of the container
+                self.take(opened)
+                return
         content_id = _first_header(part, "Content-ID").strip()
         self.attachments.append(
             MailAttachment(
@@ -470,7 +540,101 @@ class _Body:
             )
         )
         self.forwarded.extend(body.forwarded)
+        self.attachments.append(_as_eml(message))
         self.attachments.extend(body.attachments)
+
+
+def open_tnef(data: bytes) -> "_Body | None":
+    """Outlook's ``winmail.dat`` (TNEF, application/ms-tnef) opened with tnefparse: its body
+    as text (plain, else HTML) and its files as attachments. None when it cannot be read: then
+    the container itself is kept, as before."""
+    from tnefparse import TNEF  # imported here: only the few messages with a winmail.dat pay
+
+    try:
+        tnef = TNEF(data, do_checksum=False)
+        files = [(_tnef_text(a.long_filename()), bytes(a.data)) for a in tnef.attachments]
+        plain, html = tnef.body, tnef.htmlbody
+    except Exception:  # noqa: BLE001 - a truncated or hostile container: keep it unopened
+        return None
+    if not plain and not html and not any(data for _, data in files):
+        return None  # nothing in it we can read (an RTF-only body): keep it unopened
+    body = _Body()
+    if plain:
+        text, hidden = take_uuencoded(_tnef_text(plain))
+        body.plain.append(text)
+        body.attachments.extend(hidden)
+    elif html:
+        body.html.append(html_to_text(_tnef_text(html)))
+    body.attachments.extend(
+        MailAttachment(name=name.strip()[:200] or "attachment.bin", declared_type="", data=data)
+        for name, data in files
+        if data
+    )
+    return body
+
+
+def _tnef_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return clean_text(decode_text(value.rstrip(b"\x00"), _detected_charset(value)))
+    return clean_text(str(value or "")).rstrip("\x00")
+
+
+def _as_eml(message: Message) -> MailAttachment:
+    """A forwarded message kept as the file it was: ``<its subject>.eml``, for a person to
+    open in a mail program (its form is also read, into ``forwarded``)."""
+    data = _safe(message.as_bytes) or b""
+    subject = " ".join(_first_header(message, "Subject").split())
+    name = re.sub(r"[^\w\- ().,]+", "_", subject).strip(" ._")[:100] or "forwarded message"
+    return MailAttachment(name=f"{name}.eml", declared_type="message/rfc822", data=data)
+
+
+# uuencode (``begin 644 name`` ... ``end``), which old mail programs and scripts put in the
+# text itself: each block becomes an attachment and leaves the text.
+_UUENCODED = re.compile(
+    r"^begin[ \t]+[0-7]{3,4}[ \t]+(?P<name>[^\n]+?)[ \t]*\n(?P<lines>(?:.*\n)*?)end[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def take_uuencoded(text: str) -> tuple[str, list[MailAttachment]]:
+    """The text without its uuencoded blocks, and the files they held. A block that does not
+    decode stays in the text, as written."""
+    files: list[MailAttachment] = []
+
+    def take(block: re.Match[str]) -> str:
+        data = _uudecode(block.group("lines").replace("\r", ""))
+        if data is None:
+            return block.group(0)
+        name = block.group("name").strip().replace("\\", "/").rsplit("/", 1)[-1][:200]
+        files.append(
+            MailAttachment(
+                name=name or "attachment.bin",
+                declared_type="application/octet-stream",
+                data=data,
+            )
+        )
+        return ""
+
+    if "begin " not in text:
+        return text, []
+    return _UUENCODED.sub(take, text.replace("\r\n", "\n")), files
+
+
+def _uudecode(lines: str) -> bytes | None:
+    out = []
+    for line in lines.split("\n"):
+        if not line or line in ("`", " "):
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:
+            # Some encoders drop trailing spaces: pad to the length the first byte announces.
+            length = (ord(line[0]) - 32) & 63
+            try:
+                out.append(binascii.a2b_uu(line.ljust((length + 2) // 3 * 4 + 1)))
+            except binascii.Error:
+                return None
+    return b"".join(out) or None
 
 
 def _inner_message(part: Message) -> Message | None:
@@ -510,7 +674,31 @@ def _subparts(part: Message) -> list[Message]:
 
 def _filename(part: Message) -> str:
     name = _safe(part.get_filename) or ""  # RFC 2231 and RFC 2047 names, decoded
-    return _decode_header(name).strip()[:200] if isinstance(name, str) else ""
+    if not isinstance(name, str):
+        return ""
+    if "\ufffd" in name:  # raw 8-bit bytes, which the email package gave up on
+        name = _eight_bit_filename(part) or name
+    return _decode_header(name).strip()[:200]
+
+
+_RAW_FILENAME = re.compile(r"""\b(?:file)?name\s*=\s*(?:"([^"]*)"|([^;\s]+))""", re.IGNORECASE)
+
+
+def _eight_bit_filename(part: Message) -> str:
+    """A filename written in raw 8-bit bytes, read like a header's: UTF-8, then the part's
+    charset, then Windows-1252 (which reads any byte that matters)."""
+    for header in ("Content-Disposition", "Content-Type"):
+        for _, value in _raw_headers(part, header):
+            found = _RAW_FILENAME.search(str(value))
+            if found is None or not _EIGHT_BIT.search(found.group(0)):
+                continue
+            data = (found.group(1) or found.group(2) or "").encode("utf-8", "surrogateescape")
+            charset = _known_charset(_safe(part.get_content_charset))
+            for name in dict.fromkeys(("utf-8", charset or "utf-8", "windows-1252")):
+                with contextlib.suppress(UnicodeDecodeError, LookupError):
+                    return data.decode(name)
+            return data.decode("latin-1")
+    return ""
 
 
 def _payload(part: Message) -> bytes:
@@ -523,7 +711,8 @@ def _payload(part: Message) -> bytes:
 
 def _text_of(part: Message) -> str:
     charset = _safe(part.get_content_charset)
-    text = decode_text(_payload(part), charset)
+    data = _payload(part)
+    text = decode_text(data, charset or _detected_charset(data))
     if str(_safe(lambda: part.get_param("format")) or "").lower() == "flowed":
         delsp = str(_safe(lambda: part.get_param("delsp")) or "").lower() == "yes"
         text = _unflow(text, delsp=delsp)

@@ -35,6 +35,13 @@ def _docx() -> bytes:
         (b"\xff\xd8\xff\xe0rest", "image/jpeg"),
         (b"Plain notes, caf\xc3\xa9\n", "text/plain"),
         (_docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        # A mail message (an attached message the mail intake keeps as .eml), by its header block.
+        (
+            b"From: Pat <pat@example.org>\r\nSubject: hi\r\n\tthere\r\n\r\nbody\r\n",
+            "message/rfc822",
+        ),
+        (b"From: the desk of Pat\nwe cannot log in\n", "text/plain"),  # not a header block
+        (b"Subject: notes\n\nno From, so just text\n", "text/plain"),
     ],
 )
 def test_accepted_types_are_recognised_by_content(data, expected):

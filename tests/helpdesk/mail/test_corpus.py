@@ -134,6 +134,7 @@ EXPECTED: dict[str, Expect] = {
         subject="FW: Problem Report Form - IVR",
         text_has=["Forwarding Pat's report as an attachment"],
         forwarded=["From: Pat Primary <pat@example.org>"],
+        attachments=["Problem Report Form - IVR.eml"],  # the attached message, kept as it was
         form={
             **FULL_FORM_PAT_CCMS,
             "system": "ivr",
@@ -309,7 +310,12 @@ EXPECTED: dict[str, Expect] = {
         sender="alex@example.org",
         subject="FW: FW: Case 4411 will not close",
         forwarded=["From: Pat Primary <pat@example.org>", "From: Alice Agency <alice@example.org>"],
-        attachments=["case-4411.pdf"],
+        # Each attached message kept as a file, outermost first, then what the innermost held.
+        attachments=[
+            "FW_ Case 4411 will not close.eml",
+            "Case 4411 will not close.eml",
+            "case-4411.pdf",
+        ],
         form={"system": "ccms"},
     ),
     "html_only_script_style.eml": Expect(
@@ -454,7 +460,7 @@ def test_nested_forwards_keep_each_message_in_order():
     assert innermost.subject == "Subject: Case 4411 will not close"
     assert "an open sanction blocks it" in innermost.text
     assert "an open sanction blocks it" in parsed.full_text
-    assert parsed.attachments[0].data.startswith(b"%PDF-")
+    assert parsed.attachments[-1].data.startswith(b"%PDF-")
 
 
 def test_broken_mime_is_reported_as_defects_not_errors():
