@@ -21,6 +21,7 @@ from access.models import (
     Departure,
     Fulfiller,
     RequestKind,
+    RequestReply,
     RequestState,
     ReviewCampaign,
     ReviewDecision,
@@ -35,7 +36,7 @@ from helpdesk.audit import record
 from helpdesk.directory.roles import Role
 from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
-from helpdesk.models import AuditKind, Person
+from helpdesk.models import AuditKind, InboundMessage, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
 PROVISION = "access.tasks.provision"
@@ -577,3 +578,36 @@ def close_campaign(campaign: ReviewCampaign, *, now: datetime | None = None) -> 
     by = Actor.system("the access review sweep: the deadline passed")
     record(AuditKind.CHANGED, actor=by, target=locked, after={"closed": True, "missed": missed})
     return locked
+
+
+# --- Fulfillers' replies by email -----------------------------------------------------------------
+
+
+@transaction.atomic
+def record_fulfiller_reply(
+    request: AccessRequest,
+    *,
+    inbound: InboundMessage,
+    from_address: str,
+    subject: str,
+    body: str,
+    attachment_names: list[str],
+) -> RequestReply:
+    """CMS's or MIS's answer, shown on the request for the help desk to act on (the reply
+    changes nothing by itself: staff record the completion it confirms). Audited."""
+    reply = RequestReply.objects.create(
+        request=request,
+        inbound=inbound,
+        from_address=from_address.lower(),
+        subject=subject[:998],
+        body=body,
+        attachment_names=attachment_names,
+    )
+    record(
+        AuditKind.CHANGED,
+        actor=Actor.system(f"an email from {from_address}"),
+        target=request,
+        after={"reply": reply.pk, "inbound": inbound.pk},
+        note=f"Reply by email from {from_address} (inbound #{inbound.pk}).",
+    )
+    return reply
