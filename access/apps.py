@@ -12,8 +12,7 @@ class AccessConfig(AppConfig):
 
         from access import dashboard, panels
         from access.mail import departure_handler, fulfiller_reply_handler
-        from access.selectors import is_fulfiller_address
-        from access.services import recheck_forms_of
+        from access.services import is_fulfiller_address, recheck_forms_of
         from forms_4052_4055.services import FormFiledHook, form_filed_hooks
         from helpdesk.dashboards.registry import dashboard_sections
         from helpdesk.demo.seed import DemoSeeder, demo_seeders

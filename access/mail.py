@@ -16,11 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.models import REQUEST_TAG, AccessRequest, Departure
-from access.selectors import is_fulfiller_address
-from access.services import record_fulfiller_reply, report_departure
+from access.services import is_fulfiller_address, record_fulfiller_reply, report_departure
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled
-from helpdesk.mail.quotes import trim_quoted
+from helpdesk.mail.handlers import Handled, reply_text
 from helpdesk.models import InboundMessage, OutboundEmail, Person
 
 if TYPE_CHECKING:  # what the intake hands every handler
@@ -62,7 +60,7 @@ def fulfiller_reply_handler(
         inbound=inbound,
         from_address=sender.address,
         subject=parsed.subject,
-        body=trim_quoted(parsed.text).strip() or "(The email had no text.)",
+        body=reply_text(parsed),
         attachment_names=names,
     )
     return Handled(f"reply from {sender.address} shown on {request.tag}.")

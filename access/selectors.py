@@ -7,7 +7,6 @@ import io
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from access.models import (
@@ -16,11 +15,9 @@ from access.models import (
     Account,
     ReviewCampaign,
     ReviewDecision,
-    TargetSystem,
 )
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import AnyUser, Role, has_role
-from helpdesk.directory.selectors import role_addresses
 from helpdesk.lib.csv_export import safe_cell
 
 
@@ -98,17 +95,3 @@ def report_csv(accounts: QuerySet[Account]) -> str:
     for row in report_rows(accounts):
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
-
-
-def fulfiller_addresses() -> set[str]:
-    """Where requests are sent for CMS or MIS to carry out (``tasks.send_fulfiller_email``),
-    lower-cased: the addresses whose replies thread to requests."""
-    configured = TargetSystem.objects.exclude(fulfiller_email="").values_list(
-        "fulfiller_email", flat=True
-    )
-    addresses = [*configured, settings.ACCESS_CMS_EMAIL, *role_addresses(Role.MIS)]
-    return {a.lower() for a in addresses if a}
-
-
-def is_fulfiller_address(address: str) -> bool:
-    return bool(address) and address.lower() in fulfiller_addresses()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ from forms_4052_4055.selectors import forms_on_file
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
+from helpdesk.directory.selectors import role_addresses
 from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
 from helpdesk.models import AuditKind, InboundMessage, Person
@@ -581,6 +583,18 @@ def close_campaign(campaign: ReviewCampaign, *, now: datetime | None = None) -> 
 
 
 # --- Fulfillers' replies by email -----------------------------------------------------------------
+def fulfiller_addresses() -> set[str]:
+    """Where requests are sent for CMS or MIS to carry out (``tasks.send_fulfiller_email``),
+    lower-cased: the addresses whose replies thread to requests."""
+    configured = TargetSystem.objects.exclude(fulfiller_email="").values_list(
+        "fulfiller_email", flat=True
+    )
+    addresses = [*configured, settings.ACCESS_CMS_EMAIL, *role_addresses(Role.MIS)]
+    return {a.lower() for a in addresses if a}
+
+
+def is_fulfiller_address(address: str) -> bool:
+    return bool(address) and address.lower() in fulfiller_addresses()
 
 
 @transaction.atomic

@@ -15,8 +15,7 @@ from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import is_local_expert_for
 from forms_4052_4055.services import check_document, receive, record_reply
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled
-from helpdesk.mail.quotes import trim_quoted
+from helpdesk.mail.handlers import Handled, reply_text
 from helpdesk.models import InboundMessage, OutboundEmail
 from helpdesk.transitions import ConflictError
 
@@ -114,7 +113,7 @@ def _show_reply(
         inbound=inbound,
         from_address=sender.address,
         subject=parsed.subject,
-        body=trim_quoted(parsed.text).strip() or "(The email had no text.)",
+        body=reply_text(parsed),
         attachment_names=[a.name for a in parsed.attachments],
     )
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from helpdesk.mail.quotes import trim_quoted
 from helpdesk.models import InboundMessage, Ticket
 from helpdesk.registry import Registry
 
@@ -51,3 +52,8 @@ class KnownCorrespondent:
 known_correspondents: Registry[KnownCorrespondent] = Registry(
     "known mail correspondents", key=lambda c: c.name
 )
+
+
+def reply_text(parsed: "ParsedMail") -> str:
+    """What a reply says, without the message it quotes: what a handler shows a person."""
+    return trim_quoted(parsed.text).strip() or "(The email had no text.)"
