@@ -163,3 +163,14 @@ def test_anyone_else_unknown_still_gets_the_local_expert_reply(world, ingest, ma
 
     assert result.inbound.quarantine_reason == QuarantineReason.NOT_LOCAL_EXPERT
     assert result.inbound.auto_replied
+
+
+def test_the_help_desk_home_counts_submitted_requests_answered_by_email(
+    sent_to_cms, ingest, world, client
+):
+    ingest(_reply("RE: your email", In_Reply_To=_copy_to_cms(sent_to_cms)))
+
+    client.force_login(world.hannah)
+    page = client.get(reverse("home")).content.decode()
+
+    assert "1 submitted request answered by email, to record" in page
