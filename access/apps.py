@@ -11,20 +11,27 @@ class AccessConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from access import dashboard, panels
-        from access.mail import departure_handler
-        from access.services import recheck_forms_of
+        from access.mail import departure_handler, fulfiller_reply_handler
+        from access.services import is_fulfiller_address, recheck_forms_of
         from forms_4052_4055.services import FormFiledHook, form_filed_hooks
         from helpdesk.dashboards.registry import dashboard_sections
         from helpdesk.demo.seed import DemoSeeder, demo_seeders
         from helpdesk.directory.roles import Role
         from helpdesk.home.panels import NavLink, home_panels, nav_links
         from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
-        from helpdesk.mail.handlers import MailHandler, mail_handlers
+        from helpdesk.mail.handlers import (
+            KnownCorrespondent,
+            MailHandler,
+            known_correspondents,
+            mail_handlers,
+        )
 
         worker_schedules.register(
             WorkerSchedule("Access sweep", "access.tasks.access_schedule", 15)
         )
+        mail_handlers.register(MailHandler("fulfiller replies", fulfiller_reply_handler))
         mail_handlers.register(MailHandler("departures", departure_handler))
+        known_correspondents.register(KnownCorrespondent("fulfillers", is_fulfiller_address))
         home_panels.register_all(panels.PANELS)
         dashboard_sections.register_all(dashboard.SECTIONS)
         demo_seeders.register(DemoSeeder("access", "access.demo.seed_demo_access"))

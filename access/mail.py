@@ -1,19 +1,25 @@
-"""Departures by email: a local expert (or help desk staff) writes to the help desk mailbox
-with "Departure" in the subject and the staff member's email address in the text; the mail
-intake offers every message here first (registered from AppConfig.ready). What cannot be acted
-on is held in the quarantine for a person, never guessed."""
+"""Access by email, offered every message by the mail intake (registered from AppConfig.ready).
+
+- Fulfillers' replies: CMS or MIS answering the email that asked them to carry out a request
+  (``tasks.send_fulfiller_email``) is shown on that request, found by the Message-ID it
+  quotes or, from a fulfiller address, by the request's tag in the subject ("request #6").
+- Departures: a local expert (or help desk staff) writes with "Departure" in the subject and
+  the staff member's email address in the text.
+
+What cannot be acted on is held in the quarantine for a person, never guessed."""
 
 import re
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
-from access.models import Departure
-from access.services import report_departure
+from access.models import REQUEST_TAG, AccessRequest, Departure
+from access.services import is_fulfiller_address, record_fulfiller_reply, report_departure
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled
-from helpdesk.models import InboundMessage, Person
+from helpdesk.mail.handlers import Handled, reply_text
+from helpdesk.models import InboundMessage, OutboundEmail, Person
 
 if TYPE_CHECKING:  # what the intake hands every handler
     from helpdesk.mail.intake import Sender
@@ -25,6 +31,58 @@ SUBJECT = re.compile(
 )
 EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 CHANGED = re.compile(r"\b(changed|change of)\s+(job\s+)?function\b", re.IGNORECASE)
+# The key of the email asking a fulfiller to carry out a request (``tasks.send_fulfiller_email``;
+# ``emails.queue`` adds a digest of the recipients).
+FULFILLER_EMAIL_KEY = re.compile(r"^access:(\d+):access_request(?::|$)")
+
+
+def fulfiller_reply_handler(
+    parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
+) -> Handled | None:
+    request = _request_replied_to(parsed, sender.address)
+    if request is None:
+        return None
+    if not sender.verified:
+        # Believed only as far as the mail identity rules go: anyone can write CMS's address.
+        return Handled(
+            f"a reply on {request.tag} from {sender.address}, whose sender is not proven "
+            "(no aligned DMARC pass, not a reply to our mail): held for the help desk.",
+            needs_review=True,
+        )
+    if not (sender.staff or is_fulfiller_address(sender.address)):
+        return Handled(
+            f"a reply on {request.tag} from {sender.address}, who is not its fulfiller.",
+            needs_review=True,
+        )
+    names = [a.name for a in parsed.attachments]
+    record_fulfiller_reply(
+        request,
+        inbound=inbound,
+        from_address=sender.address,
+        subject=parsed.subject,
+        body=reply_text(parsed),
+        attachment_names=names,
+    )
+    return Handled(f"reply from {sender.address} shown on {request.tag}.")
+
+
+def _request_replied_to(parsed: "ParsedMail", address: str) -> AccessRequest | None:
+    """The request whose fulfiller email the message quotes (In-Reply-To, References), or,
+    from a fulfiller address only, the one its subject names by tag: a local expert's report
+    may mention "request #6" and is not a fulfiller's answer."""
+    ids = parsed.thread_ids[:50]
+    if ids:
+        keys = OutboundEmail.objects.filter(
+            Q(message_id__in=ids) | Q(copies__message_id__in=ids), key__startswith="access:"
+        ).values_list("key", flat=True)
+        for key in keys:
+            found = FULFILLER_EMAIL_KEY.match(key)
+            if found:
+                return AccessRequest.objects.filter(pk=int(found.group(1))).first()
+    tag = REQUEST_TAG.search(parsed.subject)
+    if tag is None or not is_fulfiller_address(address):
+        return None
+    return AccessRequest.objects.filter(pk=int(tag.group(1))).first()
 
 
 def departure_handler(

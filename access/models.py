@@ -2,6 +2,7 @@
 requests and their life as a django-fsm machine, departures with their 2-working-day deadline,
 and the yearly access reviews."""
 
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -221,6 +222,11 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_kind_display()} on {self.system} for {self.person}"
 
     @property
+    def tag(self) -> str:
+        """How the request is named in mail to its fulfiller and found again in the reply."""
+        return request_tag(self.pk)
+
+    @property
     def is_help_desk_reset(self) -> bool:
         """A reset the help desk does itself: submitted by "Reset to a temporary password" with
         the new password's hash, never by a bare "Submit"."""
@@ -269,6 +275,35 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
     )  # fmt: skip
     def cancel(self) -> None:
         self.closed_at = timezone.now()
+
+
+REQUEST_TAG = re.compile(r"\brequest\s*#\s*(\d{1,9})\b", re.IGNORECASE)
+
+
+def request_tag(pk: int) -> str:
+    """The one spelling of a request's tag ("request #6"): ``REQUEST_TAG`` reads it back."""
+    return f"request #{pk}"
+
+
+class RequestReply(models.Model):
+    """A fulfiller's (CMS's, MIS's) answer by email, shown on the request for the help desk,
+    who record the completion it confirms. The raw message keeps everything, attachments too."""
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="replies")
+    inbound = models.ForeignKey(
+        "helpdesk.InboundMessage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_address = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    attachment_names = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply from {self.from_address} on {self.request.tag}"
 
 
 class ReviewCampaign(models.Model):

@@ -13,21 +13,27 @@ from helpdesk.models import User
 
 
 def access_attention(user: User) -> dict[str, Any] | None:
-    """Revocations due and overdue; requests waiting on the help desk or on forms."""
+    """Revocations due and overdue; requests waiting on the help desk or on forms; for the help
+    desk, submitted requests their fulfiller has answered by email (to record)."""
     requests = AccessRequest.objects.open()
-    if not has_role(user, Role.HELP_DESK):
+    help_desk = has_role(user, Role.HELP_DESK)
+    if not help_desk:
         agency = expert_agency_id(user)
         if agency is None:
             return None
         requests = requests.filter(person__office__agency_id=agency)
     now = timezone.now()
     revoke = Q(kind=RequestKind.REVOKE)
-    return requests.aggregate(
+    counts = requests.aggregate(
         revocations=Count("pk", filter=revoke),
         overdue=Count("pk", filter=revoke & Q(deadline__lt=now)),
         to_submit=Count("pk", filter=Q(state=RequestState.READY)),
         awaiting_forms=Count("pk", filter=Q(state=RequestState.AWAITING_FORMS)),
     )
+    if help_desk:  # replies are shown to the help desk only (access.views._render_detail)
+        answered = requests.filter(state=RequestState.SUBMITTED, replies__isnull=False)
+        counts["answered"] = answered.distinct().count()
+    return counts
 
 
 PANELS = (

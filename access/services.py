@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from access.models import (
     Departure,
     Fulfiller,
     RequestKind,
+    RequestReply,
     RequestState,
     ReviewCampaign,
     ReviewDecision,
@@ -33,9 +35,10 @@ from forms_4052_4055.selectors import forms_on_file
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
+from helpdesk.directory.selectors import role_addresses
 from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
-from helpdesk.models import AuditKind, Person
+from helpdesk.models import AuditKind, InboundMessage, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
 PROVISION = "access.tasks.provision"
@@ -577,3 +580,48 @@ def close_campaign(campaign: ReviewCampaign, *, now: datetime | None = None) -> 
     by = Actor.system("the access review sweep: the deadline passed")
     record(AuditKind.CHANGED, actor=by, target=locked, after={"closed": True, "missed": missed})
     return locked
+
+
+# --- Fulfillers' replies by email -----------------------------------------------------------------
+def fulfiller_addresses() -> set[str]:
+    """Where requests are sent for CMS or MIS to carry out (``tasks.send_fulfiller_email``),
+    lower-cased: the addresses whose replies thread to requests."""
+    configured = TargetSystem.objects.exclude(fulfiller_email="").values_list(
+        "fulfiller_email", flat=True
+    )
+    addresses = [*configured, settings.ACCESS_CMS_EMAIL, *role_addresses(Role.MIS)]
+    return {a.lower() for a in addresses if a}
+
+
+def is_fulfiller_address(address: str) -> bool:
+    return bool(address) and address.lower() in fulfiller_addresses()
+
+
+@transaction.atomic
+def record_fulfiller_reply(
+    request: AccessRequest,
+    *,
+    inbound: InboundMessage,
+    from_address: str,
+    subject: str,
+    body: str,
+    attachment_names: list[str],
+) -> RequestReply:
+    """CMS's or MIS's answer, shown on the request for the help desk to act on (the reply
+    changes nothing by itself: staff record the completion it confirms). Audited."""
+    reply = RequestReply.objects.create(
+        request=request,
+        inbound=inbound,
+        from_address=from_address.lower(),
+        subject=subject[:998],
+        body=body,
+        attachment_names=attachment_names,
+    )
+    record(
+        AuditKind.CHANGED,
+        actor=Actor.system(f"an email from {from_address}"),
+        target=request,
+        after={"reply": reply.pk, "inbound": inbound.pk},
+        note=f"Reply by email from {from_address} (inbound #{inbound.pk}).",
+    )
+    return reply

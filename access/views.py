@@ -206,6 +206,8 @@ def _render_detail(
             "cancel_form": ReasonForm(auto_id="id_cancel_%s"),
             "password": password,
             "audit": AuditEvent.objects.for_object(access_request).select_related("actor"),
+            # Fulfillers' answers by email are for the help desk, who act on them.
+            "replies": access_request.replies.all() if help_desk else [],
         },
         status=status,
     )

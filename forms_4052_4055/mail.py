@@ -1,19 +1,22 @@
-"""Signed forms by email: the mail intake offers every message here first (registered from
+"""Security forms by email: the mail intake offers every message here first (registered from
 ``AppConfig.ready``; helpdesk never imports this app). A message naming a form's reference in
-its subject or an attachment's file name, with a PDF or image attached, is filed on that form
-as its signed copy."""
+its subject or an attachment's file name, or replying to the form's mail (quoting the
+Message-ID of the issue, a reminder or a return), belongs to that form: a PDF or image
+attached is filed as its signed copy; a reply that files none (a question, no attachment, a
+file we do not accept) is shown on the form for the help desk."""
 
 import re
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 
 from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import is_local_expert_for
-from forms_4052_4055.services import check_document, receive
+from forms_4052_4055.services import check_document, receive, record_reply
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled
-from helpdesk.models import InboundMessage
+from helpdesk.mail.handlers import Handled, reply_text
+from helpdesk.models import InboundMessage, OutboundEmail
 from helpdesk.transitions import ConflictError
 
 if TYPE_CHECKING:  # what the intake hands every handler
@@ -21,36 +24,70 @@ if TYPE_CHECKING:  # what the intake hands every handler
     from helpdesk.mail.parse import ParsedMail
 
 REFERENCE = re.compile(r"\bSF-\d{4}-\d{5}\b", re.IGNORECASE)
+# The key of every email about a form (``tasks.send_form_email``).
+FORM_EMAIL_KEY = re.compile(r"^form:(\d+):")
 OPEN_TO_COPIES = [FormState.ISSUED, FormState.RETURNED, FormState.RECEIVED]
 
 
 def signed_form_handler(
     parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
 ) -> Handled | None:
-    references = REFERENCE.findall(parsed.subject)
-    references += [r for a in parsed.attachments for r in REFERENCE.findall(a.name)]
-    if not references:
-        return None
-    form = SecurityForm.objects.filter(reference__in={r.upper() for r in references}).first()
+    form = _form_named(parsed) or _form_replied_to(parsed)
     if form is None:
-        return None  # not one of ours: let the intake read it as usual
+        return None  # not about one of ours: let the intake read it as usual
     if not sender.verified:
         # Filing a copy moves the form on: only a proven sender (aligned DMARC, or a reply to
         # the mail that sent the form) may do that by email; anyone else is held for a person.
         return Handled(
-            f"a copy for {form.reference} from {sender.address}, whose sender is not proven "
+            f"a message on {form.reference} from {sender.address}, whose sender is not proven "
             "(no aligned DMARC pass, not a reply to our mail).",
             needs_review=True,
         )
     if not _may_send_copies(sender, form):
         # References are sequential: a stranger could guess one. Held for a person to look at.
         return Handled(
-            f"a copy for {form.reference} from {sender.address}, who is neither the person, "
+            f"a message on {form.reference} from {sender.address}, who is neither the person, "
             "their agency's local expert nor staff.",
             needs_review=True,
         )
     if form.state not in OPEN_TO_COPIES:
-        return Handled(f"{form.reference} is {form.get_state_display().lower()}; nothing filed.")
+        _show_reply(form, parsed, inbound, sender)
+        state = form.get_state_display().lower()
+        return Handled(f"{form.reference} is {state}; nothing filed, shown on the form.")
+    filed = _file_copies(form, parsed, sender)
+    if not filed:
+        _show_reply(form, parsed, inbound, sender)
+        return Handled(
+            f"{form.reference}: nothing filed (no PDF or image we accept); shown on the form."
+        )
+    return Handled(f"signed copy of {form.reference} received: {', '.join(filed)}.")
+
+
+def _form_named(parsed: "ParsedMail") -> SecurityForm | None:
+    references = REFERENCE.findall(parsed.subject)
+    references += [r for a in parsed.attachments for r in REFERENCE.findall(a.name)]
+    if not references:
+        return None
+    return SecurityForm.objects.filter(reference__in={r.upper() for r in references}).first()
+
+
+def _form_replied_to(parsed: "ParsedMail") -> SecurityForm | None:
+    """The form whose mail the message quotes in In-Reply-To or References (a reply whose
+    subject lost the reference)."""
+    ids = parsed.thread_ids[:50]
+    if not ids:
+        return None
+    keys = OutboundEmail.objects.filter(
+        Q(message_id__in=ids) | Q(copies__message_id__in=ids), key__startswith="form:"
+    ).values_list("key", flat=True)
+    for key in keys:
+        found = FORM_EMAIL_KEY.match(key)
+        if found:
+            return SecurityForm.objects.filter(pk=int(found.group(1))).first()
+    return None
+
+
+def _file_copies(form: SecurityForm, parsed: "ParsedMail", sender: "Sender") -> list[str]:
     filed = []
     for part in parsed.attachments:
         try:
@@ -65,9 +102,20 @@ def signed_form_handler(
         except (ValidationError, PermissionDenied, ConflictError):
             continue
         filed.append(part.name)
-    if not filed:
-        return Handled(f"{form.reference}: no PDF or image attached; nothing filed.")
-    return Handled(f"signed copy of {form.reference} received: {', '.join(filed)}.")
+    return filed
+
+
+def _show_reply(
+    form: SecurityForm, parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
+) -> None:
+    record_reply(
+        form,
+        inbound=inbound,
+        from_address=sender.address,
+        subject=parsed.subject,
+        body=reply_text(parsed),
+        attachment_names=[a.name for a in parsed.attachments],
+    )
 
 
 def _may_send_copies(sender: "Sender", form: SecurityForm) -> bool:

@@ -192,6 +192,8 @@ def form_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "verify_form": ff.verify_form_for(form.form_type),
             "void_form": ff.VoidForm(),
             "audit": AuditEvent.objects.for_object(form).select_related("actor"),
+            # Replies by email that filed no copy are for the help desk, who act on them.
+            "replies": form.replies.all() if help_desk else [],
         },
     )
 

@@ -3,6 +3,9 @@
 mailbox. Those apps register a handler here from ``AppConfig.ready``; the intake offers each
 message to every handler, in registration order, before reading it as a Problem Report Form.
 
+Higher apps also name the addresses they correspond with (``known_correspondents``: CMS,
+MIS): such a sender is never told to go through a local expert.
+
 A handler is ``handler(parsed, inbound, sender) -> Handled | None``. It runs inside the
 intake's transaction: if it raises, nothing it did is kept and the message is marked failed,
 to be reprocessed once the cause is fixed."""
@@ -11,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from helpdesk.mail.quotes import trim_quoted
 from helpdesk.models import InboundMessage, Ticket
 from helpdesk.registry import Registry
 
@@ -35,3 +39,21 @@ class MailHandler:
 
 # Offered every message in registration order; keyed by name, so registering twice is once.
 mail_handlers: Registry[MailHandler] = Registry("mail handlers", key=lambda h: h.name)
+
+
+@dataclass(frozen=True)
+class KnownCorrespondent:
+    """Addresses a higher app writes to and hears back from (e.g. access's fulfillers)."""
+
+    name: str
+    is_known: Callable[[str], bool]
+
+
+known_correspondents: Registry[KnownCorrespondent] = Registry(
+    "known mail correspondents", key=lambda c: c.name
+)
+
+
+def reply_text(parsed: "ParsedMail") -> str:
+    """What a reply says, without the message it quotes: what a handler shows a person."""
+    return trim_quoted(parsed.text).strip() or "(The email had no text.)"

@@ -522,7 +522,8 @@ def _closed_long_ago(ticket: Ticket) -> bool:
 
 def _new_report(parsed: ParsedMail, inbound: InboundMessage, sender: Sender) -> _Decision:
     if not sender.expert_offices:
-        _reply_not_local_expert(inbound, sender)
+        if may_be_told_to_go_through_expert(sender):
+            _reply_not_local_expert(inbound, sender)
         who = sender.person.full_name if sender.person else sender.address
         return _quarantine(
             QuarantineReason.NOT_LOCAL_EXPERT,
@@ -730,6 +731,15 @@ def may_reply_automatically(inbound: InboundMessage, address: str) -> bool:
         from_address=address.lower(), auto_replied=True, processed_at__gte=since
     ).exclude(pk=inbound.pk)
     return answered.count() < settings.MAIL_AUTO_REPLIES_PER_DAY
+
+
+def may_be_told_to_go_through_expert(sender: Sender) -> bool:
+    """The one rule of who gets the "go through your local expert" reply: nobody who is staff
+    or a correspondent a higher app knows (CMS, MIS: ``handlers.known_correspondents``); they
+    write to the help desk for other reasons than reporting a problem."""
+    if sender.staff:
+        return False
+    return not any(c.is_known(sender.address) for c in handlers.known_correspondents)
 
 
 def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
