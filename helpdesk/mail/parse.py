@@ -180,8 +180,6 @@ def _without_broken_header_lines(raw: bytes) -> tuple[bytes, int]:
     if all(good) and not any(obsolete):
         return raw, 0
     last = max((i for i, ok in enumerate(good) if ok and not _folded(lines[i])), default=-1)
-    while last + 1 < end and good[last + 1]:
-        last += 1  # the folds of the last header
     kept: list[bytes] = []
     skipped, dropping = 0, False
     for i, line in enumerate(lines[: last + 1]):
