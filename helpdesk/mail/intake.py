@@ -3,7 +3,8 @@ poller, the drop folder).
 
 1. ``store``: the raw bytes are saved and committed before anything reads them. From then on
    the message cannot be lost: whatever happens next, it is on a page for a person to see.
-2. ``process``: parse, then decide, in this order: unreadable, duplicate, automatic (RFC 3834),
+2. ``process``: parse, then decide, in this order: duplicate (any copy of a message already
+   received, ``fingerprint``), unreadable, automatic (RFC 3834),
    spoofed (DMARC, from a trusted server), an ambiguous From (matched to no one), no sender,
    then whether the sender is proven (``sender_check``), a registered handler of a higher
    app, a reply on a ticket's thread (an unproven one that would speak for someone is held,
@@ -37,6 +38,7 @@ from helpdesk.directory.selectors import acting_local_expert
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.uploads import sniff
 from helpdesk.mail import handlers
+from helpdesk.mail.fingerprint import content_fingerprint
 from helpdesk.mail.form import read_form
 from helpdesk.mail.parse import MailAttachment, ParsedMail, parse_message
 from helpdesk.mail.quotes import trim_quoted
@@ -75,7 +77,6 @@ _TRACKING_IN_SUBJECT = re.compile(r"\[\s*(CCAP-\d{4}-\d{6})\s*\]", re.IGNORECASE
 _SUBJECT_PREFIXES = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE
 )
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def store(
             raw=raw,
             size=len(raw),
             sha256=hashlib.sha256(raw).hexdigest(),
+            normalised_hash=content_fingerprint(raw),
             message_id=message_id_of_raw(raw),
             source=source,
             mailbox=mailbox,
@@ -246,11 +248,12 @@ def _save_all_but_the_raw_message(inbound: InboundMessage) -> None:
 
 
 def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
-    if parsed.unreadable:
-        return _quarantine(QuarantineReason.UNREADABLE, parsed.unreadable)
+    # A copy of a message already decided is only a copy, whatever it is (even unreadable).
     duplicate = _duplicate(inbound)
     if duplicate is not None:
         return duplicate
+    if parsed.unreadable:
+        return _quarantine(QuarantineReason.UNREADABLE, parsed.unreadable)
     automatic = automatic_reason(parsed)
     if automatic:
         return _Decision(
@@ -294,40 +297,55 @@ def _quarantine(reason: str, detail: str, ticket: Ticket | None = None) -> _Deci
 
 
 def _duplicate(inbound: InboundMessage) -> _Decision | None:
-    """The same Message-ID seen before (or, without one, the same bytes). Same content: a
-    duplicate, nothing is created. Different content under the same Message-ID: kept and held
-    for a person, since one of the two is not what it claims to be."""
+    """The same Message-ID seen before (or, without one, the same content). Compared with every
+    earlier message of that id, by the fingerprint of its content (``fingerprint``: line
+    endings and the servers' trace headers do not count). The same as any: a duplicate of the
+    first such, nothing is created. Different from all: kept and held for a person, since one
+    of them is not what it claims to be."""
+    if not inbound.normalised_hash:  # stored before fingerprints were kept; saved with the rest
+        inbound.normalised_hash = content_fingerprint(inbound.raw_bytes)
     earlier = InboundMessage.objects.filter(pk__lt=inbound.pk)
     if inbound.message_id:
         earlier = earlier.filter(message_id=inbound.message_id)
-    else:
-        earlier = earlier.filter(sha256=inbound.sha256, message_id="")
-    first = earlier.order_by("pk").only("pk", "sha256", "raw", "ticket").first()
-    if first is None:
+    else:  # the exact bytes too: rows stored before fingerprints were kept have none
+        earlier = earlier.filter(message_id="").filter(
+            Q(normalised_hash=inbound.normalised_hash) | Q(sha256=inbound.sha256)
+        )
+    seen = list(earlier.order_by("pk").only("pk", "sha256", "normalised_hash", "ticket"))
+    if not seen:
         return None
-    same = first.sha256 == inbound.sha256 or _body_hash(first.raw_bytes) == _body_hash(
-        inbound.raw_bytes
-    )
-    if same:
+    same = next((row for row in seen if _same_content(row, inbound)), None)
+    if same is not None:
         return _Decision(
             Outcome.DUPLICATE,
-            f"Already received as inbound #{first.pk}; nothing created.",
-            ticket=first.ticket,
-            duplicate_of=first,
+            f"Already received as inbound #{same.pk}; nothing created.",
+            ticket=same.ticket,
+            duplicate_of=same,
         )
+    first = seen[0]
+    others = f" (and {len(seen) - 1} more)" if len(seen) > 1 else ""
     decision = _quarantine(
         QuarantineReason.MESSAGE_ID_CONFLICT,
-        f"Inbound #{first.pk} has the same Message-ID but different content.",
+        f"Inbound #{first.pk}{others} has the same Message-ID but different content.",
     )
     decision.duplicate_of = first
     return decision
 
 
-def _body_hash(raw: bytes) -> str:
-    """The message without its header block: the same message delivered twice differs in its
-    Received and delivery headers only."""
-    parts = _HEADER_END.split(raw, 1)
-    return hashlib.sha256(parts[1] if len(parts) == 2 else raw).hexdigest()
+def _same_content(earlier: InboundMessage, inbound: InboundMessage) -> bool:
+    if earlier.sha256 == inbound.sha256:
+        return True
+    return _fingerprint_of(earlier) == inbound.normalised_hash
+
+
+def _fingerprint_of(row: InboundMessage) -> str:
+    """A row's fingerprint, computed once from its raw copy if it was stored before they were
+    kept (read here only for rows sharing a Message-ID: a few, never the whole table)."""
+    if not row.normalised_hash:
+        raw = InboundMessage.objects.values_list("raw", flat=True).get(pk=row.pk)
+        row.normalised_hash = content_fingerprint(bytes(raw))
+        InboundMessage.objects.filter(pk=row.pk).update(normalised_hash=row.normalised_hash)
+    return row.normalised_hash
 
 
 # --- Who sent it --------------------------------------------------------------------------------

@@ -133,7 +133,9 @@ def parse_message(raw: bytes) -> ParsedMail:
 def _parse(raw: bytes) -> ParsedMail:
     if not raw.strip():
         return ParsedMail(unreadable="The message is empty.")
-    message = email.message_from_bytes(raw, policy=policy.default)
+    readable, skipped = _without_broken_header_lines(raw)
+    message = email.message_from_bytes(readable, policy=policy.default)
+    _normalise_transfer_encodings(message)
     parsed = ParsedMail(message=message)
     if not message.keys():
         parsed.unreadable = "The message has no headers."
@@ -148,10 +150,67 @@ def _parse(raw: bytes) -> ParsedMail:
     parsed.text, parsed.from_html = body.text()
     parsed.attachments = body.attachments
     parsed.forwarded = body.forwarded
-    parsed.defects = sorted({type(d).__name__ for d in _defects(message)})
+    parsed.defects = sorted(
+        {type(d).__name__ for d in _defects(message)}
+        | ({_BROKEN_HEADER_LINE} if skipped else set())
+    )
     if parsed.unreadable and (parsed.text.strip() or parsed.attachments):
         parsed.unreadable = ""  # a body without headers is still something a person can read
     return parsed
+
+
+# A header line: a field name (printable ASCII but the colon), maybe the obsolete blanks before
+# the colon (RFC 5322 section 4.5.3); a folded continuation; or the mbox envelope line, which the
+# email package reads itself.
+_HEADER_LINE = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:|[ \t]|From ")
+_OBSOLETE_BLANKS = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
+_BROKEN_HEADER_LINE = "MalformedHeaderLineDefect"
+_HEADER_SCAN = 256 * 1024  # a header block longer than this is not mail a person wrote
+
+
+def _without_broken_header_lines(raw: bytes) -> tuple[bytes, int]:
+    """The message with each line of its header block that is not a header left out, and how
+    many were: the email package takes such a line for the start of the body, and loses every
+    header after it (From, Subject). A bad line after the last header is the body starting
+    without its blank line, as the email package reads it. Only the parser's copy changes; the
+    stored raw bytes stay as they arrived."""
+    lines = raw[:_HEADER_SCAN].splitlines(keepends=True)
+    end = next((i for i, line in enumerate(lines) if not line.strip(b"\r\n")), None)
+    if end is None:
+        return raw, 0  # no blank line: no header block to mend, or one too large to be mail
+    good = [bool(_HEADER_LINE.match(line)) for line in lines[:end]]
+    obsolete = [bool(_OBSOLETE_BLANKS.match(line)) for line in lines[:end]]
+    if all(good) and not any(obsolete):
+        return raw, 0
+    last = max((i for i, ok in enumerate(good) if ok and not _folded(lines[i])), default=-1)
+    kept: list[bytes] = []
+    skipped, dropping = 0, False
+    for i, line in enumerate(lines[: last + 1]):
+        if not good[i] or (dropping and _folded(line)):
+            skipped, dropping = skipped + 1, True  # a fold of a dropped line goes with it
+            continue
+        dropping = False
+        kept.append(_OBSOLETE_BLANKS.sub(rb"\1:", line))
+    offset = sum(len(line) for line in lines[: last + 1])
+    return b"".join(kept) + raw[offset:], skipped
+
+
+def _folded(line: bytes) -> bool:
+    return line[:1] in (b" ", b"\t")
+
+
+_TRANSFER_ENCODING = "Content-Transfer-Encoding"
+
+
+def _normalise_transfer_encodings(message: Message) -> None:
+    """``Content-Transfer-Encoding: Base64  `` is base64: the email package decodes only the
+    exact lower-case word (it lowers the case, not the blanks), and leaves the rest encoded."""
+    for part in message.walk():
+        for _key, value in _raw_headers(part, _TRANSFER_ENCODING)[:1]:
+            cleaned = "".join(str(value).split()).lower()
+            if cleaned != value:
+                with contextlib.suppress(Exception):
+                    part.replace_header(_TRANSFER_ENCODING, cleaned)
 
 
 def _read_sender(parsed: ParsedMail) -> None:

@@ -75,6 +75,10 @@ class InboundMessage(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The bytes without what the way in adds (line endings, trace headers): every delivery of
+    # one message has the same (``helpdesk.mail.fingerprint``). Blank on rows stored before it
+    # existed; the duplicate check fills those it reads.
+    normalised_hash = models.CharField(max_length=64, blank=True, db_index=True)
     source = models.CharField(max_length=10, choices=InboundSource.choices)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Where an IMAP message came from: a mailbox's (UIDVALIDITY, UID) names one message for ever.
