@@ -121,7 +121,7 @@ def test_finding_password_reset_timing_reveals_whether_an_address_has_a_login(
 ):
     """The page looks nobody up: it queues the typed address and answers. (The timing itself
     is measured by bench/password_reset.py.)"""
-    queued: list[tuple] = []
+    queued = []
     monkeypatch.setattr(passwords, "enqueue", lambda task, *args: queued.append((task, *args)))
     answers = []
     for email in ["pat@example.org", "nobody@example.org"]:
