@@ -198,3 +198,16 @@ def _fresh_request_limits():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def ingest(django_capture_on_commit_callbacks):
+    """Ingest raw mail through the pipe door and run what waits for the commit (emails, q2
+    tasks), as the MTA's ``ingest_mail`` would: the mail tests' one way in."""
+    from helpdesk.mail import intake
+
+    def run(raw: bytes, **where) -> "intake.IntakeResult":
+        with django_capture_on_commit_callbacks(execute=True):
+            return intake.ingest(raw, source="pipe", **where)
+
+    return run

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from access import tasks
 from access.models import AccessRequest, RequestKind, RequestState, TargetSystem
-from helpdesk.mail import intake
 from helpdesk.models import (
     AuditEvent,
     AuditKind,
@@ -27,15 +26,6 @@ TRUSTED = "mx.illinois.example"
 def cms_is_configured(settings):
     settings.ACCESS_CMS_EMAIL = CMS
     settings.MAIL_TRUSTED_AUTHSERV_IDS = [TRUSTED]
-
-
-@pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    def run(raw: bytes) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
 
 
 @pytest.fixture

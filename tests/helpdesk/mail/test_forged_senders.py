@@ -38,15 +38,6 @@ TRUSTED = "mx.illinois.example"
 
 
 @pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    def run(raw: bytes) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run ``make()`` and what waits for its commit (the emails it queues are sent)."""
 

@@ -7,19 +7,9 @@ import quopri
 
 import pytest
 
-from helpdesk.mail import intake
 from helpdesk.mail.parse import parse_message
 from helpdesk.models import InboundMessage, Outcome, Ticket
 from tests.helpdesk.mail.messages import FORM
-
-
-@pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    def run(raw: bytes) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
 
 
 def report(head: bytes, *, encoding: bytes = b"7bit", body: bytes = FORM.encode()) -> bytes:

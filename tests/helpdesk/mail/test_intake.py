@@ -32,17 +32,6 @@ from tests.outgoing_mail import assert_ours, message_id_sent_to
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 
-@pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    """Ingest through the pipe door and run what waits for the commit (emails, q2 tasks)."""
-
-    def run(raw: bytes, **where) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe", **where)
-
-    return run
-
-
 # --- Who may submit -------------------------------------------------------------------------------
 
 

@@ -18,15 +18,6 @@ from tests.helpdesk.mail.messages import FORM, email_bytes
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    def run(raw: bytes) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
-
-
 def form_as_html() -> str:
     """The Problem Report Form the way Outlook writes it: one table row per field."""
     rows = []

@@ -22,15 +22,6 @@ RELAY_HEADERS = (
 )
 
 
-@pytest.fixture
-def ingest(django_capture_on_commit_callbacks):
-    def run(raw: bytes) -> intake.IntakeResult:
-        with django_capture_on_commit_callbacks(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
-
-
 def crlf(raw: bytes) -> bytes:
     """As it travels over SMTP (``email_bytes`` writes LF, as a Maildir holds it)."""
     return lf(raw).replace(b"\n", b"\r\n")

@@ -5,21 +5,11 @@ import pytest
 from django.urls import reverse
 
 from helpdesk.actor import Actor
-from helpdesk.mail import intake
 from helpdesk.models import NoticeAudience, Outcome, Severity, System
 from helpdesk.notices import services as svc
 from tests.helpdesk.mail.messages import email_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ingest(capture_on_commit):
-    def run(raw: bytes):
-        with capture_on_commit(execute=True):
-            return intake.ingest(raw, source="pipe")
-
-    return run
 
 
 def publish(world, **overrides):
