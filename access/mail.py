@@ -12,14 +12,14 @@ import re
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from access.models import REQUEST_TAG, AccessRequest, Departure
 from access.services import is_fulfiller_address, record_fulfiller_reply, report_departure
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled, reply_text
-from helpdesk.models import InboundMessage, OutboundEmail, Person
+from helpdesk.models import InboundMessage, Person
 
 if TYPE_CHECKING:  # what the intake hands every handler
     from helpdesk.mail.intake import Sender
@@ -70,15 +70,10 @@ def _request_replied_to(parsed: "ParsedMail", address: str) -> AccessRequest | N
     """The request whose fulfiller email the message quotes (In-Reply-To, References), or,
     from a fulfiller address only, the one its subject names by tag: a local expert's report
     may mention "request #6" and is not a fulfiller's answer."""
-    ids = parsed.thread_ids[:50]
-    if ids:
-        keys = OutboundEmail.objects.filter(
-            Q(message_id__in=ids) | Q(copies__message_id__in=ids), key__startswith="access:"
-        ).values_list("key", flat=True)
-        for key in keys:
-            found = FULFILLER_EMAIL_KEY.match(key)
-            if found:
-                return AccessRequest.objects.filter(pk=int(found.group(1))).first()
+    for key in emails.keys_quoted_by(parsed.thread_ids, prefix="access:"):
+        found = FULFILLER_EMAIL_KEY.match(key)
+        if found:
+            return AccessRequest.objects.filter(pk=int(found.group(1))).first()
     tag = REQUEST_TAG.search(parsed.subject)
     if tag is None or not is_fulfiller_address(address):
         return None

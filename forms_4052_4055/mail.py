@@ -9,14 +9,14 @@ import re
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 
 from forms_4052_4055.models import FormState, SecurityForm
 from forms_4052_4055.permissions import is_local_expert_for
 from forms_4052_4055.services import check_document, receive, record_reply
+from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.mail.handlers import Handled, reply_text
-from helpdesk.models import InboundMessage, OutboundEmail
+from helpdesk.models import InboundMessage
 from helpdesk.transitions import ConflictError
 
 if TYPE_CHECKING:  # what the intake hands every handler
@@ -74,13 +74,7 @@ def _form_named(parsed: "ParsedMail") -> SecurityForm | None:
 def _form_replied_to(parsed: "ParsedMail") -> SecurityForm | None:
     """The form whose mail the message quotes in In-Reply-To or References (a reply whose
     subject lost the reference)."""
-    ids = parsed.thread_ids[:50]
-    if not ids:
-        return None
-    keys = OutboundEmail.objects.filter(
-        Q(message_id__in=ids) | Q(copies__message_id__in=ids), key__startswith="form:"
-    ).values_list("key", flat=True)
-    for key in keys:
+    for key in emails.keys_quoted_by(parsed.thread_ids, prefix="form:"):
         found = FORM_EMAIL_KEY.match(key)
         if found:
             return SecurityForm.objects.filter(pk=int(found.group(1))).first()

@@ -83,7 +83,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -217,6 +217,19 @@ def was_sent_to(address: str, message_ids: Sequence[str]) -> bool:
     return OutboundRecipient.objects.filter(
         message_id__in=list(message_ids)[:50], address=address.lower(), sent_at__isnull=False
     ).exists()
+
+
+def keys_quoted_by(message_ids: Sequence[str], *, prefix: str) -> list[str]:
+    """The send keys (starting with ``prefix``) of our emails that ``message_ids`` (a reply's
+    In-Reply-To and References) name, by their thread Message-ID or any copy's: how a feature
+    finds what a reply answers. Says nothing about who sent the reply (``was_sent_to`` does)."""
+    ids = list(message_ids)[:50]
+    if not ids:
+        return []
+    quoted = OutboundEmail.objects.filter(
+        Q(message_id__in=ids) | Q(copies__message_id__in=ids), key__startswith=prefix
+    )
+    return list(quoted.values_list("key", flat=True).distinct())
 
 
 def unique_addresses(addresses: Sequence[str]) -> list[str]:
