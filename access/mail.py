@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from access.models import REQUEST_TAG, AccessRequest, Departure
-from access.services import is_fulfiller_address, record_fulfiller_reply, report_departure
+from access.models import REQUEST_TAG, AccessRequest, Departure, RequestReply
+from access.services import is_fulfiller_address, report_departure
 from helpdesk import emails
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled, reply_text
+from helpdesk.mail.handlers import Handled, show_reply
 from helpdesk.models import InboundMessage, Person
 
 if TYPE_CHECKING:  # what the intake hands every handler
@@ -54,15 +54,7 @@ def fulfiller_reply_handler(
             f"a reply on {request.tag} from {sender.address}, who is not its fulfiller.",
             needs_review=True,
         )
-    names = [a.name for a in parsed.attachments]
-    record_fulfiller_reply(
-        request,
-        inbound=inbound,
-        from_address=sender.address,
-        subject=parsed.subject,
-        body=reply_text(parsed),
-        attachment_names=names,
-    )
+    show_reply(RequestReply(request=request), request, parsed, inbound, sender.address)
     return Handled(f"reply from {sender.address} shown on {request.tag}.")
 
 

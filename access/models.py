@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from escalation.workflow import ConcurrentTransitionMixin
-from helpdesk.models import Person
+from helpdesk.models import MailReply, Person
 
 
 class Fulfiller(models.TextChoices):
@@ -285,22 +285,11 @@ def request_tag(pk: int) -> str:
     return f"request #{pk}"
 
 
-class RequestReply(models.Model):
+class RequestReply(MailReply):
     """A fulfiller's (CMS's, MIS's) answer by email, shown on the request for the help desk,
     who record the completion it confirms. The raw message keeps everything, attachments too."""
 
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="replies")
-    inbound = models.ForeignKey(
-        "helpdesk.InboundMessage", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_address = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=998, blank=True)
-    body = models.TextField(blank=True)
-    attachment_names = models.JSONField(default=list, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["received_at", "id"]
 
     def __str__(self) -> str:
         return f"Reply from {self.from_address} on {self.request.tag}"

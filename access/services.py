@@ -22,7 +22,6 @@ from access.models import (
     Departure,
     Fulfiller,
     RequestKind,
-    RequestReply,
     RequestState,
     ReviewCampaign,
     ReviewDecision,
@@ -38,7 +37,7 @@ from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import role_addresses
 from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
-from helpdesk.models import AuditKind, InboundMessage, Person
+from helpdesk.models import AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
 PROVISION = "access.tasks.provision"
@@ -595,33 +594,3 @@ def fulfiller_addresses() -> set[str]:
 
 def is_fulfiller_address(address: str) -> bool:
     return bool(address) and address.lower() in fulfiller_addresses()
-
-
-@transaction.atomic
-def record_fulfiller_reply(
-    request: AccessRequest,
-    *,
-    inbound: InboundMessage,
-    from_address: str,
-    subject: str,
-    body: str,
-    attachment_names: list[str],
-) -> RequestReply:
-    """CMS's or MIS's answer, shown on the request for the help desk to act on (the reply
-    changes nothing by itself: staff record the completion it confirms). Audited."""
-    reply = RequestReply.objects.create(
-        request=request,
-        inbound=inbound,
-        from_address=from_address.lower(),
-        subject=subject[:998],
-        body=body,
-        attachment_names=attachment_names,
-    )
-    record(
-        AuditKind.CHANGED,
-        actor=Actor.system(f"an email from {from_address}"),
-        target=request,
-        after={"reply": reply.pk, "inbound": inbound.pk},
-        note=f"Reply by email from {from_address} (inbound #{inbound.pk}).",
-    )
-    return reply

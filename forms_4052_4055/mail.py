@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from forms_4052_4055.models import FormState, SecurityForm
+from forms_4052_4055.models import FormReply, FormState, SecurityForm
 from forms_4052_4055.permissions import is_local_expert_for
-from forms_4052_4055.services import check_document, receive, record_reply
+from forms_4052_4055.services import check_document, receive
 from helpdesk import emails
 from helpdesk.actor import Actor
-from helpdesk.mail.handlers import Handled, reply_text
+from helpdesk.mail.handlers import Handled, show_reply
 from helpdesk.models import InboundMessage
 from helpdesk.transitions import ConflictError
 
@@ -102,14 +102,7 @@ def _file_copies(form: SecurityForm, parsed: "ParsedMail", sender: "Sender") -> 
 def _show_reply(
     form: SecurityForm, parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
 ) -> None:
-    record_reply(
-        form,
-        inbound=inbound,
-        from_address=sender.address,
-        subject=parsed.subject,
-        body=reply_text(parsed),
-        attachment_names=[a.name for a in parsed.attachments],
-    )
+    show_reply(FormReply(form=form), form, parsed, inbound, sender.address)
 
 
 def _may_send_copies(sender: "Sender", form: SecurityForm) -> bool:

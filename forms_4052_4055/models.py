@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from escalation.workflow import ConcurrentTransitionMixin
-from helpdesk.models import Person, YearlySequence
+from helpdesk.models import MailReply, Person, YearlySequence
 
 
 class FormType(models.Model):
@@ -213,23 +213,12 @@ class SignedDocument(models.Model):
         return f"{self.original_name} for {self.form.reference}"
 
 
-class FormReply(models.Model):
+class FormReply(MailReply):
     """An answer by email to the form's mail (the issue, a reminder, a return) that filed no
     signed copy: a question, a "signed it on paper", a copy we could not accept. Shown on the
     form for the help desk; the raw message keeps everything, attachments too."""
 
     form = models.ForeignKey(SecurityForm, on_delete=models.CASCADE, related_name="replies")
-    inbound = models.ForeignKey(
-        "helpdesk.InboundMessage", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_address = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=998, blank=True)
-    body = models.TextField(blank=True)
-    attachment_names = models.JSONField(default=list, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["received_at", "id"]
 
     def __str__(self) -> str:
         return f"Reply from {self.from_address} on {self.form.reference}"

@@ -20,7 +20,6 @@ from forms_4052_4055.models import (
     DEFAULT_CCMS_ROLE,
     OUTSTANDING,
     FormReferenceSequence,
-    FormReply,
     FormState,
     SecurityForm,
     SignedDocument,
@@ -32,7 +31,7 @@ from helpdesk.audit import record
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.sequences import take_next
 from helpdesk.lib.uploads import safe_name, sniff
-from helpdesk.models import AuditKind, InboundMessage, Person
+from helpdesk.models import AuditKind, Person
 from helpdesk.registry import Registry
 from helpdesk.transitions import Machine, transition
 
@@ -309,33 +308,3 @@ def _pdf_of(form: SecurityForm) -> bytes:
     from forms_4052_4055.pdf import render_form_pdf
 
     return render_form_pdf(form)
-
-
-@transaction.atomic
-def record_reply(
-    form: SecurityForm,
-    *,
-    inbound: InboundMessage,
-    from_address: str,
-    subject: str,
-    body: str,
-    attachment_names: list[str],
-) -> FormReply:
-    """A reply to the form's mail that filed no copy, shown on the form for the help desk
-    (it changes nothing by itself). Audited."""
-    reply = FormReply.objects.create(
-        form=form,
-        inbound=inbound,
-        from_address=from_address.lower(),
-        subject=subject[:998],
-        body=body,
-        attachment_names=attachment_names,
-    )
-    record(
-        AuditKind.CHANGED,
-        actor=Actor.system(f"an email from {from_address}"),
-        target=form,
-        after={"reply": reply.pk, "inbound": inbound.pk},
-        note=f"Reply by email from {from_address} (inbound #{inbound.pk}).",
-    )
-    return reply

@@ -14,8 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import models
+
+from helpdesk.actor import Actor
+from helpdesk.audit import record
 from helpdesk.mail.quotes import trim_quoted
-from helpdesk.models import InboundMessage, Ticket
+from helpdesk.models import AuditKind, InboundMessage, MailReply, Ticket
 from helpdesk.registry import Registry
 
 if TYPE_CHECKING:  # the intake, above this module, hands these to every handler
@@ -57,3 +61,25 @@ known_correspondents: Registry[KnownCorrespondent] = Registry(
 def reply_text(parsed: "ParsedMail") -> str:
     """What a reply says, without the message it quotes: what a handler shows a person."""
     return trim_quoted(parsed.text).strip() or "(The email had no text.)"
+
+
+def show_reply(
+    reply: MailReply, on: models.Model, parsed: "ParsedMail", inbound: InboundMessage, address: str
+) -> MailReply:
+    """Keep an answer by email on what it answers (``reply`` is the unsaved row already
+    pointing at ``on``: a ``RequestReply`` or a ``FormReply``) for the help desk to read; it
+    changes nothing by itself. Audited on ``on``."""
+    reply.inbound = inbound
+    reply.from_address = address.lower()
+    reply.subject = parsed.subject[:998]
+    reply.body = reply_text(parsed)
+    reply.attachment_names = [part.name for part in parsed.attachments]
+    reply.save()
+    record(
+        AuditKind.CHANGED,
+        actor=Actor.system(f"an email from {address}"),
+        target=on,
+        after={"reply": reply.pk, "inbound": inbound.pk},
+        note=f"Reply by email from {address} (inbound #{inbound.pk}).",
+    )
+    return reply

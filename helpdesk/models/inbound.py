@@ -156,6 +156,25 @@ class InboundMessage(models.Model):
         return bytes(self.raw)
 
 
+class MailReply(models.Model):
+    """An answer by email shown on what it answers (an access request, a security form) for the
+    help desk; it changes nothing by itself. The raw message keeps everything, attachments
+    too. Concrete models add the foreign key to what is answered."""
+
+    inbound = models.ForeignKey(
+        "helpdesk.InboundMessage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_address = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    attachment_names = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["received_at", "id"]
+
+
 class MailboxState(models.Model):
     """What the poller knows of an IMAP mailbox: its UIDVALIDITY when first polled, so the
     first poll of a full mailbox is recognised and imported quietly."""
