@@ -1,8 +1,8 @@
 """Reading a raw message, whatever arrives: Python's ``email`` (the structure with compat32,
-every header we use with the modern policy), and a
-fallback for every step where real mail breaks it (lying or unknown charsets, broken MIME,
-headers the policy cannot parse). ``parse_message`` never raises; what it cannot understand is
-reported in ``ParsedMail.unreadable``, and the raw bytes stay stored for a person to read."""
+every header we use with the modern policy), and a fallback for every step where real mail
+breaks it (lying or unknown charsets, broken MIME, headers the policy cannot parse).
+``parse_message`` never raises; what it cannot understand is reported in
+``ParsedMail.unreadable``, and the raw bytes stay stored for a person to read."""
 
 import base64
 import binascii
