@@ -54,7 +54,7 @@ def fulfiller_reply_handler(
             f"a reply on {request.tag} from {sender.address}, who is not its fulfiller.",
             needs_review=True,
         )
-    show_reply(RequestReply(request=request), request, parsed, inbound, sender.address)
+    show_reply(RequestReply(request=request), parsed, inbound, sender.address)
     return Handled(f"reply from {sender.address} shown on {request.tag}.")
 
 

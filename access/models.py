@@ -291,6 +291,10 @@ class RequestReply(MailReply):
 
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="replies")
 
+    @property
+    def answered(self) -> AccessRequest:
+        return self.request
+
     def __str__(self) -> str:
         return f"Reply from {self.from_address} on {self.request.tag}"
 

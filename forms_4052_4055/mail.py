@@ -102,7 +102,7 @@ def _file_copies(form: SecurityForm, parsed: "ParsedMail", sender: "Sender") -> 
 def _show_reply(
     form: SecurityForm, parsed: "ParsedMail", inbound: InboundMessage, sender: "Sender"
 ) -> None:
-    show_reply(FormReply(form=form), form, parsed, inbound, sender.address)
+    show_reply(FormReply(form=form), parsed, inbound, sender.address)
 
 
 def _may_send_copies(sender: "Sender", form: SecurityForm) -> bool:

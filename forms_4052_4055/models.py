@@ -220,5 +220,9 @@ class FormReply(MailReply):
 
     form = models.ForeignKey(SecurityForm, on_delete=models.CASCADE, related_name="replies")
 
+    @property
+    def answered(self) -> SecurityForm:
+        return self.form
+
     def __str__(self) -> str:
         return f"Reply from {self.from_address} on {self.form.reference}"

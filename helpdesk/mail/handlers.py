@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import models
-
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.mail.quotes import trim_quoted
@@ -64,11 +62,11 @@ def reply_text(parsed: "ParsedMail") -> str:
 
 
 def show_reply(
-    reply: MailReply, on: models.Model, parsed: "ParsedMail", inbound: InboundMessage, address: str
+    reply: MailReply, parsed: "ParsedMail", inbound: InboundMessage, address: str
 ) -> MailReply:
     """Keep an answer by email on what it answers (``reply`` is the unsaved row already
-    pointing at ``on``: a ``RequestReply`` or a ``FormReply``) for the help desk to read; it
-    changes nothing by itself. Audited on ``on``."""
+    pointing at it: a ``RequestReply`` or a ``FormReply``) for the help desk to read; it
+    changes nothing by itself. Audited on what it answers."""
     reply.inbound = inbound
     reply.from_address = address.lower()
     reply.subject = parsed.subject[:998]
@@ -78,7 +76,7 @@ def show_reply(
     record(
         AuditKind.CHANGED,
         actor=Actor.system(f"an email from {address}"),
-        target=on,
+        target=reply.answered,
         after={"reply": reply.pk, "inbound": inbound.pk},
         note=f"Reply by email from {address} (inbound #{inbound.pk}).",
     )

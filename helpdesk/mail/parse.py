@@ -127,8 +127,9 @@ def normalise_message_id(value: str) -> str:
 # The structure (parts, boundaries, payloads) is read with the compat32 policy, which leaves
 # headers as the raw text it found; each header we use is then read with the modern policy
 # (``_policy_header``). The modern policy as the parser's policy builds a header object on
-# every read of every header, the parser's own reads included: twice the parsing time, for
-# the same reading.
+# every read of every header, the parser's own reads included (44% of ``parse_message`` under
+# cProfile on the bench corpus); the bench's bare standard-library reading takes about twice
+# as long with it.
 STRUCTURE = policy.compat32
 
 
@@ -736,9 +737,9 @@ def _content_type(part: Message) -> str:
 
 
 def _memo(part: Message, name: str, compute: Callable[[], T]) -> T:
-    """Read once per part. The modern policy parses a header again on every read, and one walk
-    asks a part its type and text several times (choosing between alternatives): that was a
-    third of the parsing time."""
+    """Read once per part: the email package parses a header again on every read, and one walk
+    asks a part its type and text several times (choosing between alternatives). On the bench
+    corpus this alone took ``parse_message`` from about 218 to 290 messages/s."""
     key = f"_ccap_{name}"
     store: dict[str, T] = part.__dict__
     if key not in store:

@@ -174,6 +174,11 @@ class MailReply(models.Model):
         abstract = True
         ordering = ["received_at", "id"]
 
+    @property
+    def answered(self) -> models.Model:
+        """What the reply answers: the concrete model's foreign key."""
+        raise NotImplementedError
+
 
 class MailboxState(models.Model):
     """What the poller knows of an IMAP mailbox: its UIDVALIDITY when first polled, so the
