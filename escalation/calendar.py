@@ -14,7 +14,7 @@ functions build one from the database for the range they need and delegate to it
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -374,10 +374,18 @@ def business_hours_between(start: datetime, end: datetime) -> float:
 def add_business_hours(start: datetime, hours: float) -> datetime:
     """The earliest moment at which ``hours`` business hours have run since ``start``, in
     BUSINESS_TZ; with ``hours`` 0, ``start`` moved on to the next business moment."""
+    return add_business_hours_each(start, [hours])[0]
+
+
+def add_business_hours_each(start: datetime, hours: Sequence[float]) -> list[datetime]:
+    """``add_business_hours`` for several targets counted from one start (a ticket's response
+    and resolution clocks): one calendar, so one read of the closures, for all of them."""
     _require_aware(start)
-    hours_us = _hours_to_us(hours)
-    calendar = BusinessCalendar.from_db(start, start + _horizon(hours_us / _US_PER_HOUR / 9))
-    return calendar.add_business_time(start, timedelta(microseconds=hours_us))
+    amounts = [_hours_to_us(h) for h in hours]
+    if not amounts:
+        return []
+    calendar = BusinessCalendar.from_db(start, start + _horizon(max(amounts) / _US_PER_HOUR / 9))
+    return [calendar.add_business_time(start, timedelta(microseconds=us)) for us in amounts]
 
 
 def add_working_days(start: datetime, n: int) -> datetime:

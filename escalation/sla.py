@@ -60,7 +60,14 @@ def policy(priority: str, tier: int) -> SlaPolicy | None:
 
 
 def _after(start: datetime, hours: Decimal | None) -> datetime | None:
-    return None if hours is None else calendar.add_business_hours(start, float(hours))
+    return _each_after(start, hours)[0]
+
+
+def _each_after(start: datetime, *hours: Decimal | None) -> list[datetime | None]:
+    """The due time of each target (``None``: no target) counted from ``start``, on one
+    calendar."""
+    dues = iter(calendar.add_business_hours_each(start, [float(h) for h in hours if h is not None]))
+    return [None if h is None else next(dues) for h in hours]
 
 
 def on_transition(ticket: EscalationWorkflow, source: str, target: str, now: datetime) -> None:
@@ -118,16 +125,16 @@ def on_priority_change(ticket: EscalationWorkflow, now: datetime) -> None:
 def _start_help_desk_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.submitted_at = now
     rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
-    ticket.response_due_at = _after(now, rule.first_response_hours) if rule else None
-    ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
+    hours = (rule.first_response_hours, rule.resolve_hours) if rule else (None, None)
+    ticket.response_due_at, ticket.resolution_due_at = _each_after(now, *hours)
 
 
 def _start_mis_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.mis_escalated_at = now
     rule = policy(ticket.priority, SlaPolicy.Tier.MIS)
-    ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
+    hours = (rule.resolve_hours, rule.update_interval_hours) if rule else (None, None)
+    ticket.resolution_due_at, ticket.mis_update_due_at = _each_after(now, *hours)
     ticket.resolution_breached_at = None
-    ticket.mis_update_due_at = _after(now, rule.update_interval_hours) if rule else None
     ticket.mis_update_breached_at = None
 
 

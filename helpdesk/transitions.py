@@ -3,7 +3,8 @@
 Every state change of these records goes through ``transition``, in this order:
 
 1. lock the row (``SELECT ... FOR UPDATE``) and, where the record carries a ``version``, check
-   the version the actor saw: a stale page gets a ``ConflictError``, never an overwrite;
+   the version the actor saw: a stale page gets a ``ConflictError``, never an overwrite (a
+   record created in the caller's own transaction, which no one else can see, needs neither);
 2. check the state machine allows the action now (django-fsm-2's ``can_proceed``), else a
    ``ConflictError``: someone acted first;
 3. check the actor may take it (the record kind's rule, given the typed ``Actor``; there is no
@@ -121,9 +122,12 @@ def transition(
     note: str = "",
     expected_version: int | None = None,
     changes: Mapping[str, Any] | None = None,
+    created_here: bool = False,
 ) -> M:
-    """Take ``action`` on ``instance`` for ``by`` and return the saved, locked record."""
-    row = locked(instance, machine, expected_version)
+    """Take ``action`` on ``instance`` for ``by`` and return the saved, locked record.
+    ``created_here``: the caller created ``instance`` in this same transaction, so no one else
+    can see the row yet and there is nothing to lock or compare (a new ticket's first move)."""
+    row = instance if created_here else locked(instance, machine, expected_version)
     method = getattr(row, action)
     if not can_proceed(method):
         raise ConflictError(

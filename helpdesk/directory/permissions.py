@@ -69,7 +69,8 @@ def designated_office_ids(user: AnyUser) -> frozenset[int]:
     me = person_of(user)
     offices: frozenset[int] = frozenset()
     if me is not None and me.active and has_role(user, Role.LOCAL_EXPERT):
-        offices = frozenset(me.designations.values_list("office_id", flat=True))
+        # all(): the designations the caller prefetched (the mail intake's sender), if any.
+        offices = frozenset(d.office_id for d in me.designations.all())
     if isinstance(user, User):
         user._ccap_expert_offices = offices
     return offices

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -36,7 +36,6 @@ from helpdesk.audit import SYSTEM_LABEL, record
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.directory.selectors import acting_local_expert
 from helpdesk.lib.background import enqueue_on_commit
-from helpdesk.lib.uploads import sniff
 from helpdesk.mail import handlers
 from helpdesk.mail.fingerprint import content_fingerprint
 from helpdesk.mail.form import read_form
@@ -48,6 +47,7 @@ from helpdesk.models import (
     EventKind,
     InboundMessage,
     InboundStatus,
+    LocalExpertDesignation,
     Notice,
     Office,
     OutboundEmail,
@@ -67,7 +67,7 @@ from helpdesk.models import (
 )
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.attachments import attach
+from helpdesk.tickets.attachments import attach_each
 from helpdesk.tickets.permissions import tickets_visible_to
 from helpdesk.tickets.services import ProblemReport
 
@@ -181,11 +181,7 @@ def process(inbound: InboundMessage) -> IntakeResult:
     back what was done and leaves the message ``failed`` with the error, raw copy intact."""
     try:
         with transaction.atomic():
-            claimed = (
-                InboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=inbound.pk, status=InboundStatus.RECEIVED)
-                .first()
-            )
+            claimed = _claim(inbound)
             if claimed is None:  # another worker has it, or had it
                 return _result_of(InboundMessage.objects.without_raw().get(pk=inbound.pk))
             return _process_claimed(claimed)
@@ -198,6 +194,19 @@ def process(inbound: InboundMessage) -> IntakeResult:
             processed_at=timezone.now(),
         )
         return IntakeResult(InboundMessage.objects.without_raw().get(pk=inbound.pk), "failed")
+
+
+def _claim(inbound: InboundMessage) -> InboundMessage | None:
+    """The row locked for this worker while it is still only received; ``None`` when another
+    worker has it or had it. The raw copy the caller holds (just stored) is not read back."""
+    rows = InboundMessage.objects.select_for_update(skip_locked=True).filter(
+        pk=inbound.pk, status=InboundStatus.RECEIVED
+    )
+    raw = inbound.__dict__.get("raw")
+    claimed = (rows.defer("raw") if raw is not None else rows).first()
+    if claimed is not None and raw is not None:
+        claimed.raw = raw
+    return claimed
 
 
 def process_pending(limit: int = 200) -> list[IntakeResult]:
@@ -311,7 +320,11 @@ def _duplicate(inbound: InboundMessage) -> _Decision | None:
         earlier = earlier.filter(message_id="").filter(
             Q(normalised_hash=inbound.normalised_hash) | Q(sha256=inbound.sha256)
         )
-    seen = list(earlier.order_by("pk").only("pk", "sha256", "normalised_hash", "ticket"))
+    seen = list(
+        earlier.order_by("pk")
+        .select_related("ticket")
+        .only("pk", "sha256", "normalised_hash", "ticket")
+    )
     if not seen:
         return None
     same = next((row for row in seen if _same_content(row, inbound)), None)
@@ -371,17 +384,21 @@ def sender_check(parsed: ParsedMail, dmarc: Dmarc) -> SenderCheck:
 def identify(address: str, name: str = "", *, verified: bool = False) -> Sender:
     if not address:  # an ambiguous From released by the help desk: no one to look up
         return Sender(address="", name=name, person=None, user=None, expert_offices=[])
+    designations = Prefetch(
+        "designations",
+        queryset=LocalExpertDesignation.objects.select_related("office__agency").order_by("role"),
+    )
     person = (
-        Person.objects.active().with_email(address).select_related("user", "office__agency").first()
+        Person.objects.active()
+        .with_email(address)
+        .select_related("user", "office__agency")
+        .prefetch_related(designations)
+        .first()
     )
     user = person.user if person is not None and person.user_id else None
     if person is None:  # staff with a sign-in but no directory entry
         user = User.objects.filter(email__iexact=address, is_active=True).first()
-    offices = (
-        [d.office for d in person.designations.select_related("office__agency").order_by("role")]
-        if person is not None
-        else []
-    )
+    offices = [d.office for d in person.designations.all()] if person is not None else []
     return Sender(
         address=address.lower(),
         name=name,
@@ -691,22 +708,8 @@ def _attach_parts(
 ) -> list[str]:
     """Keep every part we accept (inline images too); return what was not kept and why. The raw
     message still holds all of it."""
-    skipped = []
-    limit = settings.ATTACHMENT_MAX_BYTES
-    for part in parts:
-        if not part.data:
-            continue
-        if len(part.data) > limit:
-            skipped.append(f"{part.name} ({len(part.data) // 1024} KB, over the size limit)")
-            continue
-        if sniff(part.data) is None:
-            skipped.append(f"{part.name} (not a type we accept)")
-            continue
-        try:
-            attach(ticket, by=by, name=part.name, data=part.data, message=message)
-        except (ValidationError, PermissionDenied) as error:
-            skipped.append(f"{part.name} ({'; '.join(getattr(error, 'messages', [str(error)]))})")
-    return skipped
+    files = [(part.name, part.data) for part in parts if part.data]
+    return attach_each(ticket, files, by=by, message=message)[1]
 
 
 def _email_event(

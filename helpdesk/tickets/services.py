@@ -204,6 +204,7 @@ def file_problem_report(
         note=note,
         expected_version=expected_version,
         changes=changes,
+        created_here=from_ticket is None,
     )
 
 

@@ -17,6 +17,7 @@ from escalation.calendar import (
     OPEN,
     BusinessCalendar,
     add_business_hours,
+    add_business_hours_each,
     add_working_days,
     business_hours_between,
     is_business_day,
@@ -429,6 +430,15 @@ class TestClosuresFromTheDatabase:
         closure(local(2026, 1, 14, 8), local(2026, 1, 14, 17))
         assert not is_business_day(date(2026, 1, 14))
         assert business_hours_between(*self.week) == 36
+
+    def test_several_targets_from_one_start_read_the_closures_once(self, django_assert_num_queries):
+        closure(local(2026, 1, 14), local(2026, 1, 15))
+        start = local(2026, 1, 13, 16)
+        with django_assert_num_queries(1):
+            dues = add_business_hours_each(start, [2, 18, 0])
+        assert dues == [add_business_hours(start, hours) for hours in (2, 18, 0)]
+        assert dues[1] == local(2026, 1, 16, 16)  # the closed Wednesday skipped
+        assert add_business_hours_each(start, []) == []
 
     def test_a_half_day_closure_counts_four_hours_that_day(self):
         closure(local(2026, 1, 14, 12), local(2026, 1, 14, 17), reason="Offices close at noon")

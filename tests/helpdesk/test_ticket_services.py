@@ -1,11 +1,13 @@
 """Ticket use cases: tracking numbers, priorities, conflicts, SLA clocks, timeline and audit."""
 
 from datetime import datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from escalation import calendar
 from escalation.workflow import Priority
@@ -53,6 +55,15 @@ def test_tracking_numbers_are_sequential_per_year_and_restart(world):
     assert next_tracking_number(2026) == "CCAP-2026-000001"
     assert next_tracking_number(2026) == "CCAP-2026-000002"
     assert next_tracking_number(2027) == "CCAP-2027-000001"
+
+
+def test_tracking_numbers_without_update_returning_are_the_same(world):
+    """Databases that cannot return the updated value (SQLite before 3.35) read it back."""
+    features = connection.features
+    with mock.patch.object(features, "can_return_columns_from_insert", False):
+        assert next_tracking_number(2026) == "CCAP-2026-000001"
+        assert next_tracking_number(2026) == "CCAP-2026-000002"
+    assert next_tracking_number(2026) == "CCAP-2026-000003"
 
 
 def test_priority_follows_who_is_experiencing_the_problem(world):

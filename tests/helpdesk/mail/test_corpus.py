@@ -534,7 +534,7 @@ def test_a_10_mb_attachment_goes_through_the_pipeline(world, settings):
     assert result.outcome == Outcome.TICKET_CREATED
     assert result.ticket.attachments.count() == 0
     note = result.ticket.events.get(kind="email_received").note
-    assert "case-4411-scan.pdf (10240 KB, over the size limit)" in note
+    assert "case-4411-scan.pdf (10.0\xa0MB) is larger than the 10.0\xa0MB limit." in note
 
 
 # --- Python's own email test messages --------------------------------------------------------

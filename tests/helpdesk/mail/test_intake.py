@@ -400,9 +400,8 @@ def test_attachments_are_kept_and_refused_ones_noted(world, ingest, settings):
     [kept] = ticket.attachments.all()
     assert (kept.original_name, kept.content_type) == ("screen shot.png", "image/png")
     note = ticket.events.get(kind="email_received").note
-    assert "evil.pdf (not a type we accept)" in note
-    assert "big.pdf" in note
-    assert "over the size limit" in note
+    assert "evil.pdf is not a type we accept" in note
+    assert "big.pdf (19.5\xa0KB) is larger than the" in note
 
 
 # --- Quiet imports, failures, handlers, pending ---------------------------------------------------
