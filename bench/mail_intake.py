@@ -225,7 +225,7 @@ def _peer_python(args) -> Path | None:
         return None
     python, reason = ensure_venv()
     if python is None:
-        print(f"peer skipped: the {PEER_NAME} virtualenv cannot be built ({reason}); --no-peer")
+        print(f"peer skipped: the {PEER_NAME} virtualenv cannot be built: {reason}")
     return python
 
 
