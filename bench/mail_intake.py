@@ -15,6 +15,10 @@ of a ticket an earlier message of the corpus created. Then:
   order, on a fresh migrated and seeded database per run (SQLite file, and/or a PostgreSQL
   database created and dropped here);
 - the ``ingest_mail`` door on a sample (one process per message, as an MTA pipe runs it);
+- the peer (``--peer``, the default; ``--no-peer`` skips it): django-helpdesk 2.6.1 turning the
+  same corpus folder into tickets on a fresh database of the same kind, in its own virtualenv
+  (``bench/peer_django_helpdesk.py``; built once under ``var/bench-peer/``, and skipped with a
+  message when it cannot be built, e.g. without a package registry), one run per database;
 - with ``--profile`` (on the first database): the first ``--profile-messages`` messages timed
   step by step around the intake's functions, then as many again under cProfile (top 20 by
   cumulative time, own time by area).
@@ -33,7 +37,7 @@ reports from a few dozen senders would otherwise reach by mid-morning, so every 
 acknowledged as on an ordinary day; ``--acks limit`` keeps the settings' limit.
 
     .venv/bin/python bench/mail_intake.py [--databases sqlite,postgres] [--messages 2000]
-        [--cli-sample 50] [--emails queued|counted|sent] [--acks every|limit]
+        [--cli-sample 50] [--emails queued|counted|sent] [--acks every|limit] [--no-peer]
         [--profile [--profile-messages 300]]
 
 PostgreSQL is reached at ``--pg-url`` (default: the server of DATABASE_URL when it is a
@@ -76,9 +80,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _common import load_average, p95, pg_admin  # noqa: E402 (bench/ is on the path)
+from peer_django_helpdesk import PEER_NAME, ensure_venv, run_peer  # noqa: E402
 
 PG_PREFIX = "ccap_bench_mail"
 TARGET_RATIO = 0.5  # the pipeline on SQLite, at least half the floor's rate (issue 4)
+PEER_TARGET = 5.0  # ours at least five times django-helpdesk 2.6.1's rate (issue 15)
 KIND_SHARES = {"plain": 0.60, "html": 0.25, "attachment": 0.10, "reply": 0.05}
 HELPDESK = "CCAP Help Desk <ccap-helpdesk@localhost>"
 CENTRAL = timezone(timedelta(hours=-6))  # CST: the corpus is dated in November
@@ -126,6 +132,12 @@ def _arguments() -> argparse.Namespace:
         choices=["every", "limit"],
         default="every",
         help="every report acknowledged (default), or the settings' daily limit per sender",
+    )
+    parser.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"also run {PEER_NAME} on the corpus, per database (default: on)",
     )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-messages", type=int, default=300)
@@ -175,13 +187,19 @@ def _run(args, workdir: Path, created_pg: list[str]) -> None:
     for label, rate in parsing.items():
         print(f"  {label}: {rate:,.0f} msg/s, {rate / floor['rate']:.2f} of the floor")
     floor["parsing"] = parsing
+    peer_python = _peer_python(args)
 
-    runs, cli = {}, {}
+    runs, cli, peers = {}, {}, {}
     for db in args.databases:
         print(f"\n--- {db}: in-process pipeline, {len(manifest['messages'])} messages")
         runs[db] = _spawn(args, workdir, "pipeline", db, "pipeline", created_pg)
         _print_pipeline(runs[db], floor)
         print(f"  load average: {load_average()}")
+        if peer_python is not None:
+            print(f"--- {db}: {PEER_NAME}, in-process, the same corpus")
+            peers[db] = run_peer(peer_python, corpus, db, args.pg_url)
+            _print_peer(peers[db], runs[db], floor)
+            print(f"  load average: {load_average()}")
         if args.cli_sample:
             print(f"--- {db}: ingest_mail, one process per message, sample {args.cli_sample}")
             cli[db] = measure_cli(args, workdir, db, corpus, manifest, created_pg)
@@ -194,11 +212,21 @@ def _run(args, workdir: Path, created_pg: list[str]) -> None:
         print(f"\n--- {db}: steps timed over messages 1-{n}, cProfile over {n + 1}-{2 * n}")
         profile = _spawn(args, workdir, "profile", db, "profile", created_pg)
 
-    _print_table(floor, runs, cli, len(manifest["messages"]), args)
+    _print_table(floor, runs, cli, len(manifest["messages"]), args, peers)
     if profile:
         print()
         print(profile["text"])
     print(f"load average at end: {load_average()}")
+
+
+def _peer_python(args) -> Path | None:
+    """The peer's interpreter, or None (skipped: asked to, or its virtualenv cannot be built)."""
+    if not args.peer:
+        return None
+    python, reason = ensure_venv()
+    if python is None:
+        print(f"peer skipped: the {PEER_NAME} virtualenv cannot be built: {reason}")
+    return python
 
 
 def _database_url(args, workdir: Path, db: str, name: str, created_pg: list[str]) -> str:
@@ -1008,7 +1036,30 @@ def _print_cli(cli: dict) -> None:
     print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in cli["outcomes"].items()))
 
 
-def _print_table(floor: dict, runs: dict, cli: dict, count: int, args) -> None:
+def _print_peer(peer: dict, ours: dict, floor: dict) -> None:
+    if "error" in peer:
+        print(f"  PROBLEM: the peer run failed: {peer['error']}")
+        return
+    print(
+        f"  {peer['database']}: {peer['count']} messages in {peer['seconds']:.1f} s: "
+        f"{peer['rate']:.1f} msg/s, median {peer['median_ms']:.1f} ms, "
+        f"p95 {peer['p95_ms']:.1f} ms, {peer['statements']:.1f} statements/msg; "
+        f"{peer['rate'] / floor['rate']:.3f} of the floor; "
+        f"ours/peer {ours['rate'] / peer['rate']:.2f}x"
+    )
+    print(
+        f"  made: tickets {peer['tickets']}, follow-ups on existing tickets "
+        f"{peer['followups_on_existing']}, attachments {peer['attachments']} (its HTML bodies "
+        f"included), emails {peer['emails']}; "
+        + ", ".join(f"{k} {v}" for k, v in peer["outcomes"].items())
+    )
+    for error in peer["errors"]:
+        print(f"  PEER ERROR: {error}")
+
+
+def _print_table(
+    floor: dict, runs: dict, cli: dict, count: int, args, peers: dict | None = None
+) -> None:
     print()
     print(f"{'':<44} {'msg/s':>9} {'median ms':>10} {'vs floor':>9}")
     print(f"{'floor: stdlib compat32 parse + decode':<44} {floor['rate']:9,.0f} {'':>10} {'1':>9}")
@@ -1022,6 +1073,18 @@ def _print_table(floor: dict, runs: dict, cli: dict, count: int, args) -> None:
             met = "met" if ratio >= TARGET_RATIO else "MISSED"
             target = f"  target >= {TARGET_RATIO}: {met}"
         print(f"{label:<44} {run['rate']:9.1f} {run['median_ms']:10.1f} {ratio:9.3f}{target}")
+    for db, peer in (peers or {}).items():
+        if "error" in peer:
+            print(f"{f'peer: {PEER_NAME}, {db}':<44} {'failed':>9}")
+            continue
+        ratio = peer["rate"] / floor["rate"]
+        ours = runs[db]["rate"] / peer["rate"]
+        met = "met" if ours >= PEER_TARGET else "MISSED"
+        label = f"peer: {PEER_NAME}, {peer['database']}"
+        print(
+            f"{label:<44} {peer['rate']:9.1f} {peer['median_ms']:10.1f} {ratio:9.3f}"
+            f"  ours/peer {ours:.2f}x, target >= {PEER_TARGET:g}x: {met}"
+        )
     for db, row in cli.items():
         label = f"ingest_mail, {runs[db]['database']} (sample {row['count']})"
         print(f"{label:<44} {row['rate']:9.2f} {row['median_ms']:10.0f} {'':>9}")
