@@ -17,9 +17,10 @@ from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.ldap import ldap_settings
 from config.oidc import oidc_settings
 from config.webauthn import webauthn_origin, webauthn_rp_id
+from helpdesk import paths
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("CCAP_VAR_DIR", str(BASE_DIR / "var")))
+BASE_DIR = paths.BASE_DIR
+VAR_DIR = paths.var_dir()
 
 CCAP_ENV = env_str("CCAP_ENV", "development")
 if CCAP_ENV not in {"development", "production"}:
@@ -315,7 +316,7 @@ IMAP = {
     "ssl": env_bool("IMAP_SSL", True),
     "folder": env_str("IMAP_FOLDER", "INBOX"),
 }
-MAIL_DROP_DIR = Path(env_str("MAIL_DROP_DIR", str(VAR_DIR / "maildrop")))
+MAIL_DROP_DIR = paths.mail_drop_dir()  # also where helpdesk.mail.door writes
 
 # The password of every demo login made by `manage.py seed_demo` (refused in production).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ccap-demo-2026")

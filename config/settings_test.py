@@ -2,6 +2,9 @@
 PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, as .ci/run does), with background
 tasks run inline, mail kept in memory and a fast password hasher."""
 
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
 from config.settings import Q_CLUSTER
 
@@ -15,3 +18,5 @@ STORAGES = {
 # Static files are found where they are written, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# No test reads the developer's own drop folder (the worker's pass drains it, IMAP or not).
+MAIL_DROP_DIR = Path(tempfile.mkdtemp(prefix="ccap-test-maildrop-"))

@@ -1,5 +1,6 @@
-"""The two doors the worker opens every minute: the IMAP mailbox, or, with no IMAP configured
-(the embedded default), a drop folder of ``.eml`` files.
+"""The doors the worker opens every minute: the IMAP mailbox when one is configured, and a drop
+folder of ``.eml`` files (the embedded default's door, where ``helpdesk.mail.door`` leaves what
+a mail server pipes to it).
 
 IMAP: messages are fetched by UID with BODY.PEEK (reading does not mark them seen), each is
 stored and committed, and only then flagged ``$CcapImported`` (or moved to the processed
@@ -51,6 +52,13 @@ class PassReport:
     def count(self, result: intake.IntakeResult) -> None:
         self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
 
+    def add(self, other: "PassReport") -> None:
+        self.stored += other.stored
+        self.already_stored += other.already_stored
+        for outcome, count in other.outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        self.errors += other.errors
+
     def as_json(self) -> dict:
         return {
             "stored": self.stored,
@@ -65,8 +73,12 @@ def imap_configured() -> bool:
 
 
 def poll() -> PassReport:
-    """One intake pass through whichever door is configured, then anything left pending."""
-    report = poll_imap() if imap_configured() else poll_drop_folder()
+    """One intake pass: the IMAP mailbox when configured, and the drop folder always (the
+    embedded default's door, and the MTA pipe's: ``helpdesk.mail.door``); then anything left
+    pending."""
+    report = poll_drop_folder()
+    if imap_configured():
+        report.add(poll_imap())
     try:
         for result in intake.process_pending():
             report.count(result)
