@@ -726,15 +726,19 @@ def _read_outlook(message: Any, body: "_Body", depth: int) -> None:
         inner = attachment.data
         if isinstance(inner, bytes) and inner:
             cid = _container_text(attachment.cid or "").strip().strip("<>")
+            name = _outlook_file_name(attachment)
+            declared = _container_text(attachment.mimetype or "")
             body.attachments.append(
                 MailAttachment(
-                    name=_outlook_file_name(attachment),
-                    declared_type=_container_text(attachment.mimetype or ""),
+                    name=name,
+                    declared_type=declared,
                     data=inner,
                     inline=bool(cid),
                     content_id=cid[:255],
                 )
             )
+            if is_outlook_msg(name, declared, inner):  # a .msg file attached to the .msg
+                body.take(open_outlook_msg(inner, depth + 1))
         elif hasattr(inner, "exportBytes") and hasattr(inner, "attachments"):
             body.attachments.append(_as_msg(inner))
             _read_outlook(inner, body, depth + 1)

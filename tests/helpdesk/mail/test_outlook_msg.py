@@ -214,6 +214,17 @@ def test_only_an_ole2_file_named_or_typed_as_msg_is_opened(name, content_type, d
     assert UNREADABLE_OUTLOOK_MSG not in parsed.defects
 
 
+def test_a_msg_file_attached_to_a_msg_is_opened_too():
+    innermost = outlook_msg(subject="Saved twice", body="The innermost text")
+    saved = outlook_msg(subject="Saved", body="Outer text", files=[("again.msg", innermost)])
+
+    parsed = parse_message(email_bytes(attachments=[("saved.msg", OUTLOOK, saved)]))
+
+    assert [f.text for f in parsed.forwarded] == ["Outer text", "The innermost text"]
+    assert [a.name for a in parsed.attachments] == ["saved.msg", "again.msg"]
+    assert parsed.attachments[1].data == innermost
+
+
 def test_a_msg_typed_as_outlook_is_opened_whatever_its_name():
     saved = outlook_msg(subject="Saved", body="Body of the saved mail")
 
