@@ -362,6 +362,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Every enqueued task is logged at INFO: too chatty unless asked for.
         "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
+        # The mail intake's .msg reader logs every property an Outlook item lacks at INFO.
+        "extract_msg": {"level": "WARNING"},
     },
 }
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from io import BytesIO
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The name of the stream every Outlook .msg storage holds ([MS-OXMSG] 2.4), as the compound
+# file's directory spells it (UTF-16LE); a Word or Excel file has none of its own.
+OUTLOOK_PROPERTIES = "__properties_version1.0".encode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,10 @@ def sniff(data: bytes) -> Sniffed | None:
         return Sniffed("image/gif", "gif")
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return Sniffed("image/tiff", "tif")  # scanners' favourite
+    if head.startswith(OLE2) and OUTLOOK_PROPERTIES in data:
+        return Sniffed("application/vnd.ms-outlook", "msg")  # an e-mail saved from Outlook
     if head.startswith(OLE2):
-        return Sniffed("application/x-ole-storage", "doc")  # Word/Excel 97-2003, Outlook .msg
+        return Sniffed("application/x-ole-storage", "doc")  # Word/Excel 97-2003
     if head.startswith(b"PK\x03\x04"):
         return _office_open_xml(data)
     if head.startswith(b"\x78\x9f\x3e\x22"):

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import charset_normalizer
 
+from helpdesk.lib.uploads import OLE2
 from helpdesk.mail.html import html_to_text
 
 T = TypeVar("T")
@@ -163,6 +164,7 @@ def _parse(raw: bytes) -> ParsedMail:
     parsed.defects = sorted(
         {type(d).__name__ for d in _defects(message)}
         | ({_BROKEN_HEADER_LINE} if skipped else set())
+        | set(body.defects)
     )
     if parsed.unreadable and (parsed.text.strip() or parsed.attachments):
         parsed.unreadable = ""  # a body without headers is still something a person can read
@@ -494,13 +496,15 @@ def is_stub(plain: str, html_text: str) -> bool:
 
 
 class _Body:
-    """Walks the MIME tree once: the text to show, the attachments, the forwarded messages."""
+    """Walks the MIME tree once: the text to show, the attachments, the forwarded messages,
+    and what could not be opened (defects, named like the email package's)."""
 
     def __init__(self) -> None:
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[MailAttachment] = []
         self.forwarded: list[ForwardedMessage] = []
+        self.defects: list[str] = []
 
     def text(self) -> tuple[str, bool]:
         plain = "\n\n".join(p for p in self.plain if p.strip())
@@ -515,6 +519,7 @@ class _Body:
         self.html.extend(other.html)
         self.attachments.extend(other.attachments)
         self.forwarded.extend(other.forwarded)
+        self.defects.extend(other.defects)
 
     def collect(self, part: Message, depth: int) -> None:
         if depth > _MAX_DEPTH:
@@ -532,7 +537,7 @@ class _Body:
             # all as text rather than nothing; a person can still read the form in it.
             self.plain.append(_text_of(part))
         else:
-            self._leaf(part, content_type)
+            self._leaf(part, content_type, depth)
 
     def _alternative(self, part: Message, depth: int) -> None:
         # The richest version the sender wrote as text: plain first; HTML when plain is empty
@@ -563,7 +568,7 @@ class _Body:
             else:
                 self.attachments.extend(walked[id(sub)].attachments)
 
-    def _leaf(self, part: Message, content_type: str) -> None:
+    def _leaf(self, part: Message, content_type: str, depth: int) -> None:
         disposition = _safe(part.get_content_disposition) or ""
         filename = _filename(part)
         if content_type == "text/plain" and disposition != "attachment" and not filename:
@@ -592,6 +597,9 @@ class _Body:
                 content_id=content_id.strip("<>")[:255],
             )
         )
+        if is_outlook_msg(filename, content_type, data):
+            # Kept as it came (above), and read like an attached message/rfc822.
+            self.take(open_outlook_msg(data, depth + 1))
 
     def _forwarded(self, part: Message, depth: int) -> None:
         message = _inner_message(part)
@@ -621,7 +629,7 @@ def open_tnef(data: bytes) -> "_Body | None":
 
     try:
         tnef = TNEF(data, do_checksum=False)
-        files = [(_tnef_text(a.long_filename()), bytes(a.data)) for a in tnef.attachments]
+        files = [(_container_text(a.long_filename()), bytes(a.data)) for a in tnef.attachments]
         plain, html = tnef.body, tnef.htmlbody
     except Exception:  # noqa: BLE001 - a truncated or hostile container: keep it unopened
         return None
@@ -629,11 +637,11 @@ def open_tnef(data: bytes) -> "_Body | None":
         return None  # nothing in it we can read (an RTF-only body): keep it unopened
     body = _Body()
     if plain:
-        text, hidden = take_uuencoded(_tnef_text(plain))
+        text, hidden = take_uuencoded(_container_text(plain))
         body.plain.append(text)
         body.attachments.extend(hidden)
     elif html:
-        body.html.append(html_to_text(_tnef_text(html)))
+        body.html.append(html_to_text(_container_text(html)))
     body.attachments.extend(
         MailAttachment(name=name.strip()[:200] or "attachment.bin", declared_type="", data=data)
         for name, data in files
@@ -642,10 +650,133 @@ def open_tnef(data: bytes) -> "_Body | None":
     return body
 
 
-def _tnef_text(value: object) -> str:
+def _container_text(value: object) -> str:
+    """Text a winmail.dat or .msg holds, which may come as bytes in no declared charset."""
     if isinstance(value, bytes):
         return clean_text(decode_text(value.rstrip(b"\x00"), _detected_charset(value)))
     return clean_text(str(value or "")).rstrip("\x00")
+
+
+# What mail programs call an attached Outlook item; many say only application/octet-stream,
+# and then the name tells (with the content: a .doc or .xls is an OLE2 file too).
+_OUTLOOK_TYPES = frozenset({"application/vnd.ms-outlook", "application/x-msg"})
+UNREADABLE_OUTLOOK_MSG = "UnreadableOutlookMsgDefect"
+
+
+def is_outlook_msg(filename: str, content_type: str, data: bytes) -> bool:
+    """Is this part an Outlook .msg (an e-mail saved from Outlook, or dragged into a new one)?
+    An OLE2 compound file by its first bytes, and called or typed as a .msg: not by name
+    alone (a .msg that is really RFC 822 text stays a file)."""
+    return data.startswith(OLE2) and (
+        filename.lower().endswith(".msg") or content_type in _OUTLOOK_TYPES
+    )
+
+
+def open_outlook_msg(data: bytes, depth: int = 0) -> "_Body":
+    """An Outlook .msg opened with extract-msg and read as an attached message/rfc822 is: its
+    body (plain, else HTML) as a forwarded message, where a forwarded Problem Report is read;
+    its files as attachments; each message inside it kept as a .msg and read likewise. The
+    caller keeps the .msg itself. One that cannot be read gives only a defect (and stays the
+    file it was)."""
+    # Imported here: extract-msg and what it brings (olefile, RTF and HTML parsers) cost the
+    # start of every ``ingest_mail`` process, and only the few messages with a .msg need them.
+    import extract_msg
+    from extract_msg.enums import ErrorBehavior
+
+    body = _Body()
+    try:
+        # A broken or unsupported attachment, bad RTF or a bad named-property index lose that
+        # piece only (the .msg stays whole in the kept file), not the whole message.
+        tolerant = (
+            ErrorBehavior.ATTACH_SUPPRESS_ALL
+            | ErrorBehavior.RTFDE
+            | ErrorBehavior.NAMED_NAME_STREAM
+        )
+        with extract_msg.openMsg(data, errorBehavior=tolerant) as message:
+            _read_outlook(message, body, depth)
+    except Exception:  # noqa: BLE001 - a truncated, hostile or non-mail compound file
+        unreadable = _Body()
+        unreadable.defects.append(UNREADABLE_OUTLOOK_MSG)
+        return unreadable
+    return body
+
+
+def _read_outlook(message: Any, body: "_Body", depth: int) -> None:
+    """One Outlook message (extract-msg's ``MessageBase``, or an item of another class without
+    a body) into ``body``; the messages attached to it after it, so nearest first."""
+    if depth > _MAX_DEPTH:
+        return
+    text = ""
+    if plain := getattr(message, "body", None):
+        text, hidden = take_uuencoded(_container_text(plain))
+        body.attachments.extend(hidden)
+    elif html := getattr(message, "htmlBody", None):
+        text = html_to_text(_container_text(html))
+    date = getattr(message, "date", None)
+    subject = " ".join(_container_text(getattr(message, "subject", "")).split())
+    body.forwarded.append(
+        ForwardedMessage(
+            from_line=f"From: {_outlook_sender(message)}",
+            subject=f"Subject: {subject}",
+            date=email.utils.format_datetime(date) if isinstance(date, datetime) else "",
+            text=_normalise(text),
+        )
+    )
+    for attachment in message.attachments:
+        inner = attachment.data
+        if isinstance(inner, bytes) and inner:
+            cid = _container_text(attachment.cid or "").strip().strip("<>")
+            name = _outlook_file_name(attachment)
+            declared = _container_text(attachment.mimetype or "")
+            body.attachments.append(
+                MailAttachment(
+                    name=name,
+                    declared_type=declared,
+                    data=inner,
+                    inline=bool(cid),
+                    content_id=cid[:255],
+                )
+            )
+            if is_outlook_msg(name, declared, inner):  # a .msg file attached to the .msg
+                body.take(open_outlook_msg(inner, depth + 1))
+        elif hasattr(inner, "exportBytes") and hasattr(inner, "attachments"):
+            body.attachments.append(_as_msg(inner))
+            _read_outlook(inner, body, depth + 1)
+
+
+def _outlook_sender(message: Any) -> str:
+    """The sender as a From line would name them: the saved Internet headers' From when the
+    .msg has them (mail received from outside), else the sender's name and SMTP address (an
+    Exchange sender's own address is an X.500 path, not one to show)."""
+    headers = _container_text(getattr(message, "headerText", None) or "")
+    if headers.strip():
+        found = _first_header(email.message_from_string(headers, policy=STRUCTURE), "From")
+        if found.strip():
+            return " ".join(found.split())
+    stream = getattr(message, "getStringStream", None)
+    if stream is None:
+        return ""
+    name = _container_text(stream("__substg1.0_0C1A") or "").strip()  # PidTagSenderName
+    addresses = (stream("__substg1.0_5D01"), stream("__substg1.0_0C1F"))  # SMTP, then any
+    address = next((a.strip() for a in addresses if a and "@" in a), "")
+    if name and address and name != address:
+        return f"{name} <{address}>"
+    return name or address
+
+
+def _outlook_file_name(attachment: Any) -> str:
+    names = (attachment.longFilename, attachment.shortFilename, attachment.displayName)
+    name = next((n for n in names if n), "")
+    name = _decode_header(name).strip().replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:200] or "attachment.bin"
+
+
+def _as_msg(message: Any) -> MailAttachment:
+    """A message inside a .msg kept as a .msg of its own, ``<its subject>.msg``."""
+    data = _safe(message.exportBytes) or b""
+    subject = " ".join(_container_text(getattr(message, "subject", "") or "").split())
+    name = re.sub(r"[^\w\- ().,]+", "_", subject).strip(" ._")[:100] or "attached message"
+    return MailAttachment(name=f"{name}.msg", declared_type="application/vnd.ms-outlook", data=data)
 
 
 def _as_eml(message: Message) -> MailAttachment:

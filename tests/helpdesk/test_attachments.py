@@ -9,10 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from helpdesk.actor import Actor
-from helpdesk.lib.uploads import safe_name, sniff
+from helpdesk.lib.uploads import OLE2, safe_name, sniff
 from helpdesk.models import TicketAttachment
 from helpdesk.tickets.attachments import attach
 from tests.helpdesk import ticket_helpers as th
+from tests.helpdesk.mail.cfb import outlook_msg
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -41,6 +42,9 @@ def _docx() -> bytes:
             "message/rfc822",
         ),
         (b"From: the desk of Pat\nwe cannot log in\n", "text/plain"),  # not a header block
+        # OLE2 compound files: an Outlook .msg by its directory, any other (Word, Excel) not.
+        (outlook_msg(subject="Saved", body="From Outlook"), "application/vnd.ms-outlook"),
+        (OLE2 + b"\x00" * 600, "application/x-ole-storage"),
         (b"Subject: notes\n\nno From, so just text\n", "text/plain"),
     ],
 )
