@@ -202,7 +202,8 @@ def _claim(inbound: InboundMessage) -> InboundMessage | None:
     rows = InboundMessage.objects.select_for_update(skip_locked=True).filter(
         pk=inbound.pk, status=InboundStatus.RECEIVED
     )
-    raw = inbound.__dict__.get("raw")
+    # A row saved or loaded with its raw copy (not a bare ``InboundMessage(pk=...)``).
+    raw = None if inbound._state.adding else inbound.__dict__.get("raw")
     claimed = (rows.defer("raw") if raw is not None else rows).first()
     if claimed is not None and raw is not None:
         claimed.raw = raw
