@@ -136,6 +136,16 @@ class _Decision:
     ticket: Ticket | None = None
     reason: str = ""
     duplicate_of: InboundMessage | None = None
+    handler: str = ""
+
+
+@dataclass(frozen=True)
+class Released:
+    """What a release made of a held message: a ticket, or what a mail handler did with it
+    (shown on the access request or the form it was about)."""
+
+    detail: str
+    ticket: Ticket | None = None
 
 
 # --- 1. Store -----------------------------------------------------------------------------------
@@ -241,6 +251,7 @@ def _process_claimed(inbound: InboundMessage) -> IntakeResult:
     inbound.detail = decision.detail
     inbound.ticket = decision.ticket
     inbound.duplicate_of = decision.duplicate_of
+    inbound.handler = decision.handler
     inbound.error = ""
     inbound.attempts += 1
     inbound.processed_at = timezone.now()
@@ -290,16 +301,23 @@ def _decide(inbound: InboundMessage, parsed: ParsedMail) -> _Decision:
     inbound.sender_proof, inbound.sender_note = check.proof, check.note[:255]
     sender = identify(parsed.from_address, parsed.from_name, verified=check.verified)
     for handler in handlers.mail_handlers:
-        name = handler.name
         handled = handler.handle(parsed, inbound, sender)
-        if handled is not None and handled.needs_review:
-            return _quarantine(QuarantineReason.NEEDS_REVIEW, f"{name}: {handled.detail}")
         if handled is not None:
-            return _Decision(Outcome.HANDLED, f"{name}: {handled.detail}", ticket=handled.ticket)
+            return _handled(handler.name, handled)
     ticket = _thread_ticket(parsed)
     if ticket is not None:
         return _follow_up(ticket, parsed, inbound, sender)
     return _new_report(parsed, inbound, sender)
+
+
+def _handled(name: str, handled: handlers.Handled) -> _Decision:
+    detail = f"{name}: {handled.detail}"
+    if handled.needs_review:
+        decision = _quarantine(QuarantineReason.NEEDS_REVIEW, detail)
+    else:
+        decision = _Decision(Outcome.HANDLED, detail, ticket=handled.ticket)
+    decision.handler = name
+    return decision
 
 
 def _quarantine(reason: str, detail: str, ticket: Ticket | None = None) -> _Decision:
@@ -795,11 +813,13 @@ def _require_help_desk(by: Actor) -> None:
 @transaction.atomic
 def release(
     inbound: InboundMessage, *, by: Actor, office: Office | None = None, note: str = ""
-) -> Ticket:
-    """A quarantined message made into what it should have been: a follow-up on the ticket it
-    replied to, or a new ticket for ``office`` (the sender's own office when known). Releasing
-    is how a person vouches for the sender: an unproven reply that would have spoken for
-    someone (``UNVERIFIED_REPLY``) then does what a proven one does, in the sender's name."""
+) -> Released:
+    """A quarantined message made into what it should have been: offered again to the mail
+    handler that held it (a departure, a fulfiller's reply, a signed form), a follow-up on the
+    ticket it replied to, or a new ticket for ``office`` (the sender's own office when known).
+    Releasing is how a person vouches for the sender: what waited only for a proven sender
+    (``UNVERIFIED_REPLY``, a handler's unproven sender) then does what a proven one does, in
+    the sender's name."""
     _require_help_desk(by)
     locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
     if locked.outcome != Outcome.QUARANTINED:
@@ -808,13 +828,53 @@ def release(
     sender = identify(parsed.from_address or locked.from_address, parsed.from_name, verified=True)
     locked.sender_proof = SenderProof.HELP_DESK
     locked.sender_note = f"Vouched for by {by.label}; the intake said: {locked.sender_note}"[:255]
-    reason, ticket = locked.quarantine_reason, locked.ticket
+    released = _offer_again(locked, parsed, sender)
+    if released is None:
+        released = Released("", _released_ticket(locked, parsed, sender, by=by, office=office))
+    before = {"outcome": locked.outcome, "quarantine_reason": locked.quarantine_reason}
+    _decide_by_staff(locked, by, Outcome.RELEASED, note, ticket=released.ticket)
+    after = {"outcome": locked.outcome, "handler": locked.handler, "detail": released.detail}
+    if released.ticket is not None:
+        after = {"outcome": locked.outcome, "ticket": released.ticket.reference}
+    record(AuditKind.MAIL_RELEASED, actor=by, target=locked, before=before, after=after, note=note)
+    return released
+
+
+def _offer_again(inbound: InboundMessage, parsed: ParsedMail, sender: Sender) -> Released | None:
+    """A message a mail handler held for review, offered to that handler again with the sender
+    vouched for. ``None`` when no handler held it, or it no longer takes it (it is then read
+    as a report); a ValidationError, with the handler's words, when it still cannot act."""
+    handler = handlers.mail_handlers.get(inbound.handler) if inbound.handler else None
+    if handler is None or inbound.quarantine_reason != QuarantineReason.NEEDS_REVIEW:
+        return None
+    handled = handler.handle(parsed, inbound, sender)
+    if handled is None:
+        return None
+    if handled.needs_review:
+        raise ValidationError(
+            f"{handled.detail} Releasing cannot settle that: act on it from its own page, or "
+            "discard the message with the reason."
+        )
+    inbound.detail = f"{handler.name}: {handled.detail}"
+    return Released(inbound.detail, handled.ticket)
+
+
+def _released_ticket(
+    inbound: InboundMessage,
+    parsed: ParsedMail,
+    sender: Sender,
+    *,
+    by: Actor,
+    office: Office | None,
+) -> Ticket:
+    """The ticket a released message belongs on: the one it replied to, or a new one."""
+    reason, ticket = inbound.quarantine_reason, inbound.ticket
     if reason == QuarantineReason.UNVERIFIED_REPLY and ticket is not None:
-        decision = _follow_up(ticket, parsed, locked, sender)
+        decision = _follow_up(ticket, parsed, inbound, sender)
         if decision.outcome == Outcome.QUARANTINED or decision.ticket is None:
             raise ValidationError(decision.detail)
-        ticket = decision.ticket
-    elif reason == QuarantineReason.NOT_PARTICIPANT and ticket is not None:
+        return decision.ticket
+    if reason == QuarantineReason.NOT_PARTICIPANT and ticket is not None:
         message = ticket_services.add_message(
             ticket,
             by=Actor.system(f"an email from {sender.label}, released by {by.label}"),
@@ -823,29 +883,19 @@ def release(
             author_label=f"{sender.label} (released by {by.label})"[:150],
         )
         skipped = _attach_parts(ticket, parsed.attachments, by=by, message=message)
-        _email_event(ticket, locked, skipped)
-    else:
-        office = office or (sender.expert_offices[0] if sender.expert_offices else None)
-        office = office or (sender.person.office if sender.person else None)
-        if office is None:
-            raise ValidationError("Choose the office this report is for.")
-        report, missing = report_from_mail(parsed, sender)
-        expert = sender.person if sender.person and sender.expert_offices else None
-        ticket = reports.release_from_quarantine(
-            report, by=by, office=office, on_behalf_of=expert, incomplete_fields=missing
-        )
-        skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
-        _email_event(ticket, locked, skipped)
-    before = {"outcome": locked.outcome, "quarantine_reason": locked.quarantine_reason}
-    _decide_by_staff(locked, by, Outcome.RELEASED, note, ticket=ticket)
-    record(
-        AuditKind.MAIL_RELEASED,
-        actor=by,
-        target=locked,
-        before=before,
-        after={"outcome": locked.outcome, "ticket": ticket.reference},
-        note=note,
+        _email_event(ticket, inbound, skipped)
+        return ticket
+    office = office or (sender.expert_offices[0] if sender.expert_offices else None)
+    office = office or (sender.person.office if sender.person else None)
+    if office is None:
+        raise ValidationError("Choose the office this report is for.")
+    report, missing = report_from_mail(parsed, sender)
+    expert = sender.person if sender.person and sender.expert_offices else None
+    ticket = reports.release_from_quarantine(
+        report, by=by, office=office, on_behalf_of=expert, incomplete_fields=missing
     )
+    skipped = _attach_parts(ticket, parsed.attachments, by=by, message=None)
+    _email_event(ticket, inbound, skipped)
     return ticket
 
 

@@ -122,7 +122,7 @@ def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Check the release form.")
         return redirect("inbound_detail", pk)
     try:
-        ticket = intake.release(
+        released = intake.release(
             inbound,
             by=Actor.of(request.user),
             office=form.cleaned_data["office"],
@@ -131,8 +131,11 @@ def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("inbound_detail", pk)
-    messages.success(request, f"Released into {ticket.reference}.")
-    return redirect("ticket_detail", ticket.pk)
+    if released.ticket is None:  # a mail handler took it (a departure, a reply, a form)
+        messages.success(request, f"Released: {released.detail}")
+        return redirect("inbound_detail", pk)
+    messages.success(request, f"Released into {released.ticket.reference}.")
+    return redirect("ticket_detail", released.ticket.pk)
 
 
 @login_required

@@ -100,6 +100,9 @@ class InboundMessage(models.Model):
         max_length=24, choices=QuarantineReason.choices, blank=True
     )
     detail = models.TextField(blank=True, help_text="Why the intake decided what it did.")
+    # The mail handler (``helpdesk.mail.handlers``) that took the message or held it for review:
+    # a release offers it to that handler again.
+    handler = models.CharField(max_length=50, blank=True)
     error = models.TextField(blank=True, help_text="The last processing error, for a failure.")
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,21 @@
 """Departures reported by email through the mail intake."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from access.models import Account, AccountState, TargetSystem
+from helpdesk.actor import Actor
 from helpdesk.mail import intake
-from helpdesk.models import AuditEvent, AuditKind, Outcome, QuarantineReason, User
+from helpdesk.models import (
+    AuditEvent,
+    AuditKind,
+    Outcome,
+    QuarantineReason,
+    SenderProof,
+    Ticket,
+    User,
+)
 from tests.helpdesk.mail.messages import email_bytes
 
 
@@ -99,3 +110,47 @@ def test_finding_an_unproven_departure_email_disables_no_one(world, alice_has_cc
     assert not world.alice.access_requests.exists()
     assert not world.alice.departures.exists()
     assert User.objects.get(pk=world.alice.user.pk).is_active
+
+
+# --- Released by the help desk: offered to the departure handler again ------------------------
+
+
+def test_releasing_an_unproven_departure_reports_it_and_makes_no_ticket(world, alice_has_ccts):
+    """The help desk confirmed it with the expert by phone: the release is their word for the
+    sender, so the departure goes ahead in the expert's name, and no ticket is made of it."""
+    held = intake.ingest(_departure(proven=False), source="pipe").inbound
+    assert held.handler == "departures"
+
+    released = intake.release(held, by=Actor.of(world.hannah), note="Pat confirmed by phone.")
+
+    assert released.ticket is None
+    assert "1 revocation" in released.detail
+    assert world.alice.departures.get().reported_by == world.pat.user
+    assert not Ticket.objects.exists()
+    held.refresh_from_db()
+    assert (held.outcome, held.sender_proof) == (Outcome.RELEASED, SenderProof.HELP_DESK)
+    audit = AuditEvent.objects.get(kind=AuditKind.MAIL_RELEASED)
+    assert audit.after["handler"] == "departures"
+    assert "1 revocation" in audit.after["detail"]
+
+
+def test_a_held_departure_the_handler_still_cannot_act_on_is_not_released(world, alice_has_ccts):
+    held = intake.ingest(_departure(body="Someone left yesterday."), source="pipe").inbound
+
+    with pytest.raises(ValidationError, match="naming no one"):
+        intake.release(held, by=Actor.of(world.hannah))
+
+    held.refresh_from_db()
+    assert held.outcome == Outcome.QUARANTINED
+    assert not Ticket.objects.exists()
+    assert not world.alice.departures.exists()
+
+
+def test_the_release_page_says_what_the_handler_did(world, alice_has_ccts, client):
+    held = intake.ingest(_departure(proven=False), source="pipe").inbound
+    client.force_login(world.hannah)
+
+    response = client.post(reverse("inbound_release", args=[held.pk]), {"note": ""}, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("inbound_detail", args=[held.pk])
+    assert "Released: departures: departure of Alice" in response.content.decode()
