@@ -318,6 +318,11 @@ IMAP = {
 }
 MAIL_DROP_DIR = paths.mail_drop_dir()  # also where helpdesk.mail.door writes
 
+# Where the audit trail's chain head is written each day (helpdesk.audit.export_head). Point it
+# at storage the database's administrators cannot rewrite (another machine, a WORM bucket
+# mount): a head kept there is what shows a chain rewritten up to it.
+AUDIT_HEADS_DIR = Path(env_str("AUDIT_HEADS_DIR", str(VAR_DIR / "audit-heads")))
+
 # The password of every demo login made by `manage.py seed_demo` (refused in production).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ccap-demo-2026")
 

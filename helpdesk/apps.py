@@ -39,6 +39,10 @@ def _register_extensions() -> None:
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
     worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
+    # The audit trail's chain head, kept outside the database once a day.
+    worker_schedules.register(
+        WorkerSchedule("Audit chain head", "helpdesk.audit.export_todays_head", 24 * 60)
+    )
     for order, name in enumerate(["tickets", "history", "mail", "notices"], start=1):
         seed = f"helpdesk.demo.{name}.seed_demo_{name}"
         demo_seeders.register(DemoSeeder(name, seed, order=order * 10))

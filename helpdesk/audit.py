@@ -1,16 +1,39 @@
 """Writing the audit trail. Every service that changes a record calls ``record``, with the
-``Actor`` that made the change (a user, or the system and its reason)."""
+``Actor`` that made the change (a user, or the system and its reason).
+
+The trail is a hash chain, so an edit, a deletion or a row slipped in afterwards shows
+(``verify``, ``manage.py verify_audit``). Each row carries its place (``seq``), the hash of
+the row before it and the SHA-256 of its own canonical content joined to that hash, written in
+the same transaction as the row, under a lock on the chain's head (``AuditChainHead``) held
+until that transaction ends: rows join one at a time in the order they commit, and a rolled
+back transaction leaves no gap. Whoever can write the database can rewrite the whole chain
+from any point; the head exported each day (``export_head``) is what such a rewrite cannot
+match.
+
+The head lock is taken by the audit write, usually the last thing a service does. A
+transaction that locks another row after writing an audit row can deadlock with one that
+holds that row and waits for the head; PostgreSQL then aborts one of them (the mail intake
+marks its message failed, to be reprocessed).
+"""
 
 import datetime as dt
 import decimal
+import hashlib
+import json
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from helpdesk.actor import SYSTEM_LABEL, Actor
-from helpdesk.models import AuditEvent, AuditKind
+from helpdesk.lib.sequences import increment
+from helpdesk.models import AuditChainHead, AuditEvent, AuditKind
 
 __all__ = ["SYSTEM_LABEL", "record", "snapshot", "snapshot_from_db"]
 # Never copied into an audit event, whatever the model: a hash is still a secret to guard.
@@ -29,7 +52,7 @@ def record(
     """Write one audit event. When the system acted, its reason is always part of the note."""
     if not isinstance(actor, Actor):
         raise TypeError("The audit trail records an Actor.")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor.user,
         actor_label=actor.label,
         kind=kind,
@@ -40,6 +63,134 @@ def record(
         after=after,
         note=_with_reason(note, actor),
     )
+    with transaction.atomic(savepoint=False):  # the row and its link commit together
+        _link(event)
+    return event
+
+
+# --- The hash chain -------------------------------------------------------------------------
+
+GENESIS = "0" * 64  # the "previous hash" of the first row
+
+
+def _link(event: AuditEvent) -> None:
+    """Give ``event`` the next place in the chain, save it, and move the head onto it."""
+    taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=("head_hash",))
+    if taken is None:
+        _start_chain()
+        taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=("head_hash",))
+    assert taken is not None, "the chain's head exists now"
+    event.seq, event.prev_hash = int(taken[0]), str(taken[1])
+    event.row_hash = row_hash(event)
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(pk=1).update(head_hash=event.row_hash)
+
+
+def _start_chain() -> None:
+    try:
+        with transaction.atomic():  # a savepoint: losing the race to create it is fine
+            AuditChainHead.objects.create(pk=1, seq=0, head_hash=GENESIS)
+    except IntegrityError:
+        pass
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The row as the chain hashes it: every field a reader relies on, in one fixed JSON form
+    (the target's type by its natural key, which is the same on every database)."""
+    target_type = ContentType.objects.get_for_id(event.target_type_id)
+    content = {
+        "seq": event.seq,
+        "at": _jsonable(event.at.astimezone(dt.UTC)),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "kind": event.kind,
+        "target": [f"{target_type.app_label}.{target_type.model}", event.target_id],
+        "target_repr": event.target_repr,
+        "before": event.before,
+        "after": event.after,
+        "note": event.note,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def row_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(event.prev_hash.encode() + canonical(event)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    rows: int
+    head_seq: int
+    head_hash: str
+    # The first break found: which row, and what is wrong with it; empty when the chain holds.
+    problem: str = ""
+    row_id: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.problem
+
+
+def verify(exported_heads: Iterable[tuple[int, str]] = (), chunk: int = 2000) -> ChainCheck:
+    """Walk the chain in order and name its first break: a row outside the chain (written
+    around ``record``), a row whose content or link no longer matches its hash (edited), a gap
+    in the places (deleted), an end that is not the head (rows deleted at the end), or a head
+    exported earlier that the chain no longer passes through (rewritten from that point)."""
+    expected = dict(exported_heads)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS)
+    outside = AuditEvent.objects.filter(seq__isnull=True).order_by("pk").first()
+    if outside is not None:
+        problem = "not in the chain: written around the audit path"
+        return ChainCheck(0, head_seq, head_hash, problem, outside.pk)
+    rows, previous = 0, GENESIS
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk):
+        rows += 1
+        problem = _break_at(event, rows, previous, expected)
+        if problem:
+            return ChainCheck(rows, head_seq, head_hash, problem, event.pk)
+        previous = event.row_hash
+    if rows != head_seq or previous != head_hash:
+        problem = f"the chain ends at {rows} but its head is at {head_seq}: rows removed at the end"
+        return ChainCheck(rows, head_seq, head_hash, problem)
+    return ChainCheck(rows, head_seq, head_hash)
+
+
+def _break_at(event: AuditEvent, place: int, previous: str, expected: dict[int, str]) -> str:
+    if event.seq != place:
+        return f"place {place} is missing (the next row is at {event.seq}): a row was removed"
+    if event.prev_hash != previous:
+        return "its link does not match the row before it: a row was removed or put in"
+    if row_hash(event) != event.row_hash:
+        return "its content does not match its hash: the row was edited"
+    if place in expected and expected[place] != event.row_hash:
+        return f"the head exported at {place} was {expected[place][:12]}...: rewritten since"
+    return ""
+
+
+def export_head(folder: Path) -> Path:
+    """Write today's head (place, hash, time) to ``folder`` as one JSON file: kept outside the
+    database, it is what a rewrite of the chain up to it cannot match."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    now = timezone.now()
+    data = {
+        "seq": head.seq if head else 0,
+        "hash": head.head_hash if head else GENESIS,
+        "exported_at": now.isoformat(),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"audit-head-{timezone.localdate(now).isoformat()}.json"
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return path
+
+
+def read_heads(folder: Path) -> list[tuple[int, str]]:
+    """The heads exported to ``folder`` (``export_head``), to check the chain against."""
+    heads = []
+    for path in sorted(folder.glob("audit-head-*.json")):
+        data = json.loads(path.read_text())
+        heads.append((int(data["seq"]), str(data["hash"])))
+    return heads
 
 
 def _with_reason(note: str, actor: Actor) -> str:
@@ -82,3 +233,8 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
         return value.name or ""
     return value
+
+
+def export_todays_head() -> str:
+    """The worker's daily task: today's head into ``AUDIT_HEADS_DIR``."""
+    return str(export_head(Path(settings.AUDIT_HEADS_DIR)))

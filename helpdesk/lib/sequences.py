@@ -6,7 +6,9 @@ inside the caller's transaction, so concurrent callers get distinct numbers and 
 transaction gives its number back.
 """
 
-from django.db import IntegrityError, connections, router, transaction
+from typing import Any
+
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,36 +28,49 @@ def next_tracking_number(year: int | None = None) -> str:
 
 
 def take_next(sequence: type[YearlySequence], year: int) -> int:
-    """The next value of a yearly sequence model: one ``UPDATE ... RETURNING`` (the update
-    locks the row until the caller's transaction ends), and only in a year's first call the
-    row's creation."""
-    value = _increment(sequence, year)
-    if value is None:
+    """The next value of a yearly sequence model, and only in a year's first call the row's
+    creation."""
+    taken = increment(sequence, key="year", value=year, counter="last_value")
+    if taken is None:
         _create_year(sequence, year)
-        value = _increment(sequence, year)
-    assert value is not None, "the year's row exists now"
-    return value
+        taken = increment(sequence, key="year", value=year, counter="last_value")
+    assert taken is not None, "the year's row exists now"
+    return int(taken[0])
 
 
-def _increment(sequence: type[YearlySequence], year: int) -> int | None:
-    connection = connections[router.db_for_write(sequence)]
+def increment(
+    model: type[models.Model],
+    *,
+    key: str,
+    value: int | str,
+    counter: str,
+    also: tuple[str, ...] = (),
+) -> tuple[Any, ...] | None:
+    """``UPDATE model SET counter = counter + 1 WHERE key = value``: the new counter, then the
+    ``also`` columns, in one statement where the database returns updated columns. The update
+    locks the row until the caller's transaction ends, so concurrent callers queue. ``None``
+    when no row has that key."""
+    connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
-        return _increment_and_read(sequence, year)
+        return _increment_and_read(model, key, value, counter, also)
     quote = connection.ops.quote_name
-    table, value, key = (quote(name) for name in (sequence._meta.db_table, "last_value", "year"))
-    # Names from the model, quoted; the year is a parameter.
-    sql = f"UPDATE {table} SET {value} = {value} + 1 WHERE {key} = %s RETURNING {value}"  # noqa: S608
+    table, where, bump = quote(model._meta.db_table), quote(key), quote(counter)
+    returned = ", ".join(quote(name) for name in (counter, *also))
+    # Names from the model, quoted; the value is a parameter.
+    sql = f"UPDATE {table} SET {bump} = {bump} + 1 WHERE {where} = %s RETURNING {returned}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year])
+        cursor.execute(sql, [value])
         row = cursor.fetchone()
-    return int(row[0]) if row else None
+    return tuple(row) if row else None
 
 
-def _increment_and_read(sequence: type[YearlySequence], year: int) -> int | None:
-    manager = sequence._default_manager
-    if not manager.filter(year=year).update(last_value=F("last_value") + 1):
+def _increment_and_read(
+    model: type[models.Model], key: str, value: int | str, counter: str, also: tuple[str, ...]
+) -> tuple[Any, ...] | None:
+    rows = model._default_manager.filter(**{key: value})
+    if not rows.update(**{counter: F(counter) + 1}):
         return None
-    return int(manager.values_list("last_value", flat=True).get(year=year))
+    return tuple(rows.values_list(counter, *also).get())
 
 
 def _create_year(sequence: type[YearlySequence], year: int) -> None:

@@ -1,4 +1,4 @@
-from helpdesk.models.audit import AuditEvent, AuditKind
+from helpdesk.models.audit import AuditChainHead, AuditEvent, AuditKind
 from helpdesk.models.directory import (
     Absence,
     Agency,
@@ -102,6 +102,7 @@ __all__ = [
     "Absence",
     "Agency",
     "AgencyKind",
+    "AuditChainHead",
     "AuditEvent",
     "AuditKind",
     "DesignationRole",

@@ -69,6 +69,12 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The hash chain (``helpdesk.audit``): the row's place in the chain, the hash of the row
+    # before it, and the hash of this row's canonical content with that one. An edited, deleted
+    # or slipped-in row breaks it (``manage.py verify_audit``).
+    seq = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -86,3 +92,15 @@ class AuditEvent(models.Model):
             for key in sorted(set(before) | set(after))
             if before.get(key) != after.get(key)
         }
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit trail's hash chain: one row, locked by every audit write until its
+    transaction ends, so rows join the chain one at a time in the order they commit."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.seq}: {self.head_hash[:12]}"

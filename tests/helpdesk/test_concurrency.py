@@ -108,3 +108,22 @@ def test_concurrent_escalations_get_distinct_tracking_numbers(world):
     numbers = sorted(o.value.tracking_number for o in outcomes)
     assert len(set(numbers)) == 4
     assert [int(n[-6:]) for n in numbers] == [1, 2, 3, 4]
+
+
+def test_concurrent_audit_writes_join_the_hash_chain_one_at_a_time(world):
+    """Four transactions auditing at once: each waits for the chain's head, so the places are
+    1..n with no fork and the chain verifies."""
+    from helpdesk import audit
+
+    def change(n: int):
+        return audit.record(
+            AuditKind.CHANGED, actor=Actor.of(world.hannah), target=world.office, note=f"{n}"
+        )
+
+    before = AuditEvent.objects.count()
+    outcomes = run_at_once(*[lambda n=n: change(n) for n in range(4)])
+    raise_unexpected(outcomes)
+
+    places = sorted(o.value.seq for o in outcomes)
+    assert places == list(range(before + 1, before + 5))
+    assert audit.verify().intact
