@@ -29,6 +29,10 @@ class AccessConfig(AppConfig):
         worker_schedules.register(
             WorkerSchedule("Access sweep", "access.tasks.access_schedule", 15)
         )
+        from access.audit_scopes import SCOPES
+        from helpdesk.audit_export import audit_scopes
+
+        audit_scopes.register_all(SCOPES)
         mail_handlers.register(MailHandler("fulfiller replies", fulfiller_reply_handler))
         mail_handlers.register(MailHandler("departures", departure_handler))
         known_correspondents.register(KnownCorrespondent("fulfillers", is_fulfiller_address))

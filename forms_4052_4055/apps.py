@@ -21,6 +21,18 @@ class SecurityFormsConfig(AppConfig):
         from helpdesk.mail.handlers import MailHandler, mail_handlers
 
         mail_handlers.register(MailHandler("security forms", signed_form_handler))
+        from django.db.models import Q
+
+        from forms_4052_4055.models import SecurityForm
+        from helpdesk.audit_export import AuditScope, audit_scopes
+
+        audit_scopes.register(
+            AuditScope(
+                SecurityForm,
+                agency=lambda agency: Q(person__office__agency=agency),
+                person=lambda person: Q(person=person),
+            )
+        )
         worker_schedules.register(
             WorkerSchedule("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
         )

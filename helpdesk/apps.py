@@ -39,6 +39,10 @@ def _register_extensions() -> None:
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
     worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
+    from helpdesk.audit_export import audit_scopes
+    from helpdesk.audit_scopes import SCOPES
+
+    audit_scopes.register_all(SCOPES)
     # The audit trail's chain head, kept outside the database once a day.
     worker_schedules.register(
         WorkerSchedule("Audit chain head", "helpdesk.audit.export_todays_head", 24 * 60)

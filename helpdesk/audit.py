@@ -94,11 +94,11 @@ def _start_chain() -> None:
         pass
 
 
-def canonical(event: AuditEvent) -> bytes:
-    """The row as the chain hashes it: every field a reader relies on, in one fixed JSON form
-    (the target's type by its natural key, which is the same on every database)."""
+def canonical_fields(event: AuditEvent) -> dict[str, Any]:
+    """The row as the chain hashes it: every field a reader relies on (the target's type by its
+    natural key, which is the same on every database). Exports carry exactly these."""
     target_type = ContentType.objects.get_for_id(event.target_type_id)
-    content = {
+    return {
         "seq": event.seq,
         "at": _jsonable(event.at.astimezone(dt.UTC)),
         "actor": event.actor_id,
@@ -110,11 +110,20 @@ def canonical(event: AuditEvent) -> bytes:
         "after": event.after,
         "note": event.note,
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    """One fixed JSON form of ``canonical_fields``: sorted keys, no spaces, UTF-8."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def row_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(event.prev_hash.encode() + canonical(event)).hexdigest()
+    return chained_hash(event.prev_hash, canonical_fields(event))
+
+
+def chained_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """SHA-256 of the previous row's hash (hex) followed by the canonical JSON of the row."""
+    return hashlib.sha256(prev_hash.encode() + canonical(fields)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class AuditKind(models.TextChoices):
     MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"
     MAIL_REPROCESSED = "mail_reprocessed", "Inbound message reprocessed"
     DOWNLOADED = "downloaded", "Downloaded"
+    EXPORTED = "exported", "Exported for monitoring"
     NOTICE_PUBLISHED = "notice_published", "Notice published"
     NOTICE_UPDATED = "notice_updated", "Notice updated"
     NOTICE_RESOLVED = "notice_resolved", "Notice resolved"
