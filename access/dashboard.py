@@ -2,11 +2,11 @@
 2-working-day deadline and those past it, linking to the revocations page with the same
 filters. Registered with the help desk when this app loads (it may not import us)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 
-from access.models import AccessRequest, RequestKind
+from access.models import AccessRequest, Departure, RequestKind
 from helpdesk.dashboards.filters import DashboardFilters
 from helpdesk.dashboards.registry import DashboardSection
 from helpdesk.dashboards.tables import Cell, Row, Table, link
@@ -14,6 +14,8 @@ from helpdesk.directory.roles import DESK_STAFF
 from helpdesk.models import User
 
 STATUSES = {"due": "Due (within the deadline)", "overdue": "Overdue"}
+# Departures told after their 2-working-day deadline, counted over this window.
+LATE_WINDOW = timedelta(days=30)
 
 
 def revocation_status(status: str, now: datetime) -> Q:
@@ -34,6 +36,12 @@ def revocations(user: User, filters: DashboardFilters) -> list[Table]:
         Row(label, (Cell(counts[s], link("revocations", status=s, **agency)),))
         for s, label in STATUSES.items()
     )
+    late = Departure.objects.filter(
+        late_working_days__gt=0, reported_at__gte=filters.now - LATE_WINDOW
+    )
+    if filters.agency is not None:
+        late = late.filter(person__office__agency=filters.agency)
+    rows += (Row(f"Departures reported late, last {LATE_WINDOW.days} days", (Cell(late.count()),)),)
     return [
         Table(
             "revocations",

@@ -4,7 +4,8 @@
   (``tasks.send_fulfiller_email``) is shown on that request, found by the Message-ID it
   quotes or, from a fulfiller address, by the request's tag in the subject ("request #6").
 - Departures: a local expert (or help desk staff) writes with "Departure" in the subject and
-  the staff member's email address in the text.
+  the staff member's email address in the text, and when they left ("left on Friday", "last
+  day 11/25/2026"); without a date the sender is asked for it and the message held.
 
 What cannot be acted on is held in the quarantine for a person, never guessed."""
 
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from access.departure_dates import departure_date_in
 from access.models import REQUEST_TAG, AccessRequest, Departure, RequestReply
 from access.services import is_fulfiller_address, report_departure
 from helpdesk import emails
 from helpdesk.actor import Actor
+from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.mail.handlers import Handled, show_reply
 from helpdesk.models import InboundMessage, Person
 
@@ -93,6 +96,20 @@ def departure_handler(
         found = "no one" if not people else "more than one person"
         return Handled(f"departure report naming {found} we know by email.", needs_review=True)
     person = people[0]
+    effective_on = departure_date_in(
+        f"{parsed.subject}\n{parsed.full_text}", today=timezone.localdate()
+    )
+    if effective_on is None:
+        # The clock counts from the departure date: asked for, never taken to be today.
+        enqueue_on_commit(
+            "helpdesk.mail.tasks.send_inbound_reply", "departure_date_needed", inbound.pk
+        )
+        return Handled(
+            f'departure report for {person} without a date we can read ("left on", "last '
+            "day\", a date): the sender was asked for it; report it on the person's access page "
+            "once known.",
+            needs_review=True,
+        )
     kind = (
         Departure.Kind.CHANGED_FUNCTION if CHANGED.search(parsed.full_text) else Departure.Kind.LEFT
     )
@@ -101,7 +118,7 @@ def departure_handler(
             person,
             by=Actor.of(sender.user),
             kind=kind,
-            effective_on=timezone.localdate(),
+            effective_on=effective_on,
             note=f"Reported by email: {parsed.subject}",
         )
     except (PermissionDenied, ValidationError) as error:

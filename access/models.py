@@ -149,7 +149,7 @@ OPEN_REQUEST_STATES = [
 
 class Departure(models.Model):
     """Someone left, or changed job function: all their access is revoked within 2 working
-    days of the help desk being told."""
+    days of the effective date (``access.services.departure_clock``)."""
 
     class Kind(models.TextChoices):
         LEFT = "left", "Left the agency"
@@ -163,13 +163,22 @@ class Departure(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     reported_at = models.DateTimeField(default=timezone.now)
+    # When the revocations are due: 2 working days after the effective date (the contract's
+    # deadline), or, when that had passed before the help desk was told, within 4 business
+    # hours of the report; then the departure is late by that many working days.
     deadline = models.DateTimeField()
+    contract_deadline = models.DateTimeField(null=True, blank=True)
+    late_working_days = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-reported_at"]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_kind_display().lower()}, {self.effective_on})"
+
+    @property
+    def reported_late(self) -> bool:
+        return self.late_working_days > 0
 
 
 class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):

@@ -29,7 +29,12 @@ from access.models import (
     TargetSystem,
 )
 from access.permissions import may_act, may_request_for, may_review
-from escalation.calendar import add_working_days
+from escalation.calendar import (
+    add_business_hours,
+    add_working_days,
+    start_of_day,
+    working_days_after,
+)
 from forms_4052_4055.selectors import forms_on_file
 from helpdesk.actor import Actor
 from helpdesk.audit import record
@@ -43,6 +48,8 @@ from helpdesk.transitions import ConflictError, Machine, transition
 PROVISION = "access.tasks.provision"
 LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2
+# A departure told after its deadline: its revocations are due this many business hours later.
+LATE_DEPARTURE_BUSINESS_HOURS = 4
 # Easy to read aloud over the phone: no 0/O, 1/l/I.
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 
@@ -342,14 +349,35 @@ def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class DepartureClock:
+    contract_deadline: datetime  # 2 working days after the effective date
+    deadline: datetime  # when the revocations are due
+    late_working_days: int  # 0 when reported in time
+
+
+def departure_clock(effective_on: date, reported_at: datetime) -> DepartureClock:
+    """The contract's rule: access ends within 2 working days of the effective departure date.
+    Told after that, the revocations are due at once (within 4 business hours of the report)
+    and the departure is late by the working days since the deadline (at least 1)."""
+    contract = add_working_days(start_of_day(effective_on), DEPARTURE_WORKING_DAYS)
+    if reported_at <= contract:
+        return DepartureClock(contract, contract, 0)
+    late = working_days_after(timezone.localdate(contract), timezone.localdate(reported_at))
+    due = add_business_hours(reported_at, LATE_DEPARTURE_BUSINESS_HOURS)
+    return DepartureClock(contract, due, max(late, 1))
+
+
 def report_departure(
     person: Person, *, by: Actor, kind: str, effective_on: date, note: str = ""
 ) -> Departure:
     """Someone left or changed job function: one revoke request per live account, submitted at
-    once, each due 2 working days after this report; their pending requests are cancelled."""
+    once, each due by the departure clock (``departure_clock``); their pending requests are
+    cancelled. The reporter is emailed what will be revoked and by when."""
     if not by.is_system and not may_request_for(by.user, person):
         raise PermissionDenied("You may report departures only for people of your own agency.")
     now = timezone.now()
+    clock = departure_clock(effective_on, now)
     departure = Departure.objects.create(
         person=person,
         kind=kind,
@@ -357,13 +385,21 @@ def report_departure(
         note=note.strip(),
         reported_by=by.user,
         reported_at=now,
-        deadline=add_working_days(now, DEPARTURE_WORKING_DAYS),
+        deadline=clock.deadline,
+        contract_deadline=clock.contract_deadline,
+        late_working_days=clock.late_working_days,
     )
     record(
         AuditKind.CREATED,
         actor=by,
         target=departure,
-        after={"person": person.pk, "kind": kind, "deadline": departure.deadline.isoformat()},
+        after={
+            "person": person.pk,
+            "kind": kind,
+            "effective_on": effective_on.isoformat(),
+            "deadline": departure.deadline.isoformat(),
+            "late_working_days": clock.late_working_days,
+        },
         note=note,
     )
     fan_out = Actor.system(f"departure of {person} reported by {by.label}")
@@ -397,6 +433,8 @@ def report_departure(
         # Out of the directory and signed out everywhere now, not when the revocations close.
         reason = f"Departure reported ({departure.get_kind_display().lower()}). {note}"
         deactivate_person(person, by=by, reason=reason.strip(), left_on=effective_on)
+    if departure.reported_by_id:
+        enqueue_on_commit("access.tasks.send_departure_confirmation", departure.pk)
     return departure
 
 

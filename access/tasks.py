@@ -7,7 +7,7 @@ from django.utils import timezone
 from ldap.ldapobject import LDAPObject
 
 from access import provisioning, services
-from access.models import AccessRequest, RequestKind, RequestState
+from access.models import AccessRequest, Departure, RequestKind, RequestState
 from forms_4052_4055.selectors import forms_on_file
 from helpdesk import emails
 from helpdesk.actor import Actor
@@ -112,6 +112,19 @@ def send_overdue_revocation_email(request_id: int) -> int:
     recipients = list(dict.fromkeys([*settings.HELP_DESK_SUPERVISORS, *experts]))
     key = f"access:{request.pk}:revocation_overdue"
     return _send("revocation_overdue", key, recipients, {"request": request, "now": timezone.now()})
+
+
+def send_departure_confirmation(departure_id: int) -> int:
+    """To whoever reported a departure: what will be revoked, by when, and whether it was
+    reported late."""
+    departure = Departure.objects.select_related("person", "reported_by").get(pk=departure_id)
+    reporter = departure.reported_by
+    if reporter is None or not reporter.email:
+        return 0
+    revocations = departure.requests.select_related("system", "account").order_by("system__name")
+    context = {"departure": departure, "revocations": list(revocations)}
+    key = f"access:departure:{departure.pk}:confirmation"
+    return _send("departure_confirmation", key, [reporter.email], context)
 
 
 def _send(kind: str, key: str, recipients: list[str], context: dict) -> int:

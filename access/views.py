@@ -66,7 +66,7 @@ def revocations(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The dashboard links here by status and agency; bad values are ignored (nothing narrowed).
     narrowed = RevocationFilterForm(request.GET)
     data = narrowed.cleaned_data if narrowed.is_valid() else {}
-    rows = revokes.open()
+    rows = revokes.open().select_related("departure")
     if data.get("status"):
         rows = rows.filter(revocation_status(data["status"], now))
     if data.get("agency"):

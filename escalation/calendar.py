@@ -396,6 +396,21 @@ def add_working_days(start: datetime, n: int) -> datetime:
     return calendar.add_working_days(start, n)
 
 
+def working_days_after(day: date, until: date) -> int:
+    """The business days after ``day`` up to and including ``until`` (0 when ``until`` is not
+    after ``day``): how many working days late something due on ``day`` is on ``until``."""
+    if until <= day:
+        return 0
+    calendar = _DatabaseCalendar(day, until)
+    days = (day + timedelta(days=n) for n in range(1, (until - day).days + 1))
+    return sum(calendar.is_business_day(d) for d in days)
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of ``day`` in BUSINESS_TZ."""
+    return _local_midnight(day)
+
+
 def next_business_moment(at: datetime) -> datetime:
     """``at`` (in BUSINESS_TZ) if business time is running then, else the next opening."""
     _require_aware(at)

@@ -1,6 +1,10 @@
 """Departures reported by email through the mail intake."""
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -30,6 +34,7 @@ def alice_has_ccts(world):
 
 
 TRUSTED = "mx.illinois.example"
+CENTRAL = ZoneInfo("America/Chicago")
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +78,7 @@ def test_finding_a_departure_by_email_disables_the_login_at_once(world, alice_ha
 
 
 def test_a_change_of_function_keeps_the_person_active(world, alice_has_ccts):
-    body = "alice@example.org changed job function to billing; remove her CCTS access."
+    body = "alice@example.org changed job function to billing today; remove her CCTS access."
 
     intake.ingest(_departure(body=body), source="pipe")
 
@@ -154,3 +159,34 @@ def test_the_release_page_says_what_the_handler_did(world, alice_has_ccts, clien
 
     assert response.redirect_chain[-1][0] == reverse("inbound_detail", args=[held.pk])
     assert "Released: departures: departure of Alice" in response.content.decode()
+
+
+# --- The departure date (issue 19: the clock counts from it) ----------------------------------
+
+
+def test_the_date_in_the_email_starts_the_clock(world, alice_has_ccts):
+    with time_machine.travel(datetime(2026, 12, 9, 15, tzinfo=UTC)):  # Wednesday, 9:00 Central
+        body = "alice@example.org's last day was 12/7/2026."
+        result = intake.ingest(_departure(body=body), source="pipe")
+
+    departure = world.alice.departures.get()
+    assert result.outcome == Outcome.HANDLED
+    assert departure.effective_on == date(2026, 12, 7)
+    assert departure.contract_deadline == datetime(2026, 12, 9, 17, tzinfo=CENTRAL)
+    assert departure.late_working_days == 0
+
+
+def test_an_email_without_a_date_is_held_and_the_sender_asked(
+    world, alice_has_ccts, mailoutbox, django_capture_on_commit_callbacks
+):
+    body = "alice@example.org no longer works here; please remove her access."
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = intake.ingest(_departure(body=body), source="pipe")
+
+    assert result.outcome == Outcome.QUARANTINED
+    assert "without a date" in result.inbound.detail
+    assert not world.alice.departures.exists()
+    [asked] = [m for m in mailoutbox if m.to == ["pat@example.org"]]
+    assert "when did they leave" in asked.subject
+    assert "Last day: 11/25/2026" in asked.body
