@@ -1,18 +1,27 @@
-"""Demo accounts and one departure, through the real services, so the access pages and the
-revocations list have something to show."""
+"""Demo agreements, accounts and one departure, through the real services, so the access
+pages and the revocations list have something to show."""
+
+from datetime import timedelta
 
 from django.utils import timezone
 
 from access import services
-from access.models import Account, AccountState, CredentialGroup
+from access.models import (
+    Account,
+    AccountState,
+    CredentialGroup,
+    DataSharingAgreement,
+    TargetSystem,
+)
 from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
-from helpdesk.models import Person, User
+from helpdesk.models import Agency, AgencyKind, Person, User
 
 
 def seed_demo_access() -> int:
     if Account.objects.exists():
         return 0
+    _seed_agreements()
     desk = User.objects.filter(username="hd.rick").first()
     people = list(
         Person.objects.filter(user__groups__name=Role.AGENCY_USER, active=True)
@@ -44,3 +53,17 @@ def seed_demo_access() -> int:
         people[-1], by=Actor.of(desk), kind="left", effective_on=timezone.localdate(), note="Demo."
     )
     return created
+
+
+def _seed_agreements() -> None:
+    """Every demo agency has signed its Data Sharing Agreement, covering every system, but the
+    first one's expires next month (the sweep reminds it)."""
+    today = timezone.localdate()
+    systems = list(TargetSystem.objects.all())
+    agencies = Agency.objects.exclude(kind=AgencyKind.STATE_UNIT).order_by("pk")
+    for number, agency in enumerate(agencies):
+        expires = today + timedelta(days=30 if number == 0 else 2 * 365)
+        agreement = DataSharingAgreement.objects.create(
+            agency=agency, signed_on=today - timedelta(days=365), expires_on=expires
+        )
+        agreement.systems.set(systems)

@@ -3,7 +3,8 @@ requests and their life as a django-fsm machine, departures with their 2-working
 and the yearly access reviews."""
 
 import re
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from escalation.workflow import ConcurrentTransitionMixin
-from helpdesk.models import MailReply, Person
+from helpdesk.models import Agency, MailReply, Person
 
 
 class Fulfiller(models.TextChoices):
@@ -131,7 +132,7 @@ class RequestKind(models.TextChoices):
 
 class RequestState(models.TextChoices):
     DRAFT = "draft", "Draft"
-    AWAITING_FORMS = "awaiting_forms", "Waiting for security forms"
+    AWAITING_FORMS = "awaiting_forms", "Waiting for security forms or agreement"
     READY = "ready", "Ready to submit"
     SUBMITTED = "submitted", "Submitted to the fulfiller"
     COMPLETED = "completed", "Completed"
@@ -363,3 +364,42 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} in {self.campaign}"
+
+
+def _agreement_path(instance: "DataSharingAgreement", filename: str) -> str:
+    return f"agreements/{instance.agency_id}/{uuid.uuid4().hex}"
+
+
+class DataSharingAgreementQuerySet(models.QuerySet["DataSharingAgreement"]):
+    def current(self, on: date) -> "DataSharingAgreementQuerySet":
+        """Signed by ``on`` and not expired on it."""
+        return self.filter(signed_on__lte=on, expires_on__gte=on)
+
+
+class DataSharingAgreement(models.Model):
+    """An agency's Data Sharing Agreement with IDHS: access to the systems it covers depends on
+    a current one (``access.services.missing_prerequisites``)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="agreements")
+    signed_on = models.DateField()
+    expires_on = models.DateField()
+    systems = models.ManyToManyField(TargetSystem, related_name="agreements")
+    document = models.FileField(upload_to=_agreement_path, max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # Set once the sweep has told the agency and the help desk that it will expire soon.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DataSharingAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency", "-expires_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("signed_on")),
+                name="agreement_expires_after_signing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: data sharing agreement, {self.signed_on} to {self.expires_on}"

@@ -19,6 +19,7 @@ from access.models import (
     AccessRequest,
     Account,
     AccountState,
+    DataSharingAgreement,
     Departure,
     Fulfiller,
     RequestKind,
@@ -42,7 +43,7 @@ from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import role_addresses
 from helpdesk.directory.services import deactivate_person
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
-from helpdesk.models import AuditKind, Person
+from helpdesk.models import Agency, AgencyKind, AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
 PROVISION = "access.tasks.provision"
@@ -134,9 +135,29 @@ def missing_forms(request: AccessRequest) -> list[str]:
     return [t.code for t in forms_on_file(request.person, request.system.forms_system).missing]
 
 
+def missing_agreement(request: AccessRequest) -> list[str]:
+    """A new or changed access for someone of an agency (not a State unit) waits for a current
+    Data Sharing Agreement of that agency covering the system."""
+    agency = request.person.office.agency
+    changes_access = request.kind in (RequestKind.NEW, RequestKind.MODIFY)
+    if not changes_access or agency.kind == AgencyKind.STATE_UNIT:
+        return []
+    current = DataSharingAgreement.objects.current(timezone.localdate()).filter(
+        agency=agency, systems=request.system
+    )
+    return [] if current.exists() else [f"a current Data Sharing Agreement for {request.system}"]
+
+
+def missing_prerequisites(request: AccessRequest) -> list[str]:
+    """What a request waits for before it may be submitted: security forms (codes), and the
+    agency's Data Sharing Agreement."""
+    return missing_forms(request) + missing_agreement(request)
+
+
 def advance_past_forms(request: AccessRequest, *, by: Actor) -> AccessRequest:
-    """Move a draft or waiting request on: ``ready`` once its forms are on file."""
-    missing = missing_forms(request)
+    """Move a draft or waiting request on: ``ready`` once its forms and its agency's agreement
+    are on file."""
+    missing = missing_prerequisites(request)
     if missing and request.state == RequestState.DRAFT:
         note = f"Waiting for {', '.join(missing)}."
         return _transition(request, "wait_for_forms", by=by, note=note)
@@ -158,10 +179,55 @@ def recheck_forms_of(person: Person) -> int:
     ).select_related("system"):
         with transaction.atomic():
             locked = _lock(request)
-            if locked.state == RequestState.AWAITING_FORMS and not missing_forms(locked):
+            if locked.state == RequestState.AWAITING_FORMS and not missing_prerequisites(locked):
                 _transition(locked, "make_ready", by=FORMS_GATE, note="Forms on file.")
                 moved += 1
     return moved
+
+
+def recheck_agency(agency: Agency) -> int:
+    """An agreement was recorded: requests of the agency's people waiting for it may be ready."""
+    people = Person.objects.filter(
+        office__agency=agency,
+        access_requests__state=RequestState.AWAITING_FORMS,
+    ).distinct()
+    return sum(recheck_forms_of(person) for person in people)
+
+
+@transaction.atomic
+def record_agreement(
+    agency: Agency,
+    *,
+    by: Actor,
+    signed_on: date,
+    expires_on: date,
+    systems: list[TargetSystem],
+    note: str = "",
+) -> DataSharingAgreement:
+    """The help desk records an agency's signed Data Sharing Agreement; requests it held move
+    on."""
+    if not by.has_role(Role.HELP_DESK, Role.ADMINISTRATOR):
+        raise PermissionDenied("Only help desk staff record data sharing agreements.")
+    if expires_on <= signed_on:
+        raise ValidationError("An agreement expires after it is signed.")
+    agreement = DataSharingAgreement.objects.create(
+        agency=agency, signed_on=signed_on, expires_on=expires_on, note=note.strip()
+    )
+    agreement.systems.set(systems)
+    record(
+        AuditKind.CREATED,
+        actor=by,
+        target=agreement,
+        after={
+            "agency": agency.pk,
+            "signed_on": signed_on.isoformat(),
+            "expires_on": expires_on.isoformat(),
+            "systems": sorted(s.code for s in systems),
+        },
+        note=note,
+    )
+    recheck_agency(agency)
+    return agreement
 
 
 # --- Submitting, completing -----------------------------------------------------------------------
@@ -176,9 +242,9 @@ def submit(request: AccessRequest, *, by: Actor, password_hash: str = "") -> Acc
         raise ValidationError(
             "Use “Reset to a temporary password”: it submits the reset with the new password."
         )
-    missing = missing_forms(locked)
+    missing = missing_prerequisites(locked)
     if missing:
-        raise ValidationError(f"Security forms missing: {', '.join(missing)}.")
+        raise ValidationError(f"Still missing: {', '.join(missing)}.")
     locked = _transition(locked, "submit", by=by, note=f"To {locked.get_fulfiller_display()}.")
     pk = locked.pk
     if locked.fulfiller in (Fulfiller.CMS, Fulfiller.MIS):
@@ -464,7 +530,26 @@ def access_sweep(now: datetime | None = None) -> dict[str, int]:
     for pk in failed.values_list("pk", flat=True):
         enqueue(PROVISION, pk)
         counts["retried"] += 1
+    counts["agreements_reminded"] = _remind_expiring_agreements(now)
     return counts
+
+
+# An agreement's expiry is announced this long before it, once.
+AGREEMENT_REMINDER_DAYS = 60
+
+
+def _remind_expiring_agreements(now: datetime) -> int:
+    soon = timezone.localdate(now) + timedelta(days=AGREEMENT_REMINDER_DAYS)
+    expiring = DataSharingAgreement.objects.current(timezone.localdate(now)).filter(
+        expires_on__lte=soon, reminded_at__isnull=True
+    )
+    reminded = 0
+    for pk in expiring.values_list("pk", flat=True):
+        claimed = DataSharingAgreement.objects.filter(pk=pk, reminded_at__isnull=True)
+        if claimed.update(reminded_at=now):  # two sweeps never remind twice
+            enqueue("access.tasks.send_agreement_reminder", pk)
+            reminded += 1
+    return reminded
 
 
 # --- The machine ----------------------------------------------------------------------------------

@@ -7,11 +7,18 @@ from django.utils import timezone
 from ldap.ldapobject import LDAPObject
 
 from access import provisioning, services
-from access.models import AccessRequest, Departure, RequestKind, RequestState
+from access.models import (
+    AccessRequest,
+    DataSharingAgreement,
+    Departure,
+    RequestKind,
+    RequestState,
+)
 from forms_4052_4055.selectors import forms_on_file
 from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.directory.selectors import role_addresses
+from helpdesk.models import LocalExpertDesignation
 
 
 def provision(request_id: int, password_hash: str = "") -> str:
@@ -125,6 +132,23 @@ def send_departure_confirmation(departure_id: int) -> int:
     context = {"departure": departure, "revocations": list(revocations)}
     key = f"access:departure:{departure.pk}:confirmation"
     return _send("departure_confirmation", key, [reporter.email], context)
+
+
+def send_agreement_reminder(agreement_id: int) -> int:
+    """An agency's Data Sharing Agreement expires soon: to its local experts and the help
+    desk's supervisors, so a new one is signed before access for new staff is held."""
+    agreement = DataSharingAgreement.objects.select_related("agency").get(pk=agreement_id)
+    experts = [
+        d.person.primary_email
+        for d in LocalExpertDesignation.objects.filter(office__agency=agreement.agency)
+        .select_related("person")
+        .order_by("office__name", "role")
+        if d.person.primary_email
+    ]
+    recipients = list(dict.fromkeys([*experts, *settings.HELP_DESK_SUPERVISORS]))
+    context = {"agreement": agreement, "systems": list(agreement.systems.order_by("name"))}
+    key = f"access:agreement:{agreement.pk}:expiring"
+    return _send("agreement_expiring", key, recipients, context)
 
 
 def _send(kind: str, key: str, recipients: list[str], context: dict) -> int:

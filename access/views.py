@@ -191,7 +191,7 @@ def _render_detail(
         "access/request.html",
         {
             "r": access_request,
-            "missing": services.missing_forms(access_request),
+            "missing": services.missing_prerequisites(access_request),
             "help_desk": help_desk,
             "may_submit": help_desk and state == RequestState.READY and not help_desk_reset,
             "may_complete": help_desk and state == RequestState.SUBMITTED,

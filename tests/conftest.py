@@ -4,9 +4,11 @@ staff Mike, an administrator Ada, and Otto, a local expert of another agency."""
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from helpdesk.directory.roles import Role
 from helpdesk.models import DesignationRole, Office, Person, User
@@ -178,6 +180,8 @@ def world(db) -> World:
     DesignationFactory(office=office, person=alex, role=DesignationRole.ALTERNATE)
     DesignationFactory(office=other_office, person=otto, role=DesignationRole.PRIMARY)
     state = OfficeFactory(agency=AgencyFactory(state_unit=True, name="IDHS"), name="Springfield")
+    for each in (agency, other_office.agency):
+        _current_data_sharing_agreement(each)
     return World(
         office=office,
         other_office=other_office,
@@ -189,6 +193,20 @@ def world(db) -> World:
         ada=_person(state, "ada", "Ada", "Admin", Role.ADMINISTRATOR).user,
         otto=otto,
     )
+
+
+def _current_data_sharing_agreement(agency) -> None:
+    """Agencies of the world have signed theirs, covering every system: tests of the
+    agreement gate take it away (tests/access/test_agreements.py)."""
+    from access.models import DataSharingAgreement, TargetSystem
+
+    today = timezone.localdate()
+    agreement = DataSharingAgreement.objects.create(
+        agency=agency,
+        signed_on=today - timedelta(days=365),
+        expires_on=today + timedelta(days=3 * 365),
+    )
+    agreement.systems.set(TargetSystem.objects.all())
 
 
 @pytest.fixture(autouse=True)

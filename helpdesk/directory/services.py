@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.apps import apps as django_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -154,6 +156,10 @@ _READ_ONLY_MODELS = ("auditevent",)
 
 def ensure_role_groups(using: str = "default") -> None:
     """Create the role groups and give administrators their permissions. Idempotent."""
+    # Runs after the help desk's own migrations, before Django has made the permissions of the
+    # apps that come after it (access, the security forms): make them all now.
+    for app_config in django_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     for role in Role:
         Group.objects.using(using).get_or_create(name=role.value)
     admin_group = Group.objects.using(using).get(name=Role.ADMINISTRATOR)

@@ -380,10 +380,10 @@ def test_a_new_ccts_request_waits_for_the_forms(as_, world, who):
     assert (request.kind, request.state) == (RequestKind.NEW, RequestState.AWAITING_FORMS)
     assert request.requested_by == world.user(who)
     assert _messages(response) == [
-        "New access on CCTS for Alice Agency: waiting for security forms."
+        "New access on CCTS for Alice Agency: waiting for security forms or agreement."
     ]
     page = _page(response)
-    assert re.search(r"<dt>Waiting for forms</dt><dd>4052, 4055 \(<a href=", page)
+    assert re.search(r"<dt>Waiting for</dt><dd>4052, 4055 \(<a href=", page)
     assert "Submit to" not in page
     assert request.account.state == AccountState.REQUESTED
     persons = _page(as_(who).get(reverse("person_access", args=[world.alice.pk])))
@@ -629,11 +629,11 @@ def test_an_action_that_cannot_be_done_now_says_so(as_, new_request):
 
     response = client.post(_action(new_request.pk, "deny"), {"reason": "No."}, follow=True)
     assert _messages(response) == [
-        "This request is waiting for security forms now, so that cannot be done: "
+        "This request is waiting for security forms or agreement now, so that cannot be done: "
         "someone may have acted on it first. Nothing was changed."
     ]
     response = client.post(_action(new_request.pk, "submit"), follow=True)
-    assert _messages(response) == ["Security forms missing: 4052, 4055."]
+    assert _messages(response) == ["Still missing: 4052, 4055."]
     assert client.post(_action(new_request.pk, "approve")).status_code == 404
     assert client.get(_action(new_request.pk, "submit")).status_code == 405
     assert _refreshed(new_request).state == RequestState.AWAITING_FORMS

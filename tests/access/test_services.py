@@ -88,7 +88,7 @@ def test_a_ready_request_cannot_be_submitted_once_a_form_is_no_longer_valid(worl
     filed = world.alice.security_forms.filter(state="filed").first()
     fs.void_form(filed, by=Actor.of(world.hannah), reason="Wrong official signed.")
 
-    with pytest.raises(ValidationError, match="forms missing"):
+    with pytest.raises(ValidationError, match="Still missing: 4055"):
         acs.submit(request, by=Actor.of(world.hannah))
 
 
