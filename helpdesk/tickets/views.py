@@ -25,7 +25,12 @@ from helpdesk.tickets import bulk, saved_filters, selectors
 from helpdesk.tickets import forms as tf
 from helpdesk.tickets import services as svc
 from helpdesk.tickets.panels import sections_of_queue, sections_of_ticket
-from helpdesk.tickets.permissions import available_actions, sees_internal_notes, tickets_visible_to
+from helpdesk.tickets.permissions import (
+    available_actions,
+    may_act,
+    sees_internal_notes,
+    tickets_visible_to,
+)
 from helpdesk.tickets.selectors import timeline_for
 from helpdesk.transitions import ConflictError
 
@@ -114,6 +119,9 @@ def _queue_rows(
 def ticket_assign_me(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """ "Assign to me": the assign service, with the person as the assignee."""
     ticket = get_ticket_for_user(request, pk)
+    actor = Actor.of(request.user)
+    if not may_act(actor, ticket, Action.ASSIGN):  # the assign rule; a 403, not a message
+        raise PermissionDenied(gettext("Only help desk staff take tickets on."))
     form = tf.AssignToMeForm(request.POST)
     target = reverse("ticket_detail", args=[ticket.pk])
     if not form.is_valid():
@@ -125,7 +133,7 @@ def ticket_assign_me(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     try:
         svc.assign(
             ticket,
-            by=Actor.of(request.user),
+            by=actor,
             assignee=request.user,
             expected_version=form.cleaned_data["version"],
         )
