@@ -79,7 +79,9 @@ def run_bulk(
             with transaction.atomic():
                 action.apply(ticket, by, data, version)
         except ConflictError as conflict:
-            outcomes.append(Outcome(ticket, False, str(conflict)))
+            outcomes.append(
+                Outcome(ticket, False, _conflict_reason(action, ticket, version, conflict))
+            )
         except (PermissionDenied, ValidationError) as refusal:
             reason = (
                 " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
@@ -88,6 +90,20 @@ def run_bulk(
         else:
             outcomes.append(Outcome(ticket, True))
     return outcomes
+
+
+def _conflict_reason(
+    action: BulkAction, ticket: Ticket, version: int, conflict: ConflictError
+) -> str:
+    """The path's one conflict message, unless the ticket is as the person saw it: then its
+    state is why (a bulk selection mixes states; "someone acted first" would mislead)."""
+    if not Ticket.objects.filter(pk=ticket.pk, version=version).exists():
+        return str(conflict)
+    return _("%(ticket)s is %(state)s: “%(action)s” does not apply to it. Nothing was changed.") % {
+        "ticket": ticket.reference,
+        "state": str(ticket.get_state_display()).lower(),
+        "action": action.label,
+    }
 
 
 # --- The tickets' own actions ----------------------------------------------------------------
