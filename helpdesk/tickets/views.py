@@ -101,11 +101,13 @@ def _queue_rows(
     """What the rows offer: "assign to me" where the person may take the ticket, and the
     checkboxes of the bulk actions for help desk staff."""
     actor = Actor.of(request.user)
-    assignable = {
-        t.pk
-        for t in rows
-        if t.assignee_id != request.user.pk and Action.ASSIGN in available_actions(actor, t)
-    }
+    # Only help desk staff are assignees: nobody else is offered it, and no row is looked at.
+    mine_to_take = (
+        [t for t in rows if t.assignee_id != request.user.pk]
+        if actor.has_role(Role.HELP_DESK)
+        else []
+    )
+    assignable = {t.pk for t in mine_to_take if Action.ASSIGN in available_actions(actor, t)}
     return {
         "assignable": assignable,
         "bulk": bulk.may_bulk(request.user),

@@ -432,3 +432,16 @@ def test_bulk_never_reaches_a_ticket_outside_the_queue(client, world):
     assert [o.ticket.pk for o in response.context["done"]] == [ticket.pk]
     assert response.context["left_out"] == 1
     assert Ticket.objects.get(pk=other.pk).priority != Priority.CRITICAL
+
+
+def test_the_live_refresh_keeps_the_rows_controls(client, world):
+    ticket = th.submitted(world)
+    client.force_login(world.hannah)
+    fragment = client.get(reverse("queue", args=["help_desk"]), {"partial": "1"}).content.decode()
+    assert f'value="{ticket.pk}:{ticket.version}" form="bulk-form"' in fragment
+    assert reverse("ticket_assign_me", args=[ticket.pk]) in fragment
+    client.force_login(world.pat.user)
+    fragment = client.get(reverse("queue", args=["agency"]), {"partial": "1"}).content.decode()
+    assert ticket.reference in fragment
+    assert 'name="tickets"' not in fragment
+    assert reverse("ticket_assign_me", args=[ticket.pk]) not in fragment
