@@ -27,12 +27,14 @@ def _register_extensions() -> None:
     from helpdesk.home.panels import home_panels
     from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
     from helpdesk.mail import panels as mail_panels
+    from helpdesk.notices import bulk as notice_bulk
     from helpdesk.notices import panels as notice_panels
     from helpdesk.tickets import panels as ticket_panels
 
     for panels in (directory_panels, ticket_panels, mail_panels, notice_panels):
         home_panels.register_all(panels.PANELS)
     notice_panels.register()  # the notice's parts of the ticket page and the help desk queue
+    notice_bulk.register()  # "link to a notice" among the queue's bulk actions
     dashboard_sections.register_all(sections.SECTIONS)
     worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.

@@ -40,7 +40,10 @@ class TicketScope:
         return cls(tickets.order_by(), queue, filters)
 
     def url(self, **params: object) -> str:
-        return link("queue", self.queue, **self.filters.scope_params() | params)
+        # A queue lists open work unless told otherwise; a figure that counts finished
+        # tickets too says so, so its list holds exactly what it counts.
+        everything = {"status": "all"}
+        return link("queue", self.queue, **everything | self.filters.scope_params() | params)
 
 
 def _counts(tickets: QuerySet, named: dict[str, Q]) -> dict[str, int]:

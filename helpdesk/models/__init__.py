@@ -39,6 +39,7 @@ from helpdesk.models.procedures import (
     ProcedureAudience,
     ProcedureVersion,
 )
+from helpdesk.models.queues import SavedFilter
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     REQUIRED_REPORT_FIELDS,
@@ -111,6 +112,7 @@ __all__ = [
     "Person",
     "PersonEmail",
     "Region",
+    "SavedFilter",
     "SignInSource",
     "User",
 ]

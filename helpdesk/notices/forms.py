@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.directory.forms import DateTimeLocalInput
 from helpdesk.models import (
@@ -120,6 +121,14 @@ class TicketNoticeForm(forms.Form):
         cast(_NoticeChoiceField, self.fields["notice"]).queryset = Notice.objects.filter(
             pk__in=[n.pk for n in notices]
         )
+
+
+class BulkNoticeForm(forms.Form):
+    """On a queue's bulk action: the open notice the chosen tickets are reports of."""
+
+    notice = _NoticeChoiceField(
+        queryset=Notice.objects.open().order_by("-published_at"), label=_("Notice")
+    )
 
 
 class NoticeFilterForm(forms.Form):

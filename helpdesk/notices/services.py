@@ -284,12 +284,14 @@ def send_notice_batch(addresses: list[str], update_id: int) -> int:
 
 
 @transaction.atomic
-def link_ticket(ticket: Ticket, notice: Notice, *, by: Actor) -> None:
+def link_ticket(
+    ticket: Ticket, notice: Notice, *, by: Actor, expected_version: int | None = None
+) -> None:
     """Mark ``ticket`` as one report of ``notice``'s problem. Help desk staff link any ticket;
     a local expert links their own report to an open notice meant for their agency."""
     if not (may_manage_notices(by.user) or expert_may_link(by.user, ticket, notice)):
         raise PermissionDenied("Only help desk staff link tickets to notices.")
-    ticket_services.set_notice(ticket, notice, by=by)
+    ticket_services.set_notice(ticket, notice, by=by, expected_version=expected_version)
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
 """Ticket forms. They validate only; views hand ``cleaned_data`` to the services."""
 
+import re
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk.directory.forms import AgencyChoiceField
@@ -57,6 +59,12 @@ class AssignForm(_VersionedForm):
         ).queryset = User.objects.filter(groups__name=Role.HELP_DESK, is_active=True).order_by(
             "first_name", "last_name"
         )
+
+
+class AssignToMeForm(_VersionedForm):
+    """ "Assign to me" on the ticket page and a queue's rows: nothing to choose but oneself."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 # Which form each action takes (the ticket page shows only the actions the user may take).
@@ -129,11 +137,15 @@ class QueueFilterForm(forms.Form):
     )
     assignee = forms.ChoiceField(required=False, choices=[("", "Anyone")])
     overdue = forms.BooleanField(required=False, label="Overdue only")
+    mine = forms.BooleanField(required=False, label=_("My tickets only"))
     sort = forms.ChoiceField(
-        choices=[(k, k.title()) for k in selectors.SORTS], required=False, initial="newest"
+        choices=list(selectors.SORT_LABELS.items()), required=False, initial="newest"
+    )
+    # Empty means open work (selectors.status_q); the dashboard's figures say "all" or "open".
+    status = forms.ChoiceField(
+        choices=list(selectors.STATUSES.items()), required=False, label=_("Show")
     )
     # The slices the dashboard's figures link to (helpdesk.tickets.rules).
-    status = forms.ChoiceField(choices=[("", "Any"), ("open", "Open")], required=False)
     tier = forms.TypedChoiceField(
         choices=[("", "Any tier"), (3, "Tier 3 (help desk)"), (4, "Tier 4 (MIS)")],
         coerce=int,
@@ -160,7 +172,6 @@ class QueueFilterForm(forms.Form):
     )
     mis_update_overdue = forms.BooleanField(required=False, label="MIS update overdue")
     MORE = (
-        "status",
         "tier",
         "created_from",
         "created_to",
@@ -197,3 +208,81 @@ class QueueFilterForm(forms.Form):
 
     def more_in_use(self) -> bool:
         return any(self.data.get(name) for name in self.MORE)
+
+
+class QueueStatusForm(forms.Form):
+    """The one filter of the queues that have no others: open work, or the finished too."""
+
+    status = forms.ChoiceField(
+        choices=list(selectors.STATUSES.items()), required=False, label=_("Show")
+    )
+
+
+# --- Saved filters ---------------------------------------------------------------------------
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(max_length=80, label=_("Name of this filter"))
+    shared_with = forms.ChoiceField(required=False, label=_("Share with"))
+    # The queue's current filters, as the page's query string.
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Only me")), *(roles or [])]
+        cast(forms.ChoiceField, self.fields["shared_with"]).choices = choices
+
+
+# --- Bulk actions ----------------------------------------------------------------------------
+
+
+_PICK = re.compile(r"^\d{1,12}:\d{1,9}$")
+
+
+class _Picks(forms.MultipleChoiceField):
+    """Any ``pk:version`` is valid here; which tickets the person may touch is the queue's
+    question (the view reads them through it)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return bool(_PICK.match(str(value)))
+
+
+class BulkSelectionForm(forms.Form):
+    """The tickets ticked on a queue, each as ``pk:version``: the version the person saw, so a
+    ticket changed since then is refused, not overwritten."""
+
+    tickets = _Picks(
+        label=_("Tickets"), error_messages={"required": _("Select at least one ticket.")}
+    )
+    action = forms.ChoiceField(choices=[], label=_("Action"))
+
+    def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["action"]).choices = actions
+
+    def picked(self) -> dict[int, int]:
+        """Ticket id to the version the person saw."""
+        pairs = (value.split(":") for value in self.cleaned_data["tickets"])
+        return {int(pk): int(version) for pk, version in pairs}
+
+
+class BulkAssignForm(AssignForm):
+    version = None  # type: ignore[assignment]  # each ticket carries its own
+
+
+class BulkPriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("New priority"))
+
+
+class BulkResolveForm(forms.Form):
+    resolution = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Resolution"),
+        help_text=_("Sent to each ticket's local expert."),
+    )
+
+
+class BulkCloseForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Note")
+    )

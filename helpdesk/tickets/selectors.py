@@ -7,25 +7,44 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.directory.permissions import person_of
-from helpdesk.directory.roles import AnyUser, Role, has_role
-from helpdesk.models import Ticket, TicketEvent, TicketMessage
+from helpdesk.directory.roles import AnyUser, Role, has_role, roles_of
+from helpdesk.models import SavedFilter, Ticket, TicketEvent, TicketMessage
 from helpdesk.models.tickets import TicketQuerySet
 from helpdesk.tickets import aging
 from helpdesk.tickets import rules as slices
 from helpdesk.tickets.permissions import tickets_visible_to
 
-SORTS = {
+SORTS: dict[str, str | OrderBy] = {
     "newest": "-created_at",
     "oldest": "created_at",
     "priority": "priority",
-    "due": "resolution_due_at",
+    # Soonest due first; tickets without the clock (paused, not yet started) after them on
+    # every database (SQLite puts NULL first by default, PostgreSQL last).
+    "due": F("resolution_due_at").asc(nulls_last=True),
+    "response_due": F("response_due_at").asc(nulls_last=True),
     "updated": "-updated_at",
+}
+SORT_LABELS = {
+    "newest": _("Newest"),
+    "oldest": _("Oldest"),
+    "priority": _("Priority"),
+    "due": _("Resolution due"),
+    "response_due": _("Response due"),
+    "updated": _("Recently updated"),
+}
+# Which tickets a queue lists: open work unless the person asks for the rest.
+STATUSES = {
+    "open": _("Open work"),
+    "done": _("Resolved and closed"),
+    "all": _("Everything"),
 }
 TRACKING_NUMBER = re.compile(r"^CCAP-\d{4}-\d{6}$", re.IGNORECASE)
 
@@ -50,6 +69,10 @@ QUEUES = {
         Queue("mine", "My reports", (Role.AGENCY_USER,), True, False),
     ]
 }
+
+
+# The queues of staff whose tickets are someone's: they offer "My tickets".
+MINE_QUEUES = frozenset({"help_desk", "mis"})
 
 
 def may_open(user: AnyUser, name: str) -> bool:
@@ -96,8 +119,32 @@ def tickets_in(user: AnyUser, name: str) -> TicketQuerySet:
     return tickets.filter(reported_by=me)
 
 
-def filtered(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
-    """Apply a queue filter form's cleaned data: search, fields, overdue and sort."""
+def mine(user: AnyUser) -> Q:
+    """ "My tickets": the ones assigned to ``user``. MIS staff are never assignees (assignment is
+    the help desk's), so until a ticket has an MIS owner their "mine" is empty; when it has one,
+    this is the one place that says MIS's "mine" is that owner."""
+    return Q(assignee_id=getattr(user, "pk", None))
+
+
+def status_q(data: dict[str, Any]) -> Q:
+    """Open work by default; the finished ones (resolved, closed, rejected) only when asked: by
+    the status, or by naming a state (a state named is a state wanted)."""
+    status = data.get("status") or ("all" if data.get("state") else "open")
+    if status == "open":
+        return slices.OPEN
+    if status == "done":
+        return ~slices.OPEN
+    return Q()
+
+
+def filtered(
+    tickets: TicketQuerySet, data: dict[str, Any], *, user: AnyUser = None
+) -> TicketQuerySet:
+    """Apply a queue filter form's cleaned data: which work (open by default), search, fields,
+    "my tickets", overdue and sort."""
+    tickets = tickets.filter(status_q(data))
+    if data.get("mine"):
+        tickets = tickets.filter(mine(user))
     if data.get("q"):
         tickets = _searched(tickets, data["q"].strip())
     for field in ("state", "system", "priority"):
@@ -118,8 +165,6 @@ def filtered(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
 def _sliced(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
     """The dashboard's slices (its figures link here with them), by the same rules it counts
     with, so a figure and its list agree."""
-    if data.get("status") == "open":
-        tickets = tickets.filter(slices.OPEN)
     if data.get("tier"):
         tickets = tickets.filter(slices.TIER[data["tier"]])
     if data.get("created_from") or data.get("created_to"):
@@ -155,6 +200,39 @@ def _searched(tickets: TicketQuerySet, term: str) -> TicketQuerySet:
         | Q(office__agency__name__icontains=term)
         | Q(mis_reference__iexact=term)
     )
+
+
+def saved_filters_for(user: AnyUser, queue: str) -> list[SavedFilter]:
+    """The saved filters of a queue ``user`` may use: their own, and those staff of a role
+    they have shared with it."""
+    roles = roles_of(user)
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return []
+    mine_or_shared = Q(owner_id=pk) | Q(shared_with__in=roles, owner__is_active=True)
+    return list(SavedFilter.objects.filter(mine_or_shared, queue=queue).select_related("owner"))
+
+
+@dataclass(frozen=True)
+class ListedFilter:
+    """A saved filter as the queue lists it."""
+
+    saved: SavedFilter
+    mine: bool
+    # The role it is shared with, as people read it ("" when private).
+    shared_with: str
+
+
+def listed_filters(user: AnyUser, queue: str) -> list[ListedFilter]:
+    pk = getattr(user, "pk", None)
+    return [
+        ListedFilter(
+            saved,
+            saved.owner_id == pk,
+            str(Role(saved.shared_with).label) if saved.shared_with in Role.values else "",
+        )
+        for saved in saved_filters_for(user, queue)
+    ]
 
 
 # --- The timeline -----------------------------------------------------------------------------

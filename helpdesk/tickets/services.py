@@ -594,10 +594,12 @@ def _link(ticket: Ticket, other: Ticket, *, by: Actor) -> None:
 
 
 @transaction.atomic
-def set_notice(ticket: Ticket, notice: Notice | None, *, by: Actor) -> None:
+def set_notice(
+    ticket: Ticket, notice: Notice | None, *, by: Actor, expected_version: int | None = None
+) -> None:
     """File the ticket under a notice of the same problem, or under none; the caller (the
     notices' services) has checked the actor may."""
-    row = locked(ticket, TICKETS)
+    row = locked(ticket, TICKETS, expected_version)
     previous = row.notice_id
     if previous == (notice.pk if notice else None):
         return

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
@@ -19,11 +21,16 @@ from helpdesk.directory.roles import Role, has_role
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Ticket, User
+from helpdesk.tickets import bulk, saved_filters, selectors
 from helpdesk.tickets import forms as tf
-from helpdesk.tickets import selectors
 from helpdesk.tickets import services as svc
 from helpdesk.tickets.panels import sections_of_queue, sections_of_ticket
-from helpdesk.tickets.permissions import available_actions, sees_internal_notes, tickets_visible_to
+from helpdesk.tickets.permissions import (
+    available_actions,
+    may_act,
+    sees_internal_notes,
+    tickets_visible_to,
+)
 from helpdesk.tickets.selectors import timeline_for
 from helpdesk.transitions import ConflictError
 
@@ -43,35 +50,200 @@ def get_ticket_for_user(request: HttpRequest, pk: int) -> Ticket:
 # --- Queues ---------------------------------------------------------------------------------------
 
 
-@login_required
-def queue(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+def _open_queue(user: User, name: str) -> selectors.Queue:
     if name not in selectors.QUEUES:
         raise Http404
-    if not selectors.may_open(request.user, name):
-        raise PermissionDenied("This queue is not for your role.")
-    form = tf.QueueFilterForm(request.GET or None)
+    if not selectors.may_open(user, name):
+        raise PermissionDenied(gettext("This queue is not for your role."))
+    return selectors.QUEUES[name]
+
+
+@login_required
+def queue(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    spec = _open_queue(request.user, name)
+    # Always bound: an empty query is valid and means open work, newest first.
+    form: forms.Form = (tf.QueueFilterForm if spec.filters else tf.QueueStatusForm)(request.GET)
     tickets = selectors.tickets_in(request.user, name).select_related("office__agency", "assignee")
-    if form.is_valid():
-        tickets = selectors.filtered(tickets, form.cleaned_data)
-    else:
-        tickets = tickets.order_by("-created_at", "-id")
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    tickets = selectors.filtered(tickets, cleaned, user=request.user)
     page = IdsFirstPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("partial", None)
     context = {
-        "title": selectors.QUEUES[name].title,
+        "title": spec.title,
         "name": name,
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "show_filters": selectors.QUEUES[name].filters,
+        "show_filters": spec.filters,
+        **_queue_rows(request, name, page.object_list, query.urlencode()),
     }
     partial = bool(request.GET.get("partial"))  # the live refresh: the table alone
     if not partial:
+        actor = Actor.of(request.user)
         context["sections"] = sections_of_queue(request.user, name)
+        context["has_mine"] = name in selectors.MINE_QUEUES
+        if spec.filters:
+            context["saved_filters"] = selectors.listed_filters(request.user, name)
+            context["save_form"] = tf.SavedFilterForm(
+                initial={"query": context["query"]}, roles=saved_filters.share_choices(actor)
+            )
+        if context["bulk"]:
+            context["bulk_actions"] = list(bulk.bulk_actions)
     template = "tickets/_queue_table.html" if partial else "tickets/queue.html"
     return render(request, template, context)
+
+
+def _queue_rows(
+    request: AuthenticatedHttpRequest, name: str, rows: Any, query: str
+) -> dict[str, Any]:
+    """What the rows offer: "assign to me" where the person may take the ticket, and the
+    checkboxes of the bulk actions for help desk staff."""
+    actor = Actor.of(request.user)
+    # Only help desk staff are assignees: nobody else is offered it, and no row is looked at.
+    mine_to_take = (
+        [t for t in rows if t.assignee_id != request.user.pk]
+        if actor.has_role(Role.HELP_DESK)
+        else []
+    )
+    assignable = {t.pk for t in mine_to_take if Action.ASSIGN in available_actions(actor, t)}
+    return {
+        "assignable": assignable,
+        "bulk": bulk.may_bulk(request.user),
+        # Where "assign to me" comes back to: this view of the queue.
+        "here": reverse("queue", args=[name]) + (f"?{query}" if query else ""),
+    }
+
+
+@login_required
+@require_POST
+def ticket_assign_me(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """ "Assign to me": the assign service, with the person as the assignee."""
+    ticket = get_ticket_for_user(request, pk)
+    actor = Actor.of(request.user)
+    if not may_act(actor, ticket, Action.ASSIGN):  # the assign rule; a 403, not a message
+        raise PermissionDenied(gettext("Only help desk staff take tickets on."))
+    form = tf.AssignToMeForm(request.POST)
+    target = reverse("ticket_detail", args=[ticket.pk])
+    if not form.is_valid():
+        messages.error(request, gettext("The page was out of date: nothing was changed."))
+        return redirect(target)
+    back = form.cleaned_data["next"]
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False):
+        target = back
+    try:
+        svc.assign(
+            ticket,
+            by=actor,
+            assignee=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ConflictError as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, gettext("%(ticket)s is assigned to you.") % {"ticket": ticket.reference}
+        )
+    return redirect(target)
+
+
+# --- Saved filters --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def saved_filter_create(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    _open_queue(request.user, name)
+    actor = Actor.of(request.user)
+    form = tf.SavedFilterForm(request.POST, roles=saved_filters.share_choices(actor))
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = saved_filters.save_filter(
+                by=actor,
+                queue=name,
+                name=data["name"],
+                query=data["query"],
+                shared_with=data["shared_with"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, gettext("Filter “%(name)s” saved.") % {"name": saved.name})
+            query = saved.query
+    else:
+        errors = (" ".join(map(str, e)) for e in form.errors.values())
+        messages.error(request, gettext("The filter was not saved: %s") % " ".join(errors))
+    url = reverse("queue", args=[name])
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: AuthenticatedHttpRequest, name: str, pk: int) -> HttpResponse:
+    _open_queue(request.user, name)
+    visible = {f.pk: f for f in selectors.saved_filters_for(request.user, name)}
+    if pk not in visible:
+        raise Http404
+    saved_filters.delete_filter(visible[pk], by=Actor.of(request.user))  # 403 unless the owner
+    messages.success(request, gettext("Filter “%(name)s” deleted.") % {"name": visible[pk].name})
+    return redirect("queue", name)
+
+
+# --- Bulk actions ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def queue_bulk(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    """Tickets ticked on the queue and one action: first the confirmation (the tickets, what
+    will happen, what the action needs), then each ticket through its service and the summary."""
+    _open_queue(request.user, name)
+    if not bulk.may_bulk(request.user):
+        raise PermissionDenied(gettext("Only help desk staff act on many tickets at once."))
+    actions = list(bulk.bulk_actions)
+    selection = tf.BulkSelectionForm(request.POST, actions=[(a.key, str(a.label)) for a in actions])
+    if not selection.is_valid():
+        errors = (" ".join(map(str, e)) for e in selection.errors.values())
+        messages.error(request, " ".join(errors))
+        return redirect("queue", name)
+    action = bulk.bulk_actions.get(selection.cleaned_data["action"])
+    assert action is not None, "the form offers registered actions only"
+    picked = selection.picked()
+    # Read through the queue: a ticket the person may not see, or no longer in it, is left out.
+    found = {
+        t.pk: t
+        for t in selectors.tickets_in(request.user, name)
+        .filter(pk__in=picked)
+        .select_related("office__agency", "assignee")
+    }
+    tickets = {found[pk]: version for pk, version in picked.items() if pk in found}
+    confirmed = "confirm" in request.POST
+    params = action.form(request.POST if confirmed else None, prefix="bulk", **action.form_kwargs())
+    context: dict[str, Any] = {
+        "name": name,
+        "title": selectors.QUEUES[name].title,
+        "action": action,
+        "tickets": tickets,
+        "left_out": len(picked) - len(tickets),
+        "picks": selection.cleaned_data["tickets"],
+    }
+    if confirmed and params.is_valid() and tickets:
+        outcomes = bulk.run_bulk(
+            action, tickets, by=Actor.of(request.user), data=params.cleaned_data
+        )
+        context["done"] = [o for o in outcomes if o.done]
+        context["refused"] = [o for o in outcomes if not o.done]
+        return render(request, "tickets/bulk_done.html", context)
+    context["params"] = params
+    context["consequence"] = action.consequence(
+        params.cleaned_data if params.is_bound and params.is_valid() else {}, len(tickets)
+    )
+    return render(request, "tickets/bulk_confirm.html", context, status=400 if confirmed else 200)
 
 
 # --- The ticket page ------------------------------------------------------------------------------
@@ -119,6 +291,10 @@ def _render_ticket(
         "ticket": ticket,
         "timeline": timeline_for(ticket, internal=staff),
         "actions": actions,
+        # "Assign to me": the assign action, with nothing to choose.
+        "assign_me": ticket.assignee_id != request.user.pk
+        and any(action == Action.ASSIGN for action, _form in actions),
+        "assign_me_form": tf.AssignToMeForm(initial={"version": ticket.version}),
         "unsaved": unsaved,
         "can_escalate": ticket.state == TicketState.WITH_LOCAL_EXPERT
         and is_designated_expert_of(request.user, ticket.office_id),

@@ -14,6 +14,11 @@
     for (var i = 0; i < fields.length; i++) {
       if (fields[i].value !== fields[i].defaultValue) return true;
     }
+    // Tickets ticked for a bulk action: a refresh would untick them.
+    var boxes = region.querySelectorAll("input[type=checkbox]");
+    for (var j = 0; j < boxes.length; j++) {
+      if (boxes[j].checked !== boxes[j].defaultChecked) return true;
+    }
     return false;
   }
 
