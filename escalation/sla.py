@@ -209,9 +209,7 @@ def claim_auto_close_reminders(
     UPDATE that clears the due time: each resolution is reminded once, even with two sweeps
     at once. A ticket already past its auto-close is closed instead, not reminded."""
     token = uuid.uuid4()
-    due = queryset.filter(
-        state=S.RESOLVED, auto_close_reminder_at__lte=now, auto_close_at__gt=now
-    )
+    due = queryset.filter(state=S.RESOLVED, auto_close_reminder_at__lte=now, auto_close_at__gt=now)
     if not due.update(auto_close_reminder_at=None, sweep_token=token):
         return []
     return list(queryset.filter(sweep_token=token).order_by("pk").values_list("pk", flat=True))

@@ -6,30 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0019_inbound_handler'),
+        ("helpdesk", "0019_inbound_handler"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='auto_close_reminder_at',
+            model_name="ticket",
+            name="auto_close_reminder_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='mis_owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mis_owned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='MIS owner'),
+            model_name="ticket",
+            name="mis_owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="mis_owned_tickets",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="MIS owner",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='no_local_expert',
-            field=models.BooleanField(default=False, verbose_name='no local expert available'),
+            model_name="ticket",
+            name="no_local_expert",
+            field=models.BooleanField(default=False, verbose_name="no local expert available"),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('transition', 'State changed'), ('assigned', 'Assigned'), ('priority', 'Priority changed'), ('mis_reference', 'MIS ticket number recorded'), ('linked', 'Linked to a ticket'), ('sla_breach', 'SLA target missed'), ('notified', 'Email sent'), ('email_received', 'Email received'), ('form_completed', 'Missing form fields received'), ('notice', 'Linked to a notice'), ('mis_owner', 'MIS owner')], max_length=20),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("transition", "State changed"),
+                    ("assigned", "Assigned"),
+                    ("priority", "Priority changed"),
+                    ("mis_reference", "MIS ticket number recorded"),
+                    ("linked", "Linked to a ticket"),
+                    ("sla_breach", "SLA target missed"),
+                    ("notified", "Email sent"),
+                    ("email_received", "Email received"),
+                    ("form_completed", "Missing form fields received"),
+                    ("notice", "Linked to a notice"),
+                    ("mis_owner", "MIS owner"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -581,9 +581,7 @@ def set_mis_reference(ticket: Ticket, *, by: Actor, mis_reference: str) -> Ticke
 
 
 @transaction.atomic
-def take_mis_ownership(
-    ticket: Ticket, *, by: Actor, expected_version: int | None = None
-) -> Ticket:
+def take_mis_ownership(ticket: Ticket, *, by: Actor, expected_version: int | None = None) -> Ticket:
     """An MIS staff member takes an open ticket that reached MIS on: from now on MIS mail
     about it goes to them, not to every MIS user. Taking it from a colleague is allowed (they
     may be away); the timeline says who had it."""
