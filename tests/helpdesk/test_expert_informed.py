@@ -169,7 +169,8 @@ def test_the_expert_is_reminded_once_before_the_auto_close(world, commit):
     assert "RACF ID reset." in body
     assert "Tuesday, March 17, 5:00 PM" in body
     ticket.refresh_from_db()
-    assert ticket.state == S.RESOLVED and ticket.auto_close_reminder_at is None
+    assert ticket.state == S.RESOLVED
+    assert ticket.auto_close_reminder_at is None
     # And at the auto-close it closes, with no second reminder.
     assert commit(lambda: sla_sweep(now=ticket.auto_close_at + timedelta(minutes=1))) == {
         "auto_closed": 1
@@ -183,7 +184,8 @@ def test_a_ticket_past_its_auto_close_is_closed_not_reminded(world, commit):
     assert commit(lambda: sla_sweep(now=late)) == {"auto_closed": 1}
     assert _to("Closing soon") == []
     ticket.refresh_from_db()
-    assert ticket.state == S.CLOSED and ticket.auto_close_reminder_at is None
+    assert ticket.state == S.CLOSED
+    assert ticket.auto_close_reminder_at is None
 
 
 def test_a_reopened_ticket_is_not_reminded_and_a_new_resolution_is(world, commit):
@@ -230,7 +232,8 @@ def test_mis_mail_goes_to_every_mis_user_until_someone_takes_the_ticket(world, c
     ticket = commit(lambda: svc.take_mis_ownership(ticket, by=Actor.of(mona)))
     assert ticket.mis_owner == mona
     event = ticket.events.get(kind=EventKind.MIS_OWNER)
-    assert event.internal and "Mona Mis" in event.note
+    assert event.internal
+    assert "Mona Mis" in event.note
     mail.outbox.clear()
     # The expert writes while MIS has it: only the owner hears.
     commit(lambda: svc.add_message(ticket, by=Actor.of(world.pat.user), body="Any news?"))
@@ -331,15 +334,18 @@ def test_with_both_experts_away_the_report_goes_to_the_help_desk_flagged(world, 
     _both_away(world)
     ticket = commit(lambda: _report(world))
     assert ticket.state == S.SUBMITTED
-    assert ticket.no_local_expert and ticket.local_expert is None
-    assert ticket.tracking_number and ticket.submitted_at
+    assert ticket.no_local_expert
+    assert ticket.local_expert is None
+    assert ticket.tracking_number
+    assert ticket.submitted_at
     assert ticket.reported_by == world.alice
     assert (ticket.secondary_name, ticket.secondary_email) == ("Alice Agency", "alice@example.org")
     assert not any(f.startswith("local expert") for f in ticket.incomplete_fields)
     # The desk is alerted; the reporter hears where it went; the absent experts hear nothing.
     assert _addresses("No local expert available") == {"ccap-helpdesk@localhost"}
     alert = _bodies("No local expert available")[0]
-    assert "Alice Agency of" in alert and ticket.tracking_number in alert
+    assert "Alice Agency of" in alert
+    assert ticket.tracking_number in alert
     assert _addresses("Received") == {"alice@example.org"}
     assert "went straight to the CCAP Help Desk" in _bodies("Received")[0]
     assert not {"pat@example.org", "alex@example.org"} & _addresses("")
@@ -351,7 +357,8 @@ def test_with_only_the_primary_away_the_alternate_gets_the_report(world, commit)
     AbsenceFactory(person=world.pat)
     ticket = commit(lambda: _report(world))
     assert ticket.state == S.WITH_LOCAL_EXPERT
-    assert ticket.local_expert == world.alex and not ticket.no_local_expert
+    assert ticket.local_expert == world.alex
+    assert not ticket.no_local_expert
     assert _addresses("") == {"alex@example.org"}  # the new report, to the alternate alone
     assert not OutboundEmail.objects.filter(kind="no_local_expert").exists()
 
