@@ -248,8 +248,15 @@ def withdraw(
 
 @transaction.atomic
 def assign(
-    ticket: Ticket, *, by: Actor, assignee: User, expected_version: int | None = None
+    ticket: Ticket,
+    *,
+    by: Actor,
+    assignee: User,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Ticket:
+    """``notify=False``: the caller tells the local expert itself (a notice's resolution takes
+    its submitted tickets on only to resolve them at once, and says so in one message)."""
     if not Actor.of(assignee).has_role(Role.HELP_DESK):
         raise ValidationError("Tickets are assigned to help desk staff.")
     row = locked(ticket, TICKETS, expected_version)
@@ -265,7 +272,7 @@ def assign(
     )
     if assignee != by.user:  # no email to oneself
         notify_on_commit("assigned", done)
-    if taken_on:
+    if taken_on and notify:
         notify_on_commit("taken_on", done)
     return done
 
