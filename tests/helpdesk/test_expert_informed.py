@@ -21,9 +21,11 @@ from helpdesk.models import EventKind, OutboundEmail, System, Ticket, WhoAffecte
 from helpdesk.reports import services as reports
 from helpdesk.tickets import services as svc
 from helpdesk.tickets.tasks import send_auto_close_reminders, sla_sweep
+from tests.concurrency import POSTGRESQL_ONLY, raise_unexpected, run_at_once
 from tests.conftest import _person
 from tests.factories import AbsenceFactory
 from tests.helpdesk import ticket_helpers as th
+from tests.helpdesk.test_sla_sweep import starting_sla_targets  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
@@ -221,6 +223,37 @@ def test_a_retried_reminder_batch_sends_once(world, commit):
     again = commit(lambda: send_auto_close_reminders([ticket.pk], claimed="20260313T170000"))
     assert (sent, again) == (len(EXPERT), 0)
     assert OutboundEmail.objects.filter(kind="auto_close_reminder").count() == 1
+
+
+@POSTGRESQL_ONLY
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("starting_sla_targets")
+def test_two_sweeps_at_once_remind_each_ticket_once(world, monkeypatch):
+    """Two workers sweep the same due reminders at once: each reminder is claimed by one
+    sweep only and emailed once."""
+    with time_machine.travel(TUESDAY_9AM, tick=False):
+        tickets = [th.resolved(world) for _ in range(4)]
+    claims: list[list[int]] = []
+    real = sla.claim_auto_close_reminders
+
+    def claim(queryset, now):
+        claimed = real(queryset, now)
+        claims.append(claimed)
+        return claimed
+
+    monkeypatch.setattr(sla, "claim_auto_close_reminders", claim)
+    due = datetime(2026, 3, 13, 17, 5, tzinfo=CHICAGO)
+    outcomes = run_at_once(
+        lambda: sla_sweep(now=due),
+        lambda: sla_sweep(now=due),
+        contend_for=Ticket.objects.filter(pk__in=[t.pk for t in tickets]),
+    )
+    raise_unexpected(outcomes)
+    first, second = (set(c) for c in claims)
+    assert first.isdisjoint(second)
+    assert first | second == {t.pk for t in tickets}
+    reminders = OutboundEmail.objects.filter(kind="auto_close_reminder")
+    assert sorted(reminders.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
 
 
 # --- The MIS owner -----------------------------------------------------------------------------
