@@ -233,7 +233,7 @@ def test_two_sweeps_at_once_remind_each_ticket_once(world, monkeypatch):
     sweep only and emailed once."""
     with time_machine.travel(TUESDAY_9AM, tick=False):
         tickets = [th.resolved(world) for _ in range(4)]
-    claims: list[list[int]] = []
+    claims = []  # each sweep's claim, as the real one made it
     real = sla.claim_auto_close_reminders
 
     def claim(queryset, now):
