@@ -24,6 +24,9 @@ from escalation.workflow import BREACH_FIELDS, EscalationWorkflow
 from escalation.workflow import TicketState as S
 
 AUTO_CLOSE_WORKING_DAYS = 5
+# The local expert is reminded this many working days before a resolved ticket closes itself,
+# while a reply can still reopen it.
+AUTO_CLOSE_REMINDER_WORKING_DAYS = 2
 
 
 class Clock(models.TextChoices):
@@ -89,11 +92,15 @@ def on_transition(ticket: EscalationWorkflow, source: str, target: str, now: dat
     elif target == S.RESOLVED:
         ticket.resolved_at = now
         ticket.auto_close_at = calendar.add_working_days(now, AUTO_CLOSE_WORKING_DAYS)
+        ticket.auto_close_reminder_at = calendar.add_working_days(
+            now, AUTO_CLOSE_WORKING_DAYS - AUTO_CLOSE_REMINDER_WORKING_DAYS
+        )
     elif target == S.IN_PROGRESS and source == S.RESOLVED:
         _reopened(ticket, now)
     if target in (S.CLOSED, S.REJECTED, S.RESOLVED_LOCALLY):
         ticket.closed_at = now
         ticket.auto_close_at = None
+        ticket.auto_close_reminder_at = None
 
 
 def on_mis_update(ticket: EscalationWorkflow, now: datetime) -> None:
@@ -149,6 +156,7 @@ def _back_from_mis(ticket: EscalationWorkflow, now: datetime) -> None:
 def _reopened(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.resolved_at = None
     ticket.auto_close_at = None
+    ticket.auto_close_reminder_at = None
     rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
     ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
     ticket.resolution_breached_at = None
@@ -192,3 +200,16 @@ def due_for_auto_close(queryset: models.QuerySet[EscalationWorkflow], now: datet
         .order_by("auto_close_at")
         .values_list("pk", flat=True)
     )
+
+
+def claim_auto_close_reminders(
+    queryset: models.QuerySet[EscalationWorkflow], now: datetime
+) -> list[int]:
+    """The resolved tickets whose auto-close reminder is due, claimed by one conditional
+    UPDATE that clears the due time: each resolution is reminded once, even with two sweeps
+    at once. A ticket already past its auto-close is closed instead, not reminded."""
+    token = uuid.uuid4()
+    due = queryset.filter(state=S.RESOLVED, auto_close_reminder_at__lte=now, auto_close_at__gt=now)
+    if not due.update(auto_close_reminder_at=None, sweep_token=token):
+        return []
+    return list(queryset.filter(sweep_token=token).order_by("pk").values_list("pk", flat=True))

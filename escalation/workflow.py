@@ -141,6 +141,9 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     mis_update_breached_at = models.DateTimeField(null=True, blank=True)
     # A resolved ticket closes itself at this time unless someone replies.
     auto_close_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep reminds the local expert that it will close; cleared once the reminder is
+    # claimed (so it is sent once) and whenever the ticket leaves "resolved".
+    auto_close_reminder_at = models.DateTimeField(null=True, blank=True)
     # Which sweep claimed the row last (see escalation.sla.claim_breaches).
     sweep_token = models.UUIDField(null=True, blank=True, editable=False)
 

@@ -39,6 +39,11 @@ urlpatterns = [
     path("tickets/<int:pk>/act/<slug:action>/", tickets.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/messages/", tickets.ticket_message, name="ticket_message"),
     path("tickets/<int:pk>/update/<slug:what>/", tickets.ticket_update, name="ticket_update"),
+    path(
+        "tickets/<int:pk>/mis-owner/",
+        tickets.ticket_take_ownership,
+        name="ticket_take_ownership",
+    ),
     path("mail/", mail.inbound_list, name="inbound_list"),
     path("mail/<int:pk>/", mail.inbound_detail, name="inbound_detail"),
     path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),

@@ -52,6 +52,7 @@ TIME_FIELDS = [
     "response_breached_at",
     "resolution_breached_at",
     "auto_close_at",
+    "auto_close_reminder_at",
 ]
 
 

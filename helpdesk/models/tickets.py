@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from escalation.sla import overdue_q
 from escalation.workflow import BREACHED, OPEN, EscalationWorkflow, Priority, TicketState
@@ -111,6 +112,9 @@ class Ticket(EscalationWorkflow):
         related_name="expert_tickets",
         help_text="The local expert who has it or escalated it.",
     )
+    # Reported while neither the primary nor the alternate could act: it went straight to the
+    # help desk, which works it without a local expert.
+    no_local_expert = models.BooleanField(_("no local expert available"), default=False)
     summary = models.CharField(max_length=200)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
 
@@ -147,6 +151,15 @@ class Ticket(EscalationWorkflow):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+    )
+    # The MIS staff member who took the ticket on: MIS mail about it goes to them alone.
+    mis_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mis_owned_tickets",
+        verbose_name=_("MIS owner"),
     )
     mis_reference = models.CharField("MIS ticket number", max_length=50, blank=True)
     mis_resolution = models.TextField(blank=True)
@@ -281,6 +294,7 @@ class EventKind(models.TextChoices):
     EMAIL_RECEIVED = "email_received", "Email received"
     FORM_COMPLETED = "form_completed", "Missing form fields received"
     NOTICE = "notice", "Linked to a notice"
+    MIS_OWNER = "mis_owner", "MIS owner"
 
 
 class TicketEvent(models.Model):

@@ -180,7 +180,7 @@ def _resolve_linked_tickets(
         if ticket.state == TicketState.SUBMITTED:
             # Only help desk staff resolve notices (NOTICES.may): a user takes the ticket on.
             assert by.user is not None
-            ticket = ticket_services.assign(ticket, by=by, assignee=by.user)
+            ticket = ticket_services.assign(ticket, by=by, assignee=by.user, notify=False)
         if ticket.state == TicketState.AWAITING_INFO and not ticket.state_before_pause.startswith(
             "escalated"
         ):

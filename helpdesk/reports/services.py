@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.actor import Actor
 from helpdesk.audit import record
@@ -28,6 +29,8 @@ from helpdesk.models import (
     Person,
     Source,
     Ticket,
+    missing_report_fields,
+    report_field_label,
 )
 from helpdesk.notices import services as notice_services
 from helpdesk.notices.selectors import join_refusal, open_notices_about
@@ -57,10 +60,12 @@ def report_to_local_expert(
     me = by.person
     if me is None or not by.has_role(Role.AGENCY_USER, Role.LOCAL_EXPERT):
         raise PermissionDenied("Only staff of an agency office report problems to a local expert.")
+    expert = acting_local_expert(me.office)
     ticket = Ticket.objects.create(
         office=me.office,
         reported_by=me,
-        local_expert=acting_local_expert(me.office),
+        local_expert=expert,
+        no_local_expert=expert is None,
         summary=summary,
         system=system,
         description=description,
@@ -74,8 +79,46 @@ def report_to_local_expert(
     )
     record(AuditKind.CREATED, actor=by, target=ticket, after={"state": ticket.state})
     push_ticket_changed_on_commit(ticket)
+    if expert is None:
+        return _to_help_desk_without_expert(ticket, reporter=me)
     notify_on_commit("new_report", ticket)
     return ticket
+
+
+# Neither the primary nor the alternate can act (both absent, gone, or never designated).
+NO_EXPERT = Actor.system("no local expert available: the primary and the alternate are absent")
+
+
+def _to_help_desk_without_expert(ticket: Ticket, *, reporter: Person) -> Ticket:
+    """Nobody would read the report at tier 2, so it goes on to the help desk at once, flagged,
+    with the reporter as its contact (the form's secondary contact: there is no local expert
+    to name) and what the form needs and the reporter did not say marked missing. The desk is
+    alerted, and the reporter hears the tracking number."""
+    report = ProblemReport(
+        summary=ticket.summary,
+        system=ticket.system,
+        description=ticket.description,
+        who_affected=ticket.who_affected,
+        secondary_name=reporter.full_name,
+        secondary_phone=reporter.phone,
+        secondary_email=reporter.primary_email,
+    )
+    # The contact fields name a local expert, and there is none to name.
+    missing = [n for n in missing_report_fields(vars(report)) if not n.startswith("contact_")]
+    filed = file_problem_report(
+        report,
+        by=NO_EXPERT,
+        office=ticket.office,
+        local_expert=None,
+        source=Source.WEB,
+        note=_("No local expert available: sent straight to the help desk."),
+        incomplete_fields=[report_field_label(name) for name in missing],
+        from_ticket=ticket,
+        expected_version=ticket.version,
+    )
+    notify_on_commit("no_local_expert", filed)
+    _acknowledge(filed)
+    return filed
 
 
 # --- Tier 2 to 3: the Problem Report Form -------------------------------------------------------

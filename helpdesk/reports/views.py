@@ -30,10 +30,24 @@ def report_problem(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ticket = svc.report_to_local_expert(by=Actor.of(request.user), **form.cleaned_data)
-        expert = ticket.local_expert.full_name if ticket.local_expert else "your local expert"
-        messages.success(request, f"Your report went to {expert}.")
+        messages.success(request, _where_it_went(ticket))
         return redirect("ticket_detail", ticket.pk)
     return render(request, "tickets/report.html", {"form": form})
+
+
+def _where_it_went(ticket: Ticket) -> str:
+    """The truth about who has the report now: the local expert, or, with neither the primary
+    nor the alternate available, the help desk."""
+    if ticket.no_local_expert:
+        return _(
+            "No local expert of your office is available now (the primary and the alternate are "
+            "both away), so your report went straight to the CCAP Help Desk as %(reference)s. "
+            "The help desk will contact you."
+        ) % {"reference": ticket.reference}
+    assert ticket.local_expert is not None  # report_to_local_expert flags a report without one
+    return _("Your report went to %(name)s, your local expert.") % {
+        "name": ticket.local_expert.full_name
+    }
 
 
 def _my_offices(user: User) -> QuerySet[Office]:

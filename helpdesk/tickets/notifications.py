@@ -12,7 +12,7 @@ from django.db import transaction
 
 from helpdesk import emails
 from helpdesk.audit import SYSTEM_LABEL
-from helpdesk.directory.roles import Role
+from helpdesk.directory.roles import Role, has_role
 from helpdesk.directory.selectors import role_addresses
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import (
@@ -46,11 +46,17 @@ def recipients_for(kind: str, ticket: Ticket, *, message_id: int | None = None) 
         "acknowledgement": expert,
         "resolved_locally": _reporter(ticket),
         "assigned": assignee,
-        "escalated_to_mis": role_addresses(Role.MIS),
+        "taken_on": expert,
+        "escalated_to_mis": _mis_addresses(ticket),
         "escalated_notice": expert,
+        "mis_reference_changed": expert,
         "info_requested": expert,
         "info_provided": _holder_addresses(ticket),
         "mis_resolved": assignee or [settings.HELPDESK_MAILBOX],
+        "mis_resolved_notice": expert,
+        "auto_close_reminder": expert,
+        # Reported while neither local expert could act: the desk hears it has one to pick up.
+        "no_local_expert": [settings.HELPDESK_MAILBOX],
         "resolved": expert + _reporter(ticket),
         "reopened": assignee or [settings.HELPDESK_MAILBOX],
         "rejected": expert,
@@ -82,9 +88,9 @@ def send_ticket_email(
     happened (``notify_on_commit`` says), so a retried task queues nothing new.
     ``auto_reply_to``: the email answers an inbound message from that address automatically
     (the acknowledgement of an emailed report), threaded under ``in_reply_to``."""
-    ticket = Ticket.objects.select_related("office__agency", "assignee", "local_expert").get(
-        pk=ticket_id
-    )
+    ticket = Ticket.objects.select_related(
+        "office__agency", "assignee", "local_expert", "mis_owner"
+    ).get(pk=ticket_id)
     recipients = recipients_for(kind, ticket, message_id=extra.get("message_id"))
     if auto_reply_to and auto_reply_to.lower() not in {r.lower() for r in recipients}:
         recipients.append(auto_reply_to)
@@ -158,7 +164,16 @@ def _reporter(ticket: Ticket) -> list[str]:
 def _holder_addresses(ticket: Ticket) -> list[str]:
     """Whoever works the ticket now: MIS while it is theirs, else the assignee or the desk."""
     if ticket.state_before_pause == "escalated_to_mis" or ticket.state == "escalated_to_mis":
-        return role_addresses(Role.MIS)
+        return _mis_addresses(ticket)
     if ticket.assignee and ticket.assignee.email:
         return [ticket.assignee.email]
     return [settings.HELPDESK_MAILBOX]
+
+
+def _mis_addresses(ticket: Ticket) -> list[str]:
+    """MIS mail about a ticket: its MIS owner once someone took it on (and still may act),
+    else every MIS staff member, so that someone takes it."""
+    owner = ticket.mis_owner
+    if owner is not None and owner.is_active and owner.email and has_role(owner, Role.MIS):
+        return [owner.email]
+    return role_addresses(Role.MIS)

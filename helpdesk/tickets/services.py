@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from escalation import sla
 from escalation.workflow import Action, Priority, TicketState
@@ -247,12 +248,21 @@ def withdraw(
 
 @transaction.atomic
 def assign(
-    ticket: Ticket, *, by: Actor, assignee: User, expected_version: int | None = None
+    ticket: Ticket,
+    *,
+    by: Actor,
+    assignee: User,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Ticket:
+    """``notify=False``: the caller tells the local expert itself (a notice's resolution takes
+    its submitted tickets on only to resolve them at once, and says so in one message)."""
     if not Actor.of(assignee).has_role(Role.HELP_DESK):
         raise ValidationError("Tickets are assigned to help desk staff.")
+    row = locked(ticket, TICKETS, expected_version)
+    taken_on = row.state == TicketState.SUBMITTED  # the desk takes it; not a reassignment
     done = transition(
-        ticket,
+        row,
         Action.ASSIGN,
         machine=TICKETS,
         by=by,
@@ -262,6 +272,8 @@ def assign(
     )
     if assignee != by.user:  # no email to oneself
         notify_on_commit("assigned", done)
+    if taken_on and notify:
+        notify_on_commit("taken_on", done)
     return done
 
 
@@ -411,6 +423,7 @@ def report_mis_resolution(
         changes={"mis_resolution": resolution},
     )
     notify_on_commit("mis_resolved", done)
+    notify_on_commit("mis_resolved_notice", done)
     return done
 
 
@@ -558,6 +571,8 @@ def set_mis_reference(ticket: Ticket, *, by: Actor, mis_reference: str) -> Ticke
         raise PermissionDenied("Only help desk and MIS staff record MIS's ticket number.")
     row = locked(ticket, TICKETS)
     before = row.mis_reference
+    if before == mis_reference.strip():
+        return row  # nothing changed: nothing to record, nobody to tell
     row.mis_reference = mis_reference.strip()
     save(row, TICKETS)
     _event(row, by=by, kind=EventKind.MIS_REFERENCE, note=row.mis_reference, internal=True)
@@ -568,7 +583,43 @@ def set_mis_reference(ticket: Ticket, *, by: Actor, mis_reference: str) -> Ticke
         before={"mis_reference": before},
         after={"mis_reference": row.mis_reference},
     )
+    notify_on_commit("mis_reference_changed", row, previous=before)
     return row
+
+
+@transaction.atomic
+def take_mis_ownership(ticket: Ticket, *, by: Actor, expected_version: int | None = None) -> Ticket:
+    """An MIS staff member takes an open ticket that reached MIS on: from now on MIS mail
+    about it goes to them, not to every MIS user. Taking it from a colleague is allowed (they
+    may be away); the timeline says who had it."""
+    if not by.has_role(Role.MIS) or by.user is None:
+        raise PermissionDenied(_("Only MIS staff take ownership of a ticket."))
+    row = locked(ticket, TICKETS, expected_version)
+    if row.mis_escalated_at is None or not row.is_open:
+        raise ValidationError(_("Only an open ticket that reached MIS has an MIS owner."))
+    before = row.mis_owner
+    if before == by.user:
+        return row
+    row.mis_owner = by.user
+    save(row, TICKETS)
+    note = (
+        _("MIS owner: %(new)s (was %(old)s).") % {"new": by.display_name, "old": _name(before)}
+        if before
+        else _("MIS owner: %(new)s.") % {"new": by.display_name}
+    )
+    _event(row, by=by, kind=EventKind.MIS_OWNER, note=note, internal=True)
+    record(
+        AuditKind.CHANGED,
+        actor=by,
+        target=row,
+        before={"mis_owner": before.pk if before else None},
+        after={"mis_owner": by.user.pk},
+    )
+    return row
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic

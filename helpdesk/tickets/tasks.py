@@ -1,6 +1,7 @@
 """django-q2 tasks of tickets: the scheduled SLA sweep (flag missed targets once, tell the
-people concerned, close resolved tickets nobody answered for five business days) and the
-ticket emails. Tasks are thin: they load by id and call a service."""
+people concerned, remind the local expert before a resolved ticket closes by itself, close
+resolved tickets nobody answered for five business days) and the ticket emails. Tasks are
+thin: they load by id and call a service."""
 
 import logging
 from datetime import datetime
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import sla
+from escalation.workflow import TicketState
 from helpdesk.actor import SYSTEM_LABEL, Actor
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.models import EventKind, Ticket, TicketEvent
@@ -29,7 +31,11 @@ def sla_sweep(now: datetime | None = None) -> dict[str, int]:
         claimed = sla.claim_breaches(Ticket.objects.all(), now)
         for clock, ids in claimed.items():
             _record_breaches(clock, ids, now)
+        reminded = sla.claim_auto_close_reminders(Ticket.objects.all(), now)
+        _queue_reminders(reminded, now)
     counts = {clock.value: len(ids) for clock, ids in claimed.items()}
+    if reminded:
+        counts["auto_close_reminded"] = len(reminded)
     counts["auto_closed"] = _auto_close(now)
     if any(counts.values()):
         log.info("SLA sweep: %s", counts)
@@ -66,6 +72,25 @@ def send_breach_emails(clock: str, ticket_ids: list[int], *, flagged: str = "") 
     return sum(send_ticket_email("sla_breach", pk, event=event, clock=label) for pk in ticket_ids)
 
 
+def _queue_reminders(ids: list[int], now: datetime) -> None:
+    claimed = f"{now:%Y%m%dT%H%M%S}"  # when these reminders were claimed: their email's event
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        task = "helpdesk.tickets.tasks.send_auto_close_reminders"
+        enqueue_on_commit(task, batch, claimed=claimed)
+
+
+def send_auto_close_reminders(ticket_ids: list[int], *, claimed: str = "") -> int:
+    """Remind each ticket's local expert that it closes by itself soon, once per claim: a
+    retried batch queues nothing twice. A ticket reopened (or closed) since the claim is no
+    longer closing, so its reminder is not sent."""
+    still_resolved = Ticket.objects.filter(pk__in=ticket_ids, state=TicketState.RESOLVED)
+    return sum(
+        send_ticket_email("auto_close_reminder", pk, event=f"remind:{claimed}")
+        for pk in still_resolved.order_by("pk").values_list("pk", flat=True)
+    )
+
+
 def _auto_close(now: datetime) -> int:
     closed = 0
     for pk in sla.due_for_auto_close(Ticket.objects.all(), now):
@@ -81,4 +106,4 @@ def _auto_close(now: datetime) -> int:
     return closed
 
 
-__all__ = ["send_breach_emails", "send_ticket_email", "sla_sweep"]
+__all__ = ["send_auto_close_reminders", "send_breach_emails", "send_ticket_email", "sla_sweep"]

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
@@ -41,7 +42,7 @@ def get_ticket_for_user(request: HttpRequest, pk: int) -> Ticket:
     """The ticket if the user may see it; a 404 otherwise (never a hint that it exists)."""
     return get_object_or_404(
         tickets_visible_to(request.user).select_related(
-            "office__agency", "assignee", "local_expert", "reported_by"
+            "office__agency", "assignee", "local_expert", "reported_by", "mis_owner"
         ),
         pk=pk,
     )
@@ -301,6 +302,10 @@ def _render_ticket(
         "message_form": tf.MessageForm(),
         "staff": staff,
         "help_desk": has_role(request.user, Role.HELP_DESK),
+        "may_take_ownership": has_role(request.user, Role.MIS)
+        and ticket.is_open
+        and ticket.mis_escalated_at is not None
+        and ticket.mis_owner_id != request.user.pk,
         "priority_form": tf.PriorityForm(
             initial={"priority": ticket.priority, "version": ticket.version}
         ),
@@ -468,6 +473,27 @@ def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> Http
         messages.error(request, "; ".join(" ".join(map(str, v)) for v in form.errors.values()))
     else:
         messages.success(request, "Saved.")
+    return redirect("ticket_detail", ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_take_ownership(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An MIS staff member takes the ticket on: MIS mail about it comes to them alone."""
+    ticket = get_ticket_for_user(request, pk)
+    version = request.POST.get("version", "")
+    try:
+        svc.take_mis_ownership(
+            ticket,
+            by=Actor.of(request.user),
+            expected_version=int(version) if version.isascii() and version.isdigit() else None,
+        )
+    except ConflictError as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You are the MIS owner of this ticket."))
     return redirect("ticket_detail", ticket.pk)
 
 
