@@ -35,6 +35,7 @@ def _register_extensions() -> None:
     notice_panels.register()  # the notice's parts of the ticket page and the help desk queue
     dashboard_sections.register_all(sections.SECTIONS)
     worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
+    _register_saved_replies_link()
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
@@ -58,6 +59,14 @@ def _connect_passwords() -> None:
     from helpdesk.passwords.services import RESET_LINK_MAKER, reset_url
 
     secret_makers.register(SecretMaker(RESET_LINK_MAKER, reset_url))
+
+
+def _register_saved_replies_link() -> None:
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.panels import NavLink, nav_links
+
+    staff = frozenset({Role.HELP_DESK, Role.MIS})
+    nav_links.register(NavLink("Saved replies", "saved_reply_list", staff))
 
 
 # --- The procedures library ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.contrib import admin
 from escalation.models import BusinessClosure, SlaPolicy
 from helpdesk.admin.audit import AuditedAdminMixin
 from helpdesk.admin.read_only import ReadOnlyAdminMixin
-from helpdesk.models import Ticket
+from helpdesk.models import SavedReply, Ticket
 
 
 @admin.register(BusinessClosure)
@@ -42,3 +42,14 @@ class TicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["tracking_number", "summary", "office__agency__name", "mis_reference"]
     list_select_related = ["office__agency", "assignee"]
     date_hierarchy = "created_at"
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Each role's staff keep their saved replies on their own page; here an administrator may
+    also move one between roles or retire it (audited like every admin change)."""
+
+    list_display = ["title", "owner", "action", "active", "updated_at"]
+    list_filter = ["owner", "active", "action"]
+    search_fields = ["title", "body"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
