@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.models import SavedReply
 
 
-class SavedReplyForm(forms.ModelForm[SavedReply]):
+class SavedReplyForm(forms.ModelForm):
     class Meta:
         model = SavedReply
         fields = ["title", "body", "action", "active"]
