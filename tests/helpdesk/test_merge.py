@@ -70,7 +70,8 @@ def test_merging_moves_messages_attachments_and_contacts(world, django_capture_o
     # Both timelines, linking each other.
     on_kept = kept.events.get(kind=EventKind.MERGED)
     on_dup = duplicate.events.get(kind=EventKind.MERGED)
-    assert on_kept.data == {"merged": duplicate.pk} and duplicate.reference in on_kept.note
+    assert on_kept.data == {"merged": duplicate.pk}
+    assert duplicate.reference in on_kept.note
     assert on_dup.data == {"merged": kept.pk}
     assert duplicate.events.filter(action=Action.MERGE, to_state=S.REJECTED).exists()
     # Audited: the transition of the duplicate and the change of the kept ticket.
@@ -78,7 +79,8 @@ def test_merging_moves_messages_attachments_and_contacts(world, django_capture_o
         kind=AuditKind.TRANSITION, target_id=str(duplicate.pk), after={"state": S.REJECTED}
     ).exists()
     audit = AuditEvent.objects.get(kind=AuditKind.CHANGED, target_id=str(kept.pk))
-    assert audit.after["merged_from"] == duplicate.pk and audit.after["messages"] >= 1
+    assert audit.after["merged_from"] == duplicate.pk
+    assert audit.after["messages"] >= 1
     # The local experts of both are told, through the outgoing-mail path.
     told = [m for m in mail.outbox if "Merged into" in m.subject]
     assert {m.to[0] for m in told} == {
@@ -88,7 +90,8 @@ def test_merging_moves_messages_attachments_and_contacts(world, django_capture_o
         "alex@example.org",
     }
     assert all(m.subject.startswith(f"[{duplicate.reference}]") for m in told)
-    assert kept.reference in told[0].body and f"/tickets/{kept.pk}/" in told[0].body
+    assert kept.reference in told[0].body
+    assert f"/tickets/{kept.pk}/" in told[0].body
 
 
 def test_later_emails_about_the_kept_ticket_reach_the_moved_contacts(
@@ -109,7 +112,8 @@ def test_only_the_help_desk_merges(world):
         with pytest.raises(PermissionDenied):
             merging.merge(duplicate, kept, by=Actor.of(who))
     duplicate.refresh_from_db()
-    assert duplicate.state == S.SUBMITTED and duplicate.messages.exists()
+    assert duplicate.state == S.SUBMITTED
+    assert duplicate.messages.exists()
 
 
 def test_a_ticket_is_not_merged_into_itself(world):
@@ -124,7 +128,8 @@ def test_a_report_is_not_merged_into_a_finished_ticket(world, finished):
     with pytest.raises(ValidationError, match="finished"):
         merging.merge(duplicate, kept, by=Actor.of(world.hannah))
     duplicate.refresh_from_db()
-    assert duplicate.state == S.SUBMITTED and duplicate.messages.exists()
+    assert duplicate.state == S.SUBMITTED
+    assert duplicate.messages.exists()
 
 
 def test_a_finished_or_local_ticket_is_not_merged_away(world):
@@ -156,8 +161,10 @@ def test_the_plan_states_what_will_move(world):
     plan = merging.plan_merge(duplicate, kept, by=Actor.of(world.hannah))
     assert (plan.messages, plan.attachments) == (1, 1)
     assert [c.email for c in plan.contacts] == ["sam@example.org", "alex@example.org"]
-    assert "sam@example.org" in plan.told and "pat@example.org" in plan.told
-    assert plan.refusals == [] and not plan.across_offices
+    assert "sam@example.org" in plan.told
+    assert "pat@example.org" in plan.told
+    assert plan.refusals == []
+    assert not plan.across_offices
 
 
 # --- Pages ----------------------------------------------------------------------------------------
@@ -170,8 +177,10 @@ def test_the_confirmation_page_then_the_merge(world, client):
     assert reverse("ticket_merge", args=[duplicate.pk]) in detail
     url = reverse("ticket_merge", args=[duplicate.pk])
     page = client.get(url, {"into": kept.tracking_number}).content.decode()
-    assert "1 message moves" in page and "1 attachment moves" in page
-    assert "sam@example.org" in page and "cannot be undone" in page
+    assert "1 message moves" in page
+    assert "1 attachment moves" in page
+    assert "sam@example.org" in page
+    assert "cannot be undone" in page
     response = client.post(url, {"into": kept.pk, "version": duplicate.version})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("ticket_detail", args=[kept.pk]))
@@ -186,7 +195,8 @@ def test_the_page_finds_a_report_by_its_number_and_states_refusals(world, client
     client.force_login(world.hannah)
     url = reverse("ticket_merge", args=[duplicate.pk])
     page = client.get(url, {"into": str(kept.pk)}).content.decode()
-    assert "This merge cannot be done" in page and 'data-action="merge"' not in page
+    assert "This merge cannot be done" in page
+    assert 'data-action="merge"' not in page
     response = client.get(url, {"into": "CCAP-1999-000001"})
     assert response.status_code == 400
     assert "No ticket you can see has that number." in response.content.decode()
@@ -199,7 +209,8 @@ def test_across_offices_the_page_asks_for_the_confirmation(world, client):
     page = client.get(url, {"into": kept.tracking_number}).content.decode()
     assert "different offices" in page
     response = client.post(url, {"into": kept.pk, "version": duplicate.version})
-    assert response.status_code == 400 and "confirm the merge" in response.content.decode()
+    assert response.status_code == 400
+    assert "confirm the merge" in response.content.decode()
     response = client.post(
         url, {"into": kept.pk, "version": duplicate.version, "across_offices": "on"}
     )

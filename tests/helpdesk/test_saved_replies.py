@@ -114,7 +114,8 @@ def test_a_reply_with_an_action_takes_it_through_the_transition_path(world):
         ticket, by=Actor.of(world.hannah), reply=reply, body="Your RACF ID is reset, Pat."
     )
     ticket.refresh_from_db()
-    assert sent.action == Action.RESOLVE and sent.refusal == ""
+    assert sent.action == Action.RESOLVE
+    assert sent.refusal == ""
     assert ticket.state == S.RESOLVED
     assert ticket.resolution == "Your RACF ID is reset, Pat."
     assert sent.message.body == "Your RACF ID is reset, Pat."
@@ -132,7 +133,8 @@ def test_a_question_is_one_message_and_the_ticket_waits(world, django_capture_on
             ticket, by=Actor.of(world.hannah), reply=reply, body="Which workstation, Pat?"
         )
     ticket.refresh_from_db()
-    assert ticket.state == S.AWAITING_INFO and sent.action == Action.REQUEST_INFO
+    assert ticket.state == S.AWAITING_INFO
+    assert sent.action == Action.REQUEST_INFO
     assert TicketMessage.objects.filter(ticket=ticket).count() == before + 1
     assert any("Which workstation, Pat?" in m.body for m in mail.outbox)
 
@@ -144,7 +146,8 @@ def test_when_the_state_does_not_allow_the_action_the_message_goes_alone(world):
     ticket.refresh_from_db()
     assert ticket.state == S.SUBMITTED
     assert sent.action is None
-    assert "Resolve" in sent.refusal and "was not done" in sent.refusal
+    assert "Resolve" in sent.refusal
+    assert "was not done" in sent.refusal
     assert TicketMessage.objects.filter(ticket=ticket, body="Done.").exists()
 
 
@@ -155,7 +158,8 @@ def test_when_the_user_may_not_take_the_action_the_message_goes_alone(world):
     sent = sr.send_saved_reply(ticket, by=Actor.of(world.mike), reply=reply, body="Fixed in CCTS.")
     ticket.refresh_from_db()
     assert ticket.state == S.ESCALATED_TO_MIS
-    assert sent.refusal and sent.message.body == "Fixed in CCTS."
+    assert sent.refusal
+    assert sent.message.body == "Fixed in CCTS."
 
 
 def test_a_refused_question_still_sends_the_message(world):
@@ -163,7 +167,8 @@ def test_a_refused_question_still_sends_the_message(world):
     reply = _reply(world, action=Action.REQUEST_INFO)
     sent = sr.send_saved_reply(ticket, by=Actor.of(world.hannah), reply=reply, body="Which PC?")
     ticket.refresh_from_db()
-    assert ticket.state == S.SUBMITTED and sent.refusal
+    assert ticket.state == S.SUBMITTED
+    assert sent.refusal
     assert TicketMessage.objects.filter(ticket=ticket, body="Which PC?").count() == 1
 
 
@@ -174,7 +179,9 @@ def test_an_internal_note_takes_no_action(world):
         ticket, by=Actor.of(world.hannah), reply=reply, body="Note.", internal=True
     )
     ticket.refresh_from_db()
-    assert ticket.state == S.IN_PROGRESS and sent.message.internal and sent.refusal
+    assert ticket.state == S.IN_PROGRESS
+    assert sent.message.internal
+    assert sent.refusal
 
 
 # --- Pages ----------------------------------------------------------------------------------------
@@ -231,7 +238,8 @@ def test_the_saved_replies_page_is_for_help_desk_and_mis(world, client):
     )
     assert response.status_code == 302
     reply = SavedReply.objects.get()
-    assert reply.owner == ReplyOwner.MIS and reply.created_by == world.mike
+    assert reply.owner == ReplyOwner.MIS
+    assert reply.created_by == world.mike
     # The help desk neither sees nor edits MIS's replies.
     client.force_login(world.hannah)
     assert "Seen by MIS" not in client.get(url).content.decode()
@@ -258,4 +266,5 @@ def test_editing_a_reply_from_its_page(world, client):
     )
     assert response.status_code == 302
     reply.refresh_from_db()
-    assert reply.body == "Hi {expert_name}." and reply.action == Action.RESOLVE
+    assert reply.body == "Hi {expert_name}."
+    assert reply.action == Action.RESOLVE
