@@ -40,7 +40,7 @@ def _register_extensions() -> None:
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
     worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
-    for order, name in enumerate(["tickets", "history", "mail", "notices"], start=1):
+    for order, name in enumerate(["tickets", "history", "mail", "notices", "replies"], start=1):
         seed = f"helpdesk.demo.{name}.seed_demo_{name}"
         demo_seeders.register(DemoSeeder(name, seed, order=order * 10))
 
