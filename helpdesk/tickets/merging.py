@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from escalation.workflow import FINAL_STATES, MERGEABLE_STATES, Action, TicketState
@@ -18,6 +19,7 @@ from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
 from helpdesk.models import AuditKind, EventKind, Ticket, TicketAttachment, TicketMessage
+from helpdesk.models.tickets import TicketQuerySet
 from helpdesk.tickets.notifications import expert_addresses, notify_on_commit
 from helpdesk.tickets.services import TICKETS, record_event
 from helpdesk.transitions import locked, save, transition
@@ -116,6 +118,18 @@ def refusals(
             }
         )
     return found
+
+
+def candidates(duplicate: Ticket, *, visible: TicketQuerySet) -> QuerySet[Ticket]:
+    """Tickets likely to be the same problem, offered on the merge page: open at the help desk
+    or MIS, from the same office, about the same system (``visible``: what the actor sees)."""
+    return (
+        visible.open()
+        .filter(office_id=duplicate.office_id, system=duplicate.system)
+        .exclude(pk=duplicate.pk)
+        .exclude(state=TicketState.WITH_LOCAL_EXPERT)
+        .order_by("created_at", "id")[:10]
+    )
 
 
 def plan_merge(

@@ -40,7 +40,12 @@ def ticket_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _confirmed(request, duplicate, actor)
     target = MergeTargetForm(request.GET or None)
-    context: dict[str, object] = {"ticket": duplicate, "target_form": target}
+    visible = tickets_visible_to(request.user)
+    context: dict[str, object] = {
+        "ticket": duplicate,
+        "target_form": target,
+        "candidates": merging.candidates(duplicate, visible=visible),
+    }
     if target.is_valid():
         kept = _find(request, target.cleaned_data["into"])
         if kept is None:

@@ -176,6 +176,9 @@ def test_the_confirmation_page_then_the_merge(world, client):
     detail = client.get(reverse("ticket_detail", args=[duplicate.pk])).content.decode()
     assert reverse("ticket_merge", args=[duplicate.pk]) in detail
     url = reverse("ticket_merge", args=[duplicate.pk])
+    # Open tickets of the same office and system are offered.
+    offered = client.get(url).content.decode()
+    assert f'href="{url}?into={kept.tracking_number}"' in offered
     page = client.get(url, {"into": kept.tracking_number}).content.decode()
     assert "1 message moves" in page
     assert "1 attachment moves" in page
