@@ -1,10 +1,17 @@
 """Admin for the escalation app's data, registered here so that changes are audited
 (escalation knows no other app, so it cannot use the audit mixin itself)."""
 
+from __future__ import annotations  # the stubs' generic forms, not subscriptable at run time
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from escalation.models import BusinessClosure, SlaPolicy
-from helpdesk.admin.audit import AuditedAdminMixin
+from helpdesk.admin.audit import AuditedAdminMixin, admin_actor
 from helpdesk.admin.read_only import ReadOnlyAdminMixin
 from helpdesk.models import SavedReply, Ticket
 
@@ -53,3 +60,10 @@ class SavedReplyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["owner", "active", "action"]
     search_fields = ["title", "body"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool
+    ) -> None:
+        if not change and isinstance(obj, SavedReply):
+            obj.created_by = admin_actor(request).user
+        super().save_model(request, obj, form, change)

@@ -1,7 +1,10 @@
 """Saved replies: text help desk or MIS staff send often, with placeholders filled from the
 ticket (``helpdesk.tickets.saved_replies``), and optionally an action taken with it."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +20,17 @@ REPLY_ACTIONS = (
     Action.REPORT_MIS_RESOLUTION,
     Action.REJECT,
 )
+
+
+# The placeholders a body may use (their values: ``helpdesk.tickets.saved_replies``).
+PLACEHOLDER_NAMES = ("tracking_number", "expert_name", "office", "summary")
+# Anything written like a placeholder, to tell the author which names are unknown.
+_BRACED = re.compile(r"\{([^{}\s]*)\}")
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """The braced names in ``body`` that are not placeholders (a typo the author should see)."""
+    return sorted({name for name in _BRACED.findall(body) if name not in PLACEHOLDER_NAMES})
 
 
 class ReplyOwner(models.TextChoices):
@@ -61,3 +75,17 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # Here, so the page and the admin refuse the same typos.
+        unknown = unknown_placeholders(self.body)
+        if unknown:
+            raise ValidationError(
+                {
+                    "body": _("Unknown placeholders: %(unknown)s. Use %(known)s.")
+                    % {
+                        "unknown": ", ".join(f"{{{name}}}" for name in unknown),
+                        "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDER_NAMES),
+                    }
+                }
+            )

@@ -29,7 +29,8 @@ def _expert_name(ticket: Ticket) -> str:
     return ticket.contact_name
 
 
-# The only names a body may use, each read from the ticket when the reply is used.
+# The value of each name a body may use (``helpdesk.models.replies.PLACEHOLDER_NAMES``), read
+# from the ticket when the reply is used.
 PLACEHOLDERS: dict[str, Callable[[Ticket], str]] = {
     "tracking_number": lambda ticket: ticket.reference,
     "expert_name": _expert_name,
@@ -37,8 +38,6 @@ PLACEHOLDERS: dict[str, Callable[[Ticket], str]] = {
     "summary": lambda ticket: ticket.summary,
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-# Anything written like a placeholder, to tell the author which names are unknown.
-_BRACED = re.compile(r"\{([^{}\s]*)\}")
 
 
 def render(body: str, ticket: Ticket) -> str:
@@ -50,11 +49,6 @@ def render(body: str, ticket: Ticket) -> str:
         return value(ticket) if value is not None else match[0]
 
     return _PLACEHOLDER.sub(fill, body)
-
-
-def unknown_placeholders(body: str) -> list[str]:
-    """The braced names in ``body`` that are not placeholders (a typo the author should see)."""
-    return sorted({name for name in _BRACED.findall(body) if name not in PLACEHOLDERS})
 
 
 # --- Who ------------------------------------------------------------------------------------------
@@ -98,27 +92,12 @@ def offered_on(ticket: Ticket, actor: Actor) -> list[Offered]:
 # --- Managing them --------------------------------------------------------------------------------
 
 
-def _check_body(body: str) -> None:
-    unknown = unknown_placeholders(body)
-    if unknown:
-        raise ValidationError(
-            {
-                "body": _("Unknown placeholders: %(unknown)s. Use %(known)s.")
-                % {
-                    "unknown": ", ".join(f"{{{name}}}" for name in unknown),
-                    "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
-                }
-            }
-        )
-
-
 @transaction.atomic
 def create_reply(
     *, by: Actor, title: str, body: str, owner: str, action: str = "", active: bool = True
 ) -> SavedReply:
     if not may_manage(by, owner):
         raise PermissionDenied(_("Only staff of that role manage its saved replies."))
-    _check_body(body)
     reply = SavedReply(
         title=title, body=body, owner=owner, action=action, active=active, created_by=by.user
     )
@@ -136,7 +115,6 @@ def update_reply(
     row = SavedReply.objects.select_for_update().get(pk=reply.pk)
     if not may_manage(by, row.owner):
         raise PermissionDenied(_("Only staff of that role manage its saved replies."))
-    _check_body(body)
     before = snapshot(row)
     row.title, row.body, row.action, row.active = title, body, action, active
     row.full_clean()

@@ -10,6 +10,7 @@ from escalation.workflow import Action
 from escalation.workflow import TicketState as S
 from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent, AuditKind, ReplyOwner, SavedReply, TicketMessage
+from helpdesk.models.replies import PLACEHOLDER_NAMES
 from helpdesk.tickets import saved_replies as sr
 from tests.helpdesk import ticket_helpers as th
 
@@ -46,6 +47,10 @@ def test_a_value_is_not_read_for_placeholders_again(world):
     ticket.summary = "{tracking_number} <script>alert(1)</script>"
     filled = sr.render("Re: {summary}", ticket)
     assert filled == "Re: {tracking_number} <script>alert(1)</script>"
+
+
+def test_the_model_and_the_service_know_the_same_placeholders():
+    assert tuple(sr.PLACEHOLDERS) == PLACEHOLDER_NAMES
 
 
 def test_unknown_placeholders_are_refused_when_saved(world):
@@ -268,3 +273,20 @@ def test_editing_a_reply_from_its_page(world, client):
     reply.refresh_from_db()
     assert reply.body == "Hi {expert_name}."
     assert reply.action == Action.RESOLVE
+
+
+def test_the_admin_refuses_unknown_placeholders_and_audits(world, client):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:helpdesk_savedreply_add")
+    data = {"title": "T", "body": "Hi {nme}", "owner": "mis", "action": "", "active": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Unknown placeholders: {nme}" in response.content.decode()
+    response = client.post(url, data | {"body": "Hi {expert_name}"})
+    assert response.status_code == 302
+    reply = SavedReply.objects.get()
+    assert AuditEvent.objects.filter(kind=AuditKind.CREATED, target_id=str(reply.pk)).exists()
+    assert reply.created_by == admin
