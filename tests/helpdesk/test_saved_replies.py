@@ -156,6 +156,16 @@ def test_when_the_state_does_not_allow_the_action_the_message_goes_alone(world):
     assert TicketMessage.objects.filter(ticket=ticket, body="Done.").exists()
 
 
+def test_mis_reports_its_resolution_with_its_own_reply(world):
+    ticket = th.with_mis(world)
+    reply = _reply(world, owner=ReplyOwner.MIS, action=Action.REPORT_MIS_RESOLUTION)
+    sent = sr.send_saved_reply(ticket, by=Actor.of(world.mike), reply=reply, body="Fix deployed.")
+    ticket.refresh_from_db()
+    assert sent.action == Action.REPORT_MIS_RESOLUTION
+    assert ticket.state == S.IN_PROGRESS
+    assert ticket.mis_resolution == "Fix deployed."
+
+
 def test_when_the_user_may_not_take_the_action_the_message_goes_alone(world):
     ticket = th.with_mis(world)
     # An MIS reply that resolves: only the help desk resolves, so MIS's message goes alone.
