@@ -16,6 +16,7 @@ class HelpdeskConfig(AppConfig):
         _connect_procedures()
         _connect_leavers()
         _connect_passwords()
+        _connect_saved_replies()
 
 
 def _register_extensions() -> None:
@@ -35,12 +36,11 @@ def _register_extensions() -> None:
     notice_panels.register()  # the notice's parts of the ticket page and the help desk queue
     dashboard_sections.register_all(sections.SECTIONS)
     worker_schedules.register(WorkerSchedule("SLA sweep", "helpdesk.tickets.tasks.sla_sweep", 5))
-    _register_saved_replies_link()
     # The mailbox is open 24/7: every minute, the IMAP mailbox or the drop folder.
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
     worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
-    for order, name in enumerate(["tickets", "history", "mail", "notices", "replies"], start=1):
+    for order, name in enumerate(["tickets", "history", "mail", "notices"], start=1):
         seed = f"helpdesk.demo.{name}.seed_demo_{name}"
         demo_seeders.register(DemoSeeder(name, seed, order=order * 10))
 
@@ -59,14 +59,6 @@ def _connect_passwords() -> None:
     from helpdesk.passwords.services import RESET_LINK_MAKER, reset_url
 
     secret_makers.register(SecretMaker(RESET_LINK_MAKER, reset_url))
-
-
-def _register_saved_replies_link() -> None:
-    from helpdesk.directory.roles import Role
-    from helpdesk.home.panels import NavLink, nav_links
-
-    staff = frozenset({Role.HELP_DESK, Role.MIS})
-    nav_links.register(NavLink("Saved replies", "saved_reply_list", staff))
 
 
 # --- The procedures library ---------------------------------------------------------------------
@@ -111,3 +103,20 @@ def _connect_leavers() -> None:
 
     leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
     leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))
+
+
+# --- Saved replies ------------------------------------------------------------------------------
+
+
+def _connect_saved_replies() -> None:
+    """The saved replies page in the navigation of the roles that keep them, and demo replies
+    (after the demo tickets and notices)."""
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.panels import NavLink, nav_links
+
+    staff = frozenset({Role.HELP_DESK, Role.MIS})
+    nav_links.register(NavLink("Saved replies", "saved_reply_list", staff))
+    demo_seeders.register(
+        DemoSeeder("replies", "helpdesk.demo.replies.seed_demo_replies", order=45)
+    )
