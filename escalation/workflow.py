@@ -59,6 +59,9 @@ OPEN_STATES = frozenset(
 )
 FINAL_STATES = frozenset({S.RESOLVED_LOCALLY, S.CLOSED, S.REJECTED})
 OPEN = Q(state__in=OPEN_STATES)
+# A duplicate report may be merged into another while the help desk or MIS works it; it ends
+# rejected (DESIGN.md: a duplicate is a rejection), with a link to the ticket it went into.
+MERGEABLE_STATES = (S.SUBMITTED, S.IN_PROGRESS, S.ESCALATED_TO_MIS, S.AWAITING_INFO)
 # States a request for information may pause, and so the states a reply may return to.
 PAUSABLE_STATES = (S.IN_PROGRESS, S.ESCALATED_TO_MIS)
 # The tier follows from the state; a paused ticket is in the tier it was paused in.
@@ -105,6 +108,7 @@ class Action(models.TextChoices):
     CLOSE = "close", "Close"
     REJECT = "reject", "Reject"
     WITHDRAW = "withdraw", "Withdraw"
+    MERGE = "merge", "Merge into another ticket"
 
 
 class Priority(models.TextChoices):
@@ -242,6 +246,15 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     )
     def close(self) -> None:
         pass
+
+    @transition(
+        field=state,
+        source=list(MERGEABLE_STATES),
+        target=S.REJECTED,
+    )
+    def merge(self) -> None:
+        # A merged ticket waits on no one: a pause it was in ends with it.
+        self.state_before_pause = ""
 
     # --- Tier 3 or 4: asking child care staff for more information ---------------------------
     @transition(

@@ -16,6 +16,7 @@ class HelpdeskConfig(AppConfig):
         _connect_procedures()
         _connect_leavers()
         _connect_passwords()
+        _connect_saved_replies()
 
 
 def _register_extensions() -> None:
@@ -112,3 +113,20 @@ def _connect_leavers() -> None:
 
     leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
     leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))
+
+
+# --- Saved replies ------------------------------------------------------------------------------
+
+
+def _connect_saved_replies() -> None:
+    """The saved replies page in the navigation of the roles that keep them, and demo replies
+    (after the demo tickets and notices)."""
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.panels import NavLink, nav_links
+
+    staff = frozenset({Role.HELP_DESK, Role.MIS})
+    nav_links.register(NavLink("Saved replies", "saved_reply_list", staff))
+    demo_seeders.register(
+        DemoSeeder("replies", "helpdesk.demo.replies.seed_demo_replies", order=45)
+    )

@@ -9,6 +9,8 @@ from helpdesk.notices import views as notices
 from helpdesk.procedures import views as procedures
 from helpdesk.reports import views as reports
 from helpdesk.tickets import views as tickets
+from helpdesk.tickets import views_merge as merge
+from helpdesk.tickets import views_replies as replies
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -44,6 +46,9 @@ urlpatterns = [
         tickets.ticket_take_ownership,
         name="ticket_take_ownership",
     ),
+    path("tickets/<int:pk>/merge/", merge.ticket_merge, name="ticket_merge"),
+    path("saved-replies/", replies.saved_reply_list, name="saved_reply_list"),
+    path("saved-replies/<int:pk>/", replies.saved_reply_edit, name="saved_reply_edit"),
     path("mail/", mail.inbound_list, name="inbound_list"),
     path("mail/<int:pk>/", mail.inbound_detail, name="inbound_detail"),
     path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),

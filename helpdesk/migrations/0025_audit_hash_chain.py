@@ -20,7 +20,7 @@ def chain_existing_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0019_inbound_handler"),
+        ("helpdesk", "0023_ticket_notify_owner"),
     ]
 
     operations = [

@@ -40,6 +40,7 @@ from helpdesk.models.procedures import (
     ProcedureVersion,
 )
 from helpdesk.models.queues import SavedFilter
+from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     REQUIRED_REPORT_FIELDS,
@@ -59,6 +60,9 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "REPLY_ACTIONS",
+    "ReplyOwner",
+    "SavedReply",
     "RecoveryCode",
     "RecoveryCodeDevice",
     "recovery_code_digest",

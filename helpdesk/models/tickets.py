@@ -175,6 +175,18 @@ class Ticket(EscalationWorkflow):
         related_name="tickets",
     )
 
+    # A duplicate report merged into another (helpdesk.tickets.merging): the ticket it went into.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
+    # Contacts beyond the form's two, brought by merged duplicates: each {"name", "phone",
+    # "email", "from"}; they hear about the ticket as its local expert does.
+    extra_contacts = models.JSONField(default=list, blank=True)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -295,6 +307,7 @@ class EventKind(models.TextChoices):
     FORM_COMPLETED = "form_completed", "Missing form fields received"
     NOTICE = "notice", "Linked to a notice"
     MIS_OWNER = "mis_owner", "MIS owner"
+    MERGED = "merged", "Merged"
 
 
 class TicketEvent(models.Model):

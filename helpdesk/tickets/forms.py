@@ -105,6 +105,9 @@ class MessageForm(forms.Form):
     # Django's metaclass moves declared fields into base_fields, so this never shadows the
     # form's uploaded ``files``; django-stubs sees only the class attribute.
     files = MultipleFileField(required=False, label="Attach files")  # type: ignore[assignment]
+    # The saved reply the text came from (helpdesk.tickets.saved_replies), whose action, if it
+    # has one, is taken with the message.
+    saved_reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class PriorityForm(_VersionedForm):

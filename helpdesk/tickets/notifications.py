@@ -61,6 +61,8 @@ def recipients_for(kind: str, ticket: Ticket, *, message_id: int | None = None) 
         "reopened": assignee or [settings.HELPDESK_MAILBOX],
         "rejected": expert,
         "sla_breach": assignee + list(settings.HELP_DESK_SUPERVISORS),
+        # A duplicate merged into another: both tickets' local experts hear (tickets.merging).
+        "merged": expert + (_expert_addresses(ticket.merged_into) if ticket.merged_into else []),
     }
     if kind == "reply":
         if message_id is None:
@@ -145,8 +147,8 @@ def _message(message_id: int | None) -> TicketMessage | None:
 
 
 def expert_addresses(ticket: Ticket) -> list[str]:
-    """Who hears about a ticket as its local expert: the form's contact and secondary contact
-    and the expert it is filed under, once per address."""
+    """Who hears about a ticket as its local expert: the form's contact and secondary contact,
+    the expert it is filed under and the contacts merged duplicates brought, once per address."""
     return emails.unique_addresses(_expert_addresses(ticket))
 
 
@@ -154,6 +156,8 @@ def _expert_addresses(ticket: Ticket) -> list[str]:
     addresses = [ticket.contact_email, ticket.secondary_email]
     if ticket.local_expert is not None:
         addresses.append(ticket.local_expert.primary_email)
+    # Contacts a merged duplicate brought (helpdesk.tickets.merging).
+    addresses += [contact.get("email", "") for contact in ticket.extra_contacts]
     return [a for a in addresses if a]
 
 

@@ -56,6 +56,8 @@ def may_act(actor: Actor, ticket: Ticket, action: str) -> bool:
         Action.ESCALATE_TO_MIS: help_desk,
         Action.RESOLVE: help_desk,
         Action.REJECT: help_desk,
+        # A duplicate merged into another (tickets.merging); its rules of which tickets, there.
+        Action.MERGE: help_desk,
         # Whoever holds the ticket asks: the help desk at tier 3, MIS at tier 4.
         Action.REQUEST_INFO: (help_desk and ticket.state == TicketState.IN_PROGRESS)
         or (mis and ticket.state == TicketState.ESCALATED_TO_MIS),

@@ -112,9 +112,11 @@ def record_event(
     note: str = "",
     internal: bool = False,
     target: str = "",
+    **data: Any,
 ) -> TicketEvent:
-    """A timeline line written by another service (a report arriving, a notice linking)."""
-    return _event(ticket, by=by, kind=kind, note=note, internal=internal, target=target)
+    """A timeline line written by another service (a report arriving, a notice linking);
+    ``data``: what the page links to (e.g. ``merged=<ticket id>``)."""
+    return _event(ticket, by=by, kind=kind, note=note, internal=internal, target=target, **data)
 
 
 def record_notified(ticket: Ticket, *, note: str) -> None:

@@ -22,7 +22,7 @@ from helpdesk.directory.roles import Role, has_role
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Ticket, User
-from helpdesk.tickets import bulk, saved_filters, selectors
+from helpdesk.tickets import bulk, saved_filters, saved_replies, selectors
 from helpdesk.tickets import forms as tf
 from helpdesk.tickets import services as svc
 from helpdesk.tickets.panels import sections_of_queue, sections_of_ticket
@@ -250,6 +250,11 @@ def queue_bulk(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
 # --- The ticket page ------------------------------------------------------------------------------
 
 
+# Actions done on a page of their own, not with a form on the ticket page: escalating (the full
+# Problem Report Form) and merging (a confirmation of what moves, tickets.views_merge).
+PAGES_OF_THEIR_OWN = frozenset({Action.ESCALATE_TO_HELP_DESK, Action.MERGE})
+
+
 def _available_actions(
     ticket: Ticket, user: User, bound: forms.Form | None
 ) -> list[tuple[Action, forms.Form]]:
@@ -257,8 +262,8 @@ def _available_actions(
     what was typed (with the ticket's current version, so a deliberate retry can succeed)."""
     available: list[tuple[Action, forms.Form]] = []
     for action in available_actions(Actor.of(user), ticket):
-        if action == Action.ESCALATE_TO_HELP_DESK:
-            continue  # done with the full Problem Report Form (the escalate page)
+        if action in PAGES_OF_THEIR_OWN:
+            continue
         if bound is not None and bound.prefix == action.value:
             available.append((action, bound))
             continue
@@ -283,7 +288,9 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     staff = sees_internal_notes(request.user)
+    actor = Actor.of(request.user)
     actions = _available_actions(ticket, request.user, bound)
+    offered = saved_replies.offered_on(ticket, actor) if staff else []
     if bound is not None and not any(form is bound for _, form in actions):
         # The action is no longer offered (someone acted first): what was typed is shown, so
         # nothing is lost, next to the reason.
@@ -299,7 +306,9 @@ def _render_ticket(
         "unsaved": unsaved,
         "can_escalate": ticket.state == TicketState.WITH_LOCAL_EXPERT
         and is_designated_expert_of(request.user, ticket.office_id),
-        "message_form": tf.MessageForm(),
+        "message_form": tf.MessageForm(initial=_chosen_reply(request, offered)),
+        "saved_replies": offered,
+        "can_merge": Action.MERGE in available_actions(actor, ticket),
         "staff": staff,
         "help_desk": has_role(request.user, Role.HELP_DESK),
         "may_take_ownership": has_role(request.user, Role.MIS)
@@ -317,6 +326,17 @@ def _render_ticket(
     }
     template = "tickets/_ticket_live.html" if request.GET.get("partial") else "tickets/detail.html"
     return render(request, template, context, status=status)
+
+
+def _chosen_reply(
+    request: AuthenticatedHttpRequest, offered: list[saved_replies.Offered]
+) -> dict[str, Any]:
+    """The message form filled with the saved reply chosen without JavaScript (``?reply=``)."""
+    chosen = request.GET.get("reply", "")
+    for item in offered:
+        if str(item.reply.pk) == chosen:
+            return {"body": item.body, "saved_reply": item.reply.pk}
+    return {}
 
 
 def _typed(form: forms.Form) -> str:
@@ -411,18 +431,38 @@ def ticket_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The message is empty or a file could not be read.")
         return redirect("ticket_detail", ticket.pk)
     data = form.cleaned_data
+    actor = Actor.of(request.user)
+    files = [(upload.name, upload.read()) for upload in data["files"]]
+    reply = (
+        saved_replies.replies_for(actor).filter(pk=data["saved_reply"]).first()
+        if data["saved_reply"]
+        else None
+    )
     try:
-        svc.post_message(
-            ticket,
-            by=Actor.of(request.user),
-            body=data["body"],
-            internal=data["internal"],
-            files=[(upload.name, upload.read()) for upload in data["files"]],
-        )
+        if reply is None:
+            svc.post_message(
+                ticket, by=actor, body=data["body"], internal=data["internal"], files=files
+            )
+        else:
+            sent = saved_replies.send_saved_reply(
+                ticket,
+                by=actor,
+                reply=reply,
+                body=data["body"],
+                internal=data["internal"],
+                files=files,
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages) + " The message was not sent.")
         return redirect("ticket_detail", ticket.pk)
-    messages.success(request, "Message added.")
+    if reply is not None and sent.refusal:
+        messages.warning(request, sent.refusal)
+    elif reply is not None and sent.action is not None:
+        messages.success(
+            request, _("Message added; %(action)s: done.") % {"action": sent.action.label}
+        )
+    else:
+        messages.success(request, "Message added.")
     return redirect(reverse("ticket_detail", args=[ticket.pk]) + "#timeline")
 
 

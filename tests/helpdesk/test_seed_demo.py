@@ -145,6 +145,15 @@ def test_the_demo_has_an_open_notice_with_its_ticket_and_a_resolved_one():
     assert Notice.objects.filter(resolved_at__isnull=False).count() == 1
 
 
+def test_the_demo_has_saved_replies_for_the_help_desk_and_mis():
+    from helpdesk.models import ReplyOwner, SavedReply
+
+    _seed()
+    owners = set(SavedReply.objects.values_list("owner", flat=True))
+    assert owners == {ReplyOwner.HELP_DESK, ReplyOwner.MIS}
+    assert SavedReply.objects.exclude(action="").exists()
+
+
 def test_the_demo_has_security_forms_in_several_states():
     from forms_4052_4055.models import SecurityForm
 

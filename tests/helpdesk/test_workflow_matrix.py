@@ -26,6 +26,8 @@ ALLOWED = {
         A.ASSIGN: {"hannah"},
         A.REJECT: {"hannah"},
         A.WITHDRAW: {"pat", "alex"},
+        # A duplicate report is merged into another by the help desk, wherever tier 3 or 4 is.
+        A.MERGE: {"hannah"},
     },
     S.IN_PROGRESS: {
         A.ASSIGN: {"hannah"},
@@ -33,12 +35,14 @@ ALLOWED = {
         A.RESOLVE: {"hannah"},
         A.REJECT: {"hannah"},
         A.REQUEST_INFO: {"hannah"},
+        A.MERGE: {"hannah"},
     },
     S.ESCALATED_TO_MIS: {
         A.REQUEST_INFO: {"mike"},
         A.REPORT_MIS_RESOLUTION: {"mike"},
+        A.MERGE: {"hannah"},
     },
-    S.AWAITING_INFO: {A.PROVIDE_INFO: {"pat", "alex", "hannah"}},
+    S.AWAITING_INFO: {A.PROVIDE_INFO: {"pat", "alex", "hannah"}, A.MERGE: {"hannah"}},
     S.RESOLVED: {
         A.REOPEN: {"pat", "alex", "hannah"},
         A.CLOSE: {"pat", "alex", "hannah", "system"},
