@@ -120,10 +120,10 @@ def tickets_in(user: AnyUser, name: str) -> TicketQuerySet:
 
 
 def mine(user: AnyUser) -> Q:
-    """ "My tickets": the ones assigned to ``user``. MIS staff are never assignees (assignment is
-    the help desk's), so until a ticket has an MIS owner their "mine" is empty; when it has one,
-    this is the one place that says MIS's "mine" is that owner."""
-    return Q(assignee_id=getattr(user, "pk", None))
+    """ "My tickets": the ones assigned to ``user`` (the help desk's), or whose MIS owner they
+    are (MIS staff are never assignees: they take ownership instead)."""
+    pk = getattr(user, "pk", None)
+    return Q(assignee_id=pk) | Q(mis_owner_id=pk)
 
 
 def status_q(data: dict[str, Any]) -> Q:

@@ -81,6 +81,14 @@ def test_my_tickets_are_those_assigned_to_me(client, world):
     assert _queue(client, mine="on") == [theirs.pk]
 
 
+def test_an_mis_users_tickets_are_those_they_own(client, world):
+    owned = svc.take_mis_ownership(th.with_mis(world), by=Actor.of(world.mike))
+    th.with_mis(world)  # at MIS, nobody's
+    client.force_login(world.mike)
+
+    assert _queue(client, "mis", mine="on") == [owned.pk]
+
+
 def test_sort_by_due_puts_the_soonest_first_and_the_clockless_last(client, world):
     later, sooner, none = th.submitted(world), th.submitted(world), th.submitted(world)
     now = timezone.now()
