@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from escalation.workflow import Action, Priority, TicketState
 from helpdesk.directory.forms import AgencyChoiceField
 from helpdesk.directory.roles import Role
+from helpdesk.lib.inputs import MESSAGE_MAX, NOTE_MAX, LimitedTextField
 from helpdesk.models import Agency, System, User
 from helpdesk.tickets import selectors
 from helpdesk.tickets.aging import BUCKETS
@@ -21,32 +22,47 @@ class _VersionedForm(forms.Form):
 
 
 class NoteForm(_VersionedForm):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = LimitedTextField(NOTE_MAX, required=False, label=_("Note"))
 
 
 class ResolutionForm(_VersionedForm):
-    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    resolution = LimitedTextField(
+        NOTE_MAX,
+        rows=4,
+        label=_("Resolution"),
+        error_messages={"required": _("Say how the problem was solved.")},
+    )
 
 
 class ReasonForm(_VersionedForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = LimitedTextField(
+        NOTE_MAX, label=_("Reason"), error_messages={"required": _("Give the reason.")}
+    )
 
 
 class QuestionForm(_VersionedForm):
-    question = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Sent to the local expert."
+    question = LimitedTextField(
+        NOTE_MAX,
+        label=_("Question"),
+        help_text=_("Sent to the local expert."),
+        error_messages={"required": _("Write the question for the local expert.")},
     )
 
 
 class AnswerForm(_VersionedForm):
-    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    answer = LimitedTextField(
+        NOTE_MAX, label=_("Answer"), error_messages={"required": _("Write your answer.")}
+    )
 
 
 class EscalateToMisForm(_VersionedForm):
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="What the help desk found and tried."
+    note = LimitedTextField(
+        NOTE_MAX,
+        label=_("Note"),
+        help_text=_("What the help desk found and tried."),
+        error_messages={"required": _("Say what the help desk found and tried.")},
     )
-    mis_reference = forms.CharField(max_length=50, required=False, label="MIS ticket number")
+    mis_reference = forms.CharField(max_length=50, required=False, label=_("MIS ticket number"))
 
 
 class AssignForm(_VersionedForm):
@@ -100,26 +116,46 @@ class MultipleFileField(forms.FileField):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Message")
-    internal = forms.BooleanField(required=False, label="Internal note (help desk and MIS only)")
+    body = LimitedTextField(
+        MESSAGE_MAX,
+        rows=4,
+        label=_("Message"),
+        error_messages={"required": _("Write a message before sending it.")},
+    )
+    internal = forms.BooleanField(required=False, label=_("Internal note (help desk and MIS only)"))
     # Django's metaclass moves declared fields into base_fields, so this never shadows the
     # form's uploaded ``files``; django-stubs sees only the class attribute.
-    files = MultipleFileField(required=False, label="Attach files")  # type: ignore[assignment]
+    files = MultipleFileField(required=False, label=_("Attach files"))  # type: ignore[assignment]
     # The saved reply the text came from (helpdesk.tickets.saved_replies), whose action, if it
     # has one, is taken with the message.
     saved_reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:
+            # Only help desk and MIS may write internal notes: nobody else is offered a box
+            # whose use would be refused (and their message lost with it).
+            del self.fields["internal"]
+
 
 class PriorityForm(_VersionedForm):
-    priority = forms.ChoiceField(choices=Priority.choices)
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
 
 
 class MisReferenceForm(forms.Form):
-    mis_reference = forms.CharField(max_length=50, label="MIS ticket number")
+    mis_reference = forms.CharField(
+        max_length=50,
+        label=_("MIS ticket number"),
+        error_messages={"required": _("Enter MIS's ticket number.")},
+    )
 
 
 class LinkForm(forms.Form):
-    tracking_number = forms.CharField(max_length=16, label="Related ticket (CCAP-YYYY-NNNNNN)")
+    tracking_number = forms.CharField(
+        max_length=16,
+        label=_("Related ticket (CCAP-YYYY-NNNNNN)"),
+        error_messages={"required": _("Enter the tracking number of the related ticket.")},
+    )
 
 
 _DATE = forms.DateInput(attrs={"type": "date"})

@@ -285,8 +285,12 @@ def _render_ticket(
     *,
     bound: forms.Form | None = None,
     unsaved: dict[str, Any] | None = None,
+    edited: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The ticket page. ``bound`` is an action's form sent with a problem, ``edited`` the message
+    or help desk edit forms so sent (by their context name): shown again with what was typed
+    and each error next to its field."""
     staff = sees_internal_notes(request.user)
     actor = Actor.of(request.user)
     actions = _available_actions(ticket, request.user, bound)
@@ -306,7 +310,7 @@ def _render_ticket(
         "unsaved": unsaved,
         "can_escalate": ticket.state == TicketState.WITH_LOCAL_EXPERT
         and is_designated_expert_of(request.user, ticket.office_id),
-        "message_form": tf.MessageForm(initial=_chosen_reply(request, offered)),
+        "message_form": tf.MessageForm(initial=_chosen_reply(request, offered), staff=staff),
         "saved_replies": offered,
         "can_merge": Action.MERGE in available_actions(actor, ticket),
         "staff": staff,
@@ -323,7 +327,9 @@ def _render_ticket(
         "related": tickets_visible_to(request.user).filter(related=ticket),
         "attachments": ticket.attachments.filter(**({} if staff else {"internal": False})),
         "sections": sections_of_ticket(request.user, ticket),
+        "edits_open": bool(edited and set(edited) & set(EDIT_FORMS.values())),
     }
+    context |= edited or {}
     template = "tickets/_ticket_live.html" if request.GET.get("partial") else "tickets/detail.html"
     return render(request, template, context, status=status)
 
@@ -426,58 +432,76 @@ def _refused(
 @require_POST
 def ticket_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_user(request, pk)
-    form = tf.MessageForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "The message is empty or a file could not be read.")
-        return redirect("ticket_detail", ticket.pk)
-    data = form.cleaned_data
-    actor = Actor.of(request.user)
-    files = [(upload.name, upload.read()) for upload in data["files"]]
-    reply = (
-        saved_replies.replies_for(actor).filter(pk=data["saved_reply"]).first()
-        if data["saved_reply"]
-        else None
-    )
-    try:
-        if reply is None:
-            svc.post_message(
-                ticket, by=actor, body=data["body"], internal=data["internal"], files=files
-            )
-        else:
-            sent = saved_replies.send_saved_reply(
-                ticket,
-                by=actor,
-                reply=reply,
-                body=data["body"],
-                internal=data["internal"],
-                files=files,
-            )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages) + " The message was not sent.")
-        return redirect("ticket_detail", ticket.pk)
-    if reply is not None and sent.refusal:
-        messages.warning(request, sent.refusal)
-    elif reply is not None and sent.action is not None:
-        messages.success(
-            request, _("Message added; %(action)s: done.") % {"action": sent.action.label}
+    form = tf.MessageForm(request.POST, request.FILES, staff=sees_internal_notes(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        actor = Actor.of(request.user)
+        files = [(upload.name, upload.read()) for upload in data["files"]]
+        internal = data.get("internal", False)
+        reply = (
+            saved_replies.replies_for(actor).filter(pk=data["saved_reply"]).first()
+            if data["saved_reply"]
+            else None
         )
-    else:
-        messages.success(request, "Message added.")
-    return redirect(reverse("ticket_detail", args=[ticket.pk]) + "#timeline")
+        try:
+            if reply is None:
+                svc.post_message(
+                    ticket, by=actor, body=data["body"], internal=internal, files=files
+                )
+            else:
+                sent = saved_replies.send_saved_reply(
+                    ticket,
+                    by=actor,
+                    reply=reply,
+                    body=data["body"],
+                    internal=internal,
+                    files=files,
+                )
+        except ValidationError as error:
+            # A refused file: the message is not sent, and stays in the box with the reason.
+            form.add_error("files", error)
+        else:
+            if reply is not None and sent.refusal:
+                messages.warning(request, sent.refusal)
+            elif reply is not None and sent.action is not None:
+                messages.success(
+                    request, _("Message added; %(action)s: done.") % {"action": sent.action.label}
+                )
+            else:
+                messages.success(request, _("Message added."))
+            return redirect(reverse("ticket_detail", args=[ticket.pk]) + "#timeline")
+    if form.has_error("files"):
+        # A browser never fills a file input back in: say so, next to the field.
+        form.add_error("files", _("Choose the files again; the message was not sent."))
+    return _render_ticket(request, ticket, edited={"message_form": form}, status=400)
+
+
+# The help desk edits that are not transitions, and the name of their form on the page.
+EDIT_FORMS = {
+    "priority": "priority_form",
+    "mis_reference": "mis_reference_form",
+    "link": "link_form",
+}
 
 
 @login_required
 @require_POST
 def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponse:
-    """Help desk edits that are not transitions: priority, MIS number, related tickets."""
+    """Help desk edits that are not transitions: priority, MIS number, related tickets. A
+    refusal shows the page again with the form as sent and the reason next to its field."""
     ticket = get_ticket_for_user(request, pk)
+    if what not in EDIT_FORMS:
+        raise Http404
+    by = Actor.of(request.user)
+    form: forms.Form
+    status = 400
     try:
         if what == "priority":
-            form: forms.Form = tf.PriorityForm(request.POST)
+            form = tf.PriorityForm(request.POST)
             if form.is_valid():
                 svc.set_priority(
                     ticket,
-                    by=Actor.of(request.user),
+                    by=by,
                     priority=form.cleaned_data["priority"],
                     expected_version=form.cleaned_data["version"],
                 )
@@ -485,11 +509,9 @@ def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> Http
             form = tf.MisReferenceForm(request.POST)
             if form.is_valid():
                 svc.set_mis_reference(
-                    ticket,
-                    by=Actor.of(request.user),
-                    mis_reference=form.cleaned_data["mis_reference"],
+                    ticket, by=by, mis_reference=form.cleaned_data["mis_reference"]
                 )
-        elif what == "link":
+        else:
             form = tf.LinkForm(request.POST)
             if form.is_valid():
                 other = (
@@ -498,21 +520,24 @@ def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> Http
                     .first()
                 )
                 if other is None:
-                    form.add_error("tracking_number", "No such ticket.")
+                    form.add_error(
+                        "tracking_number", _("No ticket you can see has this tracking number.")
+                    )
                 else:
-                    svc.link_tickets(ticket, other, by=Actor.of(request.user))
-        else:
-            raise Http404
+                    svc.link_tickets(ticket, other, by=by)
     except ConflictError as conflict:
-        messages.error(request, str(conflict))
-        return redirect("ticket_detail", ticket.pk)
+        form.add_error(None, str(conflict))
+        status = 409
+        ticket = get_ticket_for_user(request, pk)  # as it is now
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("ticket_detail", ticket.pk)
+        field = next(iter(form.fields)) if what != "priority" else "priority"
+        form.add_error(field, error)
     if form.errors:
-        messages.error(request, "; ".join(" ".join(map(str, v)) for v in form.errors.values()))
-    else:
-        messages.success(request, "Saved.")
+        if "version" in form.fields:
+            # A deliberate retry after a conflict can succeed: the page's version, not the old.
+            form.data = {**request.POST.dict(), "version": str(ticket.version)}
+        return _render_ticket(request, ticket, edited={EDIT_FORMS[what]: form}, status=status)
+    messages.success(request, _("Saved."))
     return redirect("ticket_detail", ticket.pk)
 
 
