@@ -1,13 +1,24 @@
 """Forms of the access pages: they validate input only; the services change things."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from access.dashboard import STATUSES
 from access.models import AccessRequest, Departure, RequestKind, TargetSystem
+from helpdesk.lib.inputs import LimitedTextField, check_in_window
 from helpdesk.models import Agency
+
+# A departure is reported soon after it happens, or ahead of a known last day.
+DEPARTURE_BACK = timedelta(days=365)
+DEPARTURE_AHEAD = timedelta(days=90)
+
+
+def _departure_window(value: date | None) -> None:
+    check_in_window(value, back=DEPARTURE_BACK, ahead=DEPARTURE_AHEAD)
 
 
 class RequestForm(forms.Form):
@@ -24,9 +35,12 @@ class RequestForm(forms.Form):
 class DepartureForm(forms.Form):
     kind = forms.ChoiceField(choices=Departure.Kind.choices, label="What happened")
     effective_on = forms.DateField(
-        label="Effective on", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[_departure_window],
+        error_messages={"required": _("Enter the day the person left or changed job.")},
     )
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = LimitedTextField(500, rows=2, required=False, label=_("Note"))
 
 
 class CompleteForm(forms.Form):

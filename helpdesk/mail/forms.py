@@ -2,6 +2,7 @@
 
 from django import forms
 
+from helpdesk.lib.inputs import LimitedTextField
 from helpdesk.models import Office, Outcome
 
 
@@ -30,6 +31,4 @@ class ReleaseForm(forms.Form):
 
 
 class DiscardForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Why discard it?"
-    )
+    reason = LimitedTextField(500, rows=2, label="Why discard it?")

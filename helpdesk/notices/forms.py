@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.directory.forms import DateTimeLocalInput
+from helpdesk.lib.inputs import DESCRIPTION_MAX, NOTE_MAX, LimitedTextField
 from helpdesk.models import (
     Agency,
     AgencyKind,
@@ -55,8 +56,9 @@ class NoticeForm(forms.Form):
     expected_end_at = forms.DateTimeField(
         label="Expected back", widget=DateTimeLocalInput(), required=False
     )
-    text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
+    text = LimitedTextField(
+        DESCRIPTION_MAX,
+        rows=6,
         label="Message",
         help_text="What is affected, what staff should do meanwhile. Sent as plain text.",
     )
@@ -69,7 +71,7 @@ class NoticeForm(forms.Form):
 
 class NoticeUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Update")
+    text = LimitedTextField(NOTE_MAX, rows=4, label="Update")
     severity = forms.ChoiceField(choices=[("", "Unchanged")] + Severity.choices, required=False)
     expected_end_at = forms.DateTimeField(
         label="Expected back",
@@ -81,7 +83,7 @@ class NoticeUpdateForm(forms.Form):
 
 class NoticeResolveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Resolution")
+    text = LimitedTextField(NOTE_MAX, rows=4, label="Resolution")
     resolve_tickets = forms.BooleanField(
         required=False,
         initial=True,

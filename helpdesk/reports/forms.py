@@ -7,8 +7,17 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.directory.forms import DateTimeLocalInput
+from helpdesk.lib.inputs import (
+    DESCRIPTION_MAX,
+    SUMMARY_MAX,
+    LimitedTextField,
+    PhoneField,
+    check_in_past_window,
+)
 from helpdesk.models import (
     REQUIRED_REPORT_FIELDS,
     Notice,
@@ -20,19 +29,44 @@ from helpdesk.models import (
 )
 from helpdesk.notices.selectors import join_refusal
 
+# No system is chosen for the reporter: a default would be sent unread and counted by the
+# outage detector (helpdesk.notices.selectors.possible_outages) as a report about that system.
+SYSTEM_CHOICES = [("", _("Choose the system")), *System.choices]
+
+
+def _summary() -> LimitedTextField:
+    return LimitedTextField(
+        SUMMARY_MAX,
+        widget=forms.TextInput(),
+        label=_("Summary"),
+        help_text=_("One line: what is wrong?"),
+        error_messages={"required": _("Say in one line what is wrong.")},
+    )
+
+
+def _description(help_text: str | Promise) -> LimitedTextField:
+    return LimitedTextField(
+        DESCRIPTION_MAX,
+        rows=6,
+        label=_("Description"),
+        help_text=help_text,
+        error_messages={"required": _("Describe the problem.")},
+    )
+
 
 class ReportForm(forms.Form):
     """An agency user's report to their local expert."""
 
-    summary = forms.CharField(max_length=200, help_text="One line: what is wrong?")
-    system = forms.ChoiceField(choices=System.choices)
+    summary = _summary()
+    system = forms.ChoiceField(
+        choices=SYSTEM_CHOICES,
+        label=_("System"),
+        error_messages={"required": _("Choose the system the problem is in.")},
+    )
     who_affected = forms.ChoiceField(
-        choices=WhoAffected.choices, label="Who is experiencing the problem?"
+        choices=WhoAffected.choices, label=_("Who is experiencing the problem?")
     )
-    description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What you were doing, what happened, any message on the screen.",
-    )
+    description = _description(_("What you were doing, what happened, any message on the screen."))
 
 
 class _KnownProblemField(forms.ModelChoiceField):
@@ -43,9 +77,19 @@ class _KnownProblemField(forms.ModelChoiceField):
 class ProblemReportForm(forms.ModelForm):
     """The Problem Report Form a local expert sends to the help desk."""
 
+    summary = _summary()
+    contact_phone = PhoneField(label=_("Phone"))
+    secondary_phone = PhoneField(label=_("Secondary phone"))
     occurred_at = forms.DateTimeField(
-        label="Date and time the problem occurred", widget=DateTimeLocalInput()
+        label=_("Date and time the problem occurred"),
+        widget=DateTimeLocalInput(),
+        validators=[check_in_past_window],
     )
+    description = _description(
+        _("A full description: what happened, the steps taken, the expected result.")
+    )
+    steps_taken = LimitedTextField(DESCRIPTION_MAX, rows=4, label=_("Steps taken"))
+    expected_result = LimitedTextField(DESCRIPTION_MAX, rows=3, label=_("Expected result"))
     can_duplicate = forms.TypedChoiceField(
         label="Can you duplicate the problem?",
         choices=[("yes", "Yes"), ("no", "No")],
@@ -74,11 +118,6 @@ class ProblemReportForm(forms.ModelForm):
             "steps_taken",
             "expected_result",
         ]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 6}),
-            "steps_taken": forms.Textarea(attrs={"rows": 4}),
-            "expected_result": forms.Textarea(attrs={"rows": 3}),
-        }
 
     def __init__(
         self,
@@ -99,6 +138,9 @@ class ProblemReportForm(forms.ModelForm):
                 label="Is this a known problem?",
                 help_text="The help desk has published a notice about these problems.",
             )
+        system = self.fields["system"]
+        assert isinstance(system, forms.ChoiceField)
+        system.choices = SYSTEM_CHOICES
         # The one rule of what a report needs (the mail reader applies it too).
         for name in self.Meta.fields:
             self.fields[name].required = name in REQUIRED_REPORT_FIELDS or name == "summary"
