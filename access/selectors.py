@@ -6,19 +6,29 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from access.models import (
+    OPEN_REQUEST_STATES,
     AccessRequest,
     AccessRequestQuerySet,
     Account,
+    AccountState,
+    Departure,
+    RequestKind,
     ReviewCampaign,
     ReviewDecision,
+    TargetSystem,
 )
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.lib.csv_export import safe_cell
+from helpdesk.models import Person
+
+# The accounts a person still holds (or is about to): what a departure revokes.
+LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 
 
 def requests_visible_to(user: AnyUser) -> AccessRequestQuerySet:
@@ -31,6 +41,54 @@ def requests_visible_to(user: AnyUser) -> AccessRequestQuerySet:
     if agency_id is not None:
         return requests.filter(person__office__agency_id=agency_id)
     return requests.none()
+
+
+@dataclass(frozen=True)
+class DepartureEffects:
+    """What reporting a departure will do, read once: the confirmation page states it and
+    ``services.report_departure`` acts on exactly this."""
+
+    revocations: list[tuple[Account, TargetSystem]]  # each live account, and where it lives
+    cancelled: list[AccessRequest]  # the person's pending requests
+    signs_out: bool  # they left: out of the directory and signed out everywhere
+
+    @property
+    def numbers(self) -> tuple[int, int, int]:
+        return (len(self.revocations), len(self.cancelled), int(self.signs_out))
+
+
+def cancelling_drops_account(request: AccessRequest) -> bool:
+    """A new request that will not happen leaves no account behind: cancelling it drops the
+    account it had requested."""
+    account = request.account
+    return bool(
+        request.kind == RequestKind.NEW and account and account.state == AccountState.REQUESTED
+    )
+
+
+def departure_effects(person: Person, kind: str) -> DepartureEffects:
+    pending = list(
+        AccessRequest.objects.filter(person=person, state__in=OPEN_REQUEST_STATES)
+        .exclude(kind=RequestKind.REVOKE)
+        .select_related("system", "account")
+        .order_by("pk")
+    )
+    # Cancelled first, so an account only requested by one of them is not revoked as well.
+    dropped = {r.account_id for r in pending if cancelling_drops_account(r)}
+    accounts = (
+        Account.objects.filter(person=person, state__in=LIVE_ACCOUNT_STATES)
+        .exclude(pk__in=dropped)
+        .select_related("credential_group")
+        .order_by("pk")
+    )
+    revocations = []
+    for account in accounts:
+        system = account.credential_group.systems.filter(active=True).order_by("pk").first()
+        if system is not None:  # no live system to revoke it in (a retired one)
+            revocations.append((account, system))
+    return DepartureEffects(
+        revocations=revocations, cancelled=pending, signs_out=kind == Departure.Kind.LEFT
+    )
 
 
 def pending_by_agency(campaign: ReviewCampaign) -> dict[int, int]:

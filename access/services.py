@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.models import (
-    OPEN_REQUEST_STATES,
     AccessRequest,
     Account,
     AccountState,
@@ -30,6 +29,7 @@ from access.models import (
     TargetSystem,
 )
 from access.permissions import may_act, may_request_for, may_review
+from access.selectors import LIVE_ACCOUNT_STATES, cancelling_drops_account, departure_effects
 from escalation.calendar import (
     add_business_hours,
     add_working_days,
@@ -47,7 +47,6 @@ from helpdesk.models import Agency, AgencyKind, AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
 
 PROVISION = "access.tasks.provision"
-LIVE_ACCOUNT_STATES = [AccountState.REQUESTED, AccountState.ACTIVE, AccountState.SUSPENDED]
 DEPARTURE_WORKING_DAYS = 2
 # A departure told after its deadline: its revocations are due this many business hours later.
 LATE_DEPARTURE_BUSINESS_HOURS = 4
@@ -342,7 +341,7 @@ def cancel(request: AccessRequest, *, by: Actor, reason: str) -> AccessRequest:
 def _drop_requested_account(request: AccessRequest, by: Actor) -> None:
     """A new request that will not happen leaves no account behind."""
     account = request.account
-    if request.kind == RequestKind.NEW and account and account.state == AccountState.REQUESTED:
+    if account is not None and cancelling_drops_account(request):
         account.state = AccountState.REVOKED
         account.save(update_fields=["state", "updated_at"])
         record(AuditKind.CHANGED, actor=by, target=account, after={"state": account.state})
@@ -469,18 +468,10 @@ def report_departure(
         note=note,
     )
     fan_out = Actor.system(f"departure of {person} reported by {by.label}")
-    pending = AccessRequest.objects.filter(person=person, state__in=OPEN_REQUEST_STATES).exclude(
-        kind=RequestKind.REVOKE
-    )
-    for request in pending:
+    effects = departure_effects(person, kind)
+    for request in effects.cancelled:
         cancel(request, by=fan_out, reason=f"{person} {departure.get_kind_display().lower()}.")
-    accounts = Account.objects.filter(person=person, state__in=LIVE_ACCOUNT_STATES).select_related(
-        "credential_group"
-    )
-    for account in accounts:
-        system = account.credential_group.systems.filter(active=True).order_by("pk").first()
-        if system is None:
-            continue
+    for account, system in effects.revocations:
         revoke = AccessRequest.objects.create(
             kind=RequestKind.REVOKE,
             person=person,

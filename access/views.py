@@ -3,7 +3,7 @@ departure), one request with its steps, the access reviews and the access report
 temporary password is rendered once in the response to the reset itself, never stored, never
 redirected through a session. Thin: the rules are in the services and selectors."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,12 +41,14 @@ from access.models import (
     ReviewItem,
 )
 from access.permissions import may_act, may_request_for, may_see_access_of
-from access.services import LIVE_ACCOUNT_STATES
+from access.selectors import LIVE_ACCOUNT_STATES
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.actor import Actor
 from helpdesk.directory.forms import ReactivationForm
 from helpdesk.directory.permissions import has_left, may_reactivate
 from helpdesk.directory.roles import AnyUser, Role, has_role
+from helpdesk.lib.confirm import FIELD as CONFIRM_FIELD
+from helpdesk.lib.confirm import Confirmation, render_confirmation
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.models import Agency, AuditEvent, Person
 from helpdesk.transitions import ConflictError
@@ -146,6 +151,16 @@ def _handle_person_post(
             return redirect("access_request", opened.pk)
         if "report_departure" in request.POST and departure_form.is_valid():
             data = departure_form.cleaned_data
+            if "back" in request.POST:
+                return None  # the page again, with the form as it was filled in
+            effects = selectors.departure_effects(person, data["kind"])
+            confirmation = Confirmation(
+                request.user.pk, "report_departure", str(person.pk), effects.numbers
+            )
+            if not confirmation.given_in(request):
+                return _confirm_departure(
+                    request, person, effects, confirmation, effective_on=data["effective_on"]
+                )
             departure = services.report_departure(
                 person,
                 by=Actor.of(request.user),
@@ -164,6 +179,72 @@ def _handle_person_post(
         target = request_form if "open_request" in request.POST else departure_form
         target.add_error(None, error)
     return None
+
+
+def _confirm_departure(
+    request: AuthenticatedHttpRequest,
+    person: Person,
+    effects: selectors.DepartureEffects,
+    confirmation: Confirmation,
+    *,
+    effective_on: date,
+) -> HttpResponse:
+    """What reporting this departure will do, from the same reading (and the same departure
+    clock) the service acts on."""
+    revoked = len(effects.revocations)
+    clock = services.departure_clock(effective_on, timezone.now())
+    due = timezone.localtime(clock.deadline)
+    consequences = [
+        ngettext(
+            "%(count)d account of %(person)s will be revoked, due %(due)s.",
+            "%(count)d accounts of %(person)s will be revoked, each due %(due)s.",
+            revoked,
+        )
+        % {"count": revoked, "person": person.full_name, "due": f"{due:%A %B %-d, %-I:%M %p}"}
+        if revoked
+        else _("%(person)s holds no live account: nothing will be revoked.")
+        % {"person": person.full_name}
+    ]
+    if clock.late_working_days:
+        consequences.append(
+            ngettext(
+                "It is reported %(count)d working day late: the revocations are due at once.",
+                "It is reported %(count)d working days late: the revocations are due at once.",
+                clock.late_working_days,
+            )
+            % {"count": clock.late_working_days}
+        )
+    if effects.cancelled:
+        consequences.append(
+            ngettext(
+                "%(count)d pending request will be cancelled.",
+                "%(count)d pending requests will be cancelled.",
+                len(effects.cancelled),
+            )
+            % {"count": len(effects.cancelled)}
+        )
+    if effects.signs_out:
+        consequences.append(
+            _("%(person)s leaves the directory and is signed out everywhere at once.")
+            % {"person": person.full_name}
+        )
+    details = [f"{system.name}: {account.identifier}" for account, system in effects.revocations]
+    details += [str(pending) for pending in effects.cancelled]
+    return render_confirmation(
+        request,
+        confirmation,
+        title=_("Report the departure of %(person)s?") % {"person": person.full_name},
+        consequences=consequences,
+        details=details,
+        button=ngettext(
+            "Report the departure and revoke %(count)d account",
+            "Report the departure and revoke %(count)d accounts",
+            revoked,
+        )
+        % {"count": revoked},
+        cancel_url=reverse("person_access", args=[person.pk]),
+        changed=bool(request.POST.get(CONFIRM_FIELD)),
+    )
 
 
 def _get_request(request: HttpRequest, pk: int) -> AccessRequest:

@@ -33,6 +33,7 @@ from helpdesk.actor import Actor
 from helpdesk.models import AuditEvent
 from tests.access.conftest import CCTS_OU
 from tests.access.test_services import _database_contains, file_forms
+from tests.confirming import post_confirmed
 from tests.factories import PersonFactory
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -439,7 +440,8 @@ def test_a_request_the_services_refuse_shows_why_on_the_person_page(as_, world):
 def test_the_departure_form_opens_the_revocations_and_shows_them(as_, world, dana, who):
     reported = _at(date(2026, 11, 20))  # a Friday: due over the weekend, Tuesday 17:00
     with time_machine.travel(reported, tick=False):
-        response = as_(who).post(
+        response = post_confirmed(
+            as_(who),
             reverse("person_access", args=[dana.pk]),
             {
                 "report_departure": "1",
@@ -812,10 +814,9 @@ def test_names_and_notes_are_escaped_on_every_page(as_, world):
     page = _page(response)
     assert EVIL not in page
     assert f"New access on CCTS for {EVIL_ESCAPED} Tester" in page  # the heading and message
-    response = client.post(
-        reverse("person_access", args=[evil.pk]),
-        {"report_departure": "1", "kind": "left", "effective_on": "2026-11-20", "note": EVIL},
-        follow=True,
+    departure = {"report_departure": "1", "kind": "left", "effective_on": "2026-11-20"}
+    response = post_confirmed(
+        client, reverse("person_access", args=[evil.pk]), {**departure, "note": EVIL}, follow=True
     )
     assert EVIL not in _page(response)
     assert f"{EVIL_ESCAPED} Tester" in _page(response)  # the revocations page

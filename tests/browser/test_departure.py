@@ -86,6 +86,12 @@ def test_a_departure_is_revoked_in_the_directory_and_confirmed_by_cms(
     report.get_by_label("Effective on").fill(f"{timezone.localdate():%Y-%m-%d}")
     report.get_by_label("Note").fill("Her last day was today.")
     report.get_by_role("button", name="Report the departure").click()
+    # What cannot be undone is confirmed, with the number of accounts it revokes.
+    expect(expert.get_by_role("heading", level=1)).to_have_text(
+        "Report the departure of Dana Departing?"
+    )
+    expect(expert.get_by_text("2 accounts of Dana Departing will be revoked")).to_be_visible()
+    expert.get_by_role("button", name="Report the departure and revoke 2 accounts").click()
 
     expect(expert.get_by_role("heading", level=1)).to_have_text("Open revocations")
     departure = Departure.objects.get(person=dana)
@@ -176,6 +182,7 @@ def test_finding_a_leavers_open_browser_is_signed_out_until_the_help_desk_reacti
     report.get_by_label("What happened").select_option(label="Left the agency")
     report.get_by_label("Effective on").fill(f"{timezone.localdate():%Y-%m-%d}")
     report.get_by_role("button", name="Report the departure").click()
+    expert.get_by_role("button", name=re.compile(r"^Report the departure and revoke")).click()
     expect(expert.get_by_role("heading", level=1)).to_have_text("Open revocations")
 
     alice.reload()
