@@ -29,6 +29,7 @@ from helpdesk.models.notices import (
     NoticeUpdate,
     Severity,
     UpdateKind,
+    agencies_of_audience,
 )
 from helpdesk.models.outbound import OutboundEmail, OutboundRecipient, OutboundStatus
 from helpdesk.models.procedures import (
@@ -60,6 +61,7 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "agencies_of_audience",
     "REPLY_ACTIONS",
     "ReplyOwner",
     "SavedReply",

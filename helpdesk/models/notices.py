@@ -1,6 +1,9 @@
 """Notices of system problems to the field: what is broken, for whom, since when, until when,
 and every update sent about it."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -59,6 +62,25 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
             | Q(audience=NoticeAudience.REGION, regions__agencies__in=agencies)
             | Q(audience=NoticeAudience.AGENCY, agencies__in=agencies)
         ).distinct()
+
+
+def agencies_of_audience(
+    audience: str,
+    agency_kind: str = "",
+    *,
+    regions: Iterable[Any] = (),
+    agencies: Iterable[Any] = (),
+) -> models.QuerySet[Agency]:
+    """The active agencies an audience means: one rule for a published notice and for a draft
+    whose recipients are counted before it is published."""
+    active = Agency.objects.active()
+    if audience == NoticeAudience.AGENCY_KIND:
+        return active.filter(kind=agency_kind)
+    if audience == NoticeAudience.REGION:
+        return active.filter(region__in=regions)
+    if audience == NoticeAudience.AGENCY:
+        return active.filter(pk__in=agencies)
+    return active
 
 
 class Notice(ConcurrentTransitionMixin, models.Model):
@@ -122,14 +144,12 @@ class Notice(ConcurrentTransitionMixin, models.Model):
 
     def audience_agencies(self) -> models.QuerySet[Agency]:
         """The active agencies this notice is for."""
-        agencies = Agency.objects.active()
-        if self.audience == NoticeAudience.AGENCY_KIND:
-            return agencies.filter(kind=self.agency_kind)
-        if self.audience == NoticeAudience.REGION:
-            return agencies.filter(region__in=self.regions.all())
-        if self.audience == NoticeAudience.AGENCY:
-            return agencies.filter(pk__in=self.agencies.all())
-        return agencies
+        return agencies_of_audience(
+            self.audience,
+            self.agency_kind,
+            regions=self.regions.all(),
+            agencies=self.agencies.all(),
+        )
 
     def audience_label(self) -> str:
         if self.audience == NoticeAudience.AGENCY_KIND:

@@ -1,6 +1,7 @@
 """Reads of notices: the banner, who a notice goes to, which notices a report may join, the
 tickets a notice may take in, and possible outages nobody has published a notice about."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,8 +16,10 @@ from helpdesk.models import (
     Agency,
     LocalExpertDesignation,
     Notice,
+    Region,
     System,
     Ticket,
+    agencies_of_audience,
 )
 from helpdesk.notices.permissions import notices_visible_to
 
@@ -30,9 +33,26 @@ def banner_notices(user: AnyUser) -> list[Notice]:
 def recipient_addresses(notice: Notice) -> list[str]:
     """Every designated, active local expert (primary and alternate) of the audience's agencies,
     once per address: the alternate acts when the primary is away, so both hear of it."""
+    return addresses_of_agencies(notice.audience_agencies())
+
+
+def draft_recipient_addresses(
+    audience: str,
+    agency_kind: str = "",
+    *,
+    regions: Iterable[Region] = (),
+    agencies: Iterable[Agency] = (),
+) -> list[str]:
+    """Who a notice not yet published would go to: what publishing it will mail."""
+    return addresses_of_agencies(
+        agencies_of_audience(audience, agency_kind, regions=regions, agencies=agencies)
+    )
+
+
+def addresses_of_agencies(agencies: QuerySet[Agency]) -> list[str]:
     designations = (
         LocalExpertDesignation.objects.filter(
-            office__agency__in=notice.audience_agencies(),
+            office__agency__in=agencies,
             office__active=True,
             person__active=True,
         )

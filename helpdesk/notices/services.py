@@ -68,7 +68,7 @@ def publish_notice(draft: NoticeDraft, *, by: Actor, link_reported: bool = False
     """Open a notice and email it to its audience. ``link_reported``: the open tickets already
     reported about its systems by its audience (``candidate_tickets``) are linked to it at once."""
     require_notice_manager(by.user)
-    _check_draft(draft)
+    check_draft(draft)
     notice = Notice.objects.create(
         title=draft.title.strip(),
         systems=list(dict.fromkeys(draft.systems)),
@@ -194,7 +194,8 @@ def _resolve_linked_tickets(
     return resolved, left_open
 
 
-def _check_draft(draft: NoticeDraft) -> None:
+def check_draft(draft: NoticeDraft) -> None:
+    """What a notice needs before it can go out (the page checks it before asking to confirm)."""
     errors = {}
     if not draft.title.strip():
         errors["title"] = "Give the notice a title."

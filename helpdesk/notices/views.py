@@ -7,9 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.actor import Actor
+from helpdesk.lib.confirm import FIELD as CONFIRM_FIELD
+from helpdesk.lib.confirm import Confirmation, render_confirmation
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.models import Notice
@@ -80,6 +85,17 @@ def notice_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             expected_end_at=data["expected_end_at"],
         )
         try:
+            svc.check_draft(draft)
+            if "back" in request.POST:
+                return render(request, "notices/new.html", {"form": form})
+            recipients = selectors.draft_recipient_addresses(
+                draft.audience, draft.agency_kind, regions=draft.regions, agencies=draft.agencies
+            )
+            confirmation = Confirmation(
+                request.user.pk, "publish_notice", "new", (len(recipients),)
+            )
+            if not confirmation.given_in(request):
+                return _confirm_publish(request, draft, recipients, confirmation)
             notice = svc.publish_notice(
                 draft, by=Actor.of(request.user), link_reported=data["link_reported"]
             )
@@ -94,6 +110,37 @@ def notice_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("notice_detail", notice.pk)
     return render(request, "notices/new.html", {"form": form})
+
+
+def _confirm_publish(
+    request: AuthenticatedHttpRequest,
+    draft: svc.NoticeDraft,
+    recipients: list[str],
+    confirmation: Confirmation,
+) -> HttpResponse:
+    """Who publishing will mail, counted by the rule the sending uses."""
+    count = len(recipients)
+    return render_confirmation(
+        request,
+        confirmation,
+        title=_("Publish “%(title)s”?") % {"title": draft.title.strip()},
+        consequences=[
+            ngettext(
+                "%(count)d local expert will be emailed now, one message each.",
+                "%(count)d local experts will be emailed now, one message each.",
+                count,
+            )
+            % {"count": count},
+            _("The notice shows at the top of every page for its audience until it is resolved."),
+        ],
+        details=recipients,
+        button=ngettext(
+            "Publish and email %(count)d person", "Publish and email %(count)d people", count
+        )
+        % {"count": count},
+        cancel_url=reverse("notice_list"),
+        changed=bool(request.POST.get(CONFIRM_FIELD)),
+    )
 
 
 @login_required

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from escalation.workflow import TicketState as S
 from helpdesk.actor import Actor
+from helpdesk.lib.confirm import FIELD
 from helpdesk.models import Notice, NoticeAudience, Severity, System, Ticket
 from helpdesk.notices import services as svc
 from helpdesk.reports import services as reports
+from tests.confirming import confirmation_page
 from tests.helpdesk.ticket_helpers import in_progress, problem_report, submitted
 
 pytestmark = pytest.mark.django_db
@@ -186,21 +188,24 @@ def test_help_desk_publishes_from_the_form(client, world, mailoutbox, capture_on
     login(client, world, "hannah")
     page = client.get(reverse("notice_new"), {"system": System.CCMS}).content.decode()
     assert re.search(r'value="ccms"[^>]*checked', page)
+    form = {
+        "title": "InfoView reports fail",
+        "systems": [System.INFOVIEW],
+        "severity": Severity.DEGRADED,
+        "audience": NoticeAudience.REGION,
+        "regions": [world.office.agency.region.pk],
+        "text": "Reports time out.",
+        "expected_end_at": (timezone.localtime() + timezone.timedelta(hours=2)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+    }
+    # Publishing mails people at once: the page asks first, with how many.
+    asked = confirmation_page(client, reverse("notice_new"), form)
+    assert "2 local experts will be emailed now" in asked.content.decode()
+    assert "Publish and email 2 people" in asked.content.decode()
+    assert not Notice.objects.exists()
     with capture_on_commit(execute=True):
-        response = client.post(
-            reverse("notice_new"),
-            {
-                "title": "InfoView reports fail",
-                "systems": [System.INFOVIEW],
-                "severity": Severity.DEGRADED,
-                "audience": NoticeAudience.REGION,
-                "regions": [world.office.agency.region.pk],
-                "text": "Reports time out.",
-                "expected_end_at": (timezone.localtime() + timezone.timedelta(hours=2)).strftime(
-                    "%Y-%m-%dT%H:%M"
-                ),
-            },
-        )
+        response = client.post(reverse("notice_new"), {**form, FIELD: asked.context["token"]})
     notice = Notice.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("notice_detail", args=[notice.pk])
