@@ -11,10 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.actor import Actor
 from helpdesk.directory.permissions import may_review_mail
+from helpdesk.lib.confirm import FIELD as CONFIRM_FIELD
+from helpdesk.lib.confirm import Confirmation, render_confirmation
 from helpdesk.lib.http import AuthenticatedHttpRequest
 from helpdesk.lib.pagination import IdsFirstPaginator
 from helpdesk.mail import forms as mf
@@ -75,9 +80,21 @@ def inbound_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def inbound_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
-    inbound = get_object_or_404(
-        InboundMessage.objects.select_related("ticket", "decided_by"), pk=pk
-    )
+    return _render_detail(request, _inbound(pk))
+
+
+def _inbound(pk: int) -> InboundMessage:
+    return get_object_or_404(InboundMessage.objects.select_related("ticket", "decided_by"), pk=pk)
+
+
+def _render_detail(
+    request: AuthenticatedHttpRequest,
+    inbound: InboundMessage,
+    *,
+    discard_form: mf.DiscardForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The message's page; ``discard_form``, sent with a problem, is shown again as typed."""
     raw = inbound.raw_bytes
     parsed = parse_message(raw)
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:RAW_SHOWN_BYTES])
@@ -93,9 +110,10 @@ def inbound_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "quarantined": inbound.outcome == Outcome.QUARANTINED,
             "failed": inbound.status == InboundStatus.FAILED,
             "release_form": mf.ReleaseForm(),
-            "discard_form": mf.DiscardForm(),
+            "discard_form": discard_form or mf.DiscardForm(),
             "audit": AuditEvent.objects.for_object(inbound).select_related("actor"),
         },
+        status=status,
     )
 
 
@@ -141,18 +159,61 @@ def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbound_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Discarding asks first (the message will never become a ticket or a reply, and its sender
+    is not told); only the POST with the confirmation page's token discards."""
     _require_reviewer(request)
-    inbound = get_object_or_404(InboundMessage, pk=pk)
+    inbound = _inbound(pk)
     form = mf.DiscardForm(request.POST)
-    if form.is_valid():
-        try:
-            intake.discard(inbound, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
-            messages.success(request, "Discarded. The raw message is kept.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, "Say why the message is discarded.")
+    if not form.is_valid():
+        return _render_detail(request, inbound, discard_form=form, status=400)
+    if "back" in request.POST:
+        return _render_detail(request, inbound, discard_form=form)
+    files = len(parse_message(inbound.raw_bytes).attachments)
+    confirmation = Confirmation(request.user.pk, "discard_mail", str(inbound.pk), (files,))
+    if not confirmation.given_in(request):
+        return _confirm_discard(request, inbound, files, confirmation)
+    try:
+        intake.discard(inbound, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_detail(request, _inbound(pk), discard_form=form, status=400)
+    messages.success(request, _("Discarded. The raw message is kept."))
     return redirect("inbound_detail", pk)
+
+
+def _confirm_discard(
+    request: AuthenticatedHttpRequest,
+    inbound: InboundMessage,
+    files: int,
+    confirmation: Confirmation,
+) -> HttpResponse:
+    sender = inbound.from_address or _("an unknown sender")
+    consequences = [
+        _(
+            "The message from %(sender)s, “%(subject)s”, will never become a ticket or a reply,"
+            " and its sender is not told."
+        )
+        % {"sender": sender, "subject": inbound.subject or _("(no subject)")},
+    ]
+    if files:
+        consequences.append(
+            ngettext(
+                "Its %(count)d attached file will not be added to any ticket.",
+                "Its %(count)d attached files will not be added to any ticket.",
+                files,
+            )
+            % {"count": files}
+        )
+    consequences.append(_("The raw message is kept, for the record only."))
+    return render_confirmation(
+        request,
+        confirmation,
+        title=_("Discard this message?"),
+        consequences=consequences,
+        button=_("Discard the message"),
+        cancel_url=reverse("inbound_detail", args=[inbound.pk]),
+        changed=bool(request.POST.get(CONFIRM_FIELD)),
+    )
 
 
 @login_required

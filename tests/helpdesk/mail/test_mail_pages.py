@@ -1,11 +1,15 @@
 """The inbound mail pages: help desk staff only, every byte a stranger sent shown escaped, the
 raw copy only ever downloaded, and the quarantine actions through the services."""
 
+from email.message import EmailMessage
+
 import pytest
 from django.urls import reverse
 
+from helpdesk.lib.confirm import FIELD
 from helpdesk.mail import handlers, intake
 from helpdesk.models import AuditEvent, AuditKind, InboundMessage, InboundStatus, Outcome
+from tests.confirming import confirmation_page
 from tests.helpdesk.mail.messages import email_bytes
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -118,14 +122,46 @@ def test_discard_from_the_page_needs_a_reason(client, world, quarantined):
     _login(client, world, "hannah")
     url = reverse("inbound_discard", args=[quarantined.pk])
 
-    client.post(url, {"reason": ""})
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400  # on the page, next to the field
+    assert response.context["discard_form"].errors["reason"]
     quarantined.refresh_from_db()
     assert quarantined.outcome == Outcome.QUARANTINED
 
-    client.post(url, {"reason": "Spam."})
+    # Discarding cannot be undone: a direct POST only asks, the confirmed one discards.
+    asked = confirmation_page(client, url, {"reason": "Spam."})
+    page = asked.content.decode()
+    assert "will never become a ticket or a reply, and its sender is not told." in page
+    assert 'class="danger"' in page
+    quarantined.refresh_from_db()
+    assert quarantined.outcome == Outcome.QUARANTINED
+    client.post(url, {"reason": "Spam.", FIELD: "1"})
+    quarantined.refresh_from_db()
+    assert quarantined.outcome == Outcome.QUARANTINED
+
+    client.post(url, {"reason": "Spam.", FIELD: asked.context["token"]})
     quarantined.refresh_from_db()
     assert quarantined.outcome == Outcome.DISCARDED
     assert quarantined.decision_note == "Spam."
+
+
+def test_discard_counts_the_files_that_will_not_reach_a_ticket(client, world):
+    message = EmailMessage()
+    message["From"] = "stranger@example.com"
+    message["To"] = "helpdesk@example.org"
+    message["Subject"] = "Two files"
+    message["Message-ID"] = "<two-files@example.com>"
+    message.set_content("See attached.")
+    for name in ("a.pdf", "b.pdf"):
+        message.add_attachment(b"%PDF-1.4 x", maintype="application", subtype="pdf", filename=name)
+    inbound = intake.ingest(message.as_bytes(), source="pipe").inbound
+    inbound.refresh_from_db()
+    assert inbound.outcome == Outcome.QUARANTINED
+    _login(client, world, "hannah")
+    url = reverse("inbound_discard", args=[inbound.pk])
+    page = confirmation_page(client, url, {"reason": "Spam."}).content.decode()
+    assert "Its 2 attached files will not be added to any ticket." in page
+    assert "stranger@example.com" in page
 
 
 def test_reprocess_from_the_page(client, world):

@@ -22,9 +22,7 @@ FORM = {
 }
 
 
-def test_the_page_says_how_many_will_be_mailed_and_that_many_are(
-    client, world, capture_on_commit
-):
+def test_the_page_says_how_many_will_be_mailed_and_that_many_are(client, world, capture_on_commit):
     client.force_login(world.hannah)
     asked = confirmation_page(client, reverse("notice_new"), FORM)
     page = asked.content.decode()
