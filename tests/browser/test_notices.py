@@ -30,6 +30,9 @@ def test_a_published_notice_reaches_its_audience_only(open_browser, browser_worl
     desk.get_by_label("Agencies", exact=True).select_option(label=world.office.agency.name)
     desk.get_by_label("Message").fill("Searches return nothing since 9:00. MIS is looking at it.")
     desk.get_by_role("button", name="Publish and send").click()
+    # It mails people at once: the page says how many first.
+    expect(desk.get_by_text("2 local experts will be emailed now")).to_be_visible()
+    desk.get_by_role("button", name="Publish and email 2 people").click()
 
     notice = Notice.objects.get()
     expect(desk.get_by_role("heading", level=1)).to_have_text(f"Notice {notice.pk}: {TITLE}")
