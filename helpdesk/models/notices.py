@@ -79,6 +79,8 @@ def agencies_of_audience(
     if audience == NoticeAudience.REGION:
         return active.filter(region__in=regions)
     if audience == NoticeAudience.AGENCY:
+        if not isinstance(agencies, models.QuerySet):  # a draft's chosen agencies
+            agencies = [agency.pk for agency in agencies]
         return active.filter(pk__in=agencies)
     return active
 

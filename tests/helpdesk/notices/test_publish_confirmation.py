@@ -76,3 +76,11 @@ def test_going_back_shows_the_form_as_filled_in(client, world):
     assert response.status_code == 200
     assert response.context["form"]["title"].value() == "CCMS does not load"
     assert not Notice.objects.exists()
+
+
+def test_an_audience_of_some_agencies_counts_their_experts_only(client, world):
+    client.force_login(world.hannah)
+    form = {**FORM, "audience": NoticeAudience.AGENCY, "agencies": [world.office.agency.pk]}
+    page = confirmation_page(client, reverse("notice_new"), form).content.decode()
+    assert "2 local experts will be emailed now" in page
+    assert "otto@example.org" not in page
