@@ -92,9 +92,11 @@ def _render_detail(
     inbound: InboundMessage,
     *,
     discard_form: mf.DiscardForm | None = None,
+    release_form: mf.ReleaseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The message's page; ``discard_form``, sent with a problem, is shown again as typed."""
+    """The message's page; a discard or release form sent with a problem is shown again as
+    typed, with the reason next to its field."""
     raw = inbound.raw_bytes
     parsed = parse_message(raw)
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:RAW_SHOWN_BYTES])
@@ -109,7 +111,7 @@ def _render_detail(
             "raw_truncated": len(raw) > RAW_SHOWN_BYTES,
             "quarantined": inbound.outcome == Outcome.QUARANTINED,
             "failed": inbound.status == InboundStatus.FAILED,
-            "release_form": mf.ReleaseForm(),
+            "release_form": release_form or mf.ReleaseForm(),
             "discard_form": discard_form or mf.DiscardForm(),
             "audit": AuditEvent.objects.for_object(inbound).select_related("actor"),
         },
@@ -134,11 +136,10 @@ def inbound_raw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
-    inbound = get_object_or_404(InboundMessage, pk=pk)
+    inbound = _inbound(pk)
     form = mf.ReleaseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Check the release form.")
-        return redirect("inbound_detail", pk)
+        return _render_detail(request, inbound, release_form=form, status=400)
     try:
         released = intake.release(
             inbound,
@@ -147,8 +148,8 @@ def inbound_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("inbound_detail", pk)
+        form.add_error(None, error)
+        return _render_detail(request, _inbound(pk), release_form=form, status=400)
     if released.ticket is None:  # a mail handler took it (a departure, a reply, a form)
         messages.success(request, f"Released: {released.detail}")
         return redirect("inbound_detail", pk)

@@ -153,10 +153,12 @@ def _render_detail(
     notice: Notice,
     *,
     bound: forms.Form | None = None,
+    link_form: nf.LinkTicketsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The notice page; ``bound``, an update or resolution just refused, keeps what was typed
-    (with the notice's current version, so a deliberate retry can succeed)."""
+    (with the notice's current version, so a deliberate retry can succeed); ``link_form``, the
+    tickets chosen to link, with why they were refused."""
     manager = permissions.may_manage_notices(request.user)
     context = {
         "notice": notice,
@@ -179,7 +181,7 @@ def _render_detail(
         if bound is not None:
             forms_shown[f"{bound.prefix}_form"] = bound
         context |= forms_shown
-        context["link_form"] = (
+        context["link_form"] = link_form or (
             nf.LinkTicketsForm(candidates=candidates) if candidates.exists() else None
         )
     return render(request, "notices/detail.html", context, status=status)
@@ -270,8 +272,7 @@ def notice_link_tickets(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     notice = _notice_for(request, pk)
     form = nf.LinkTicketsForm(request.POST, candidates=selectors.candidate_tickets(notice))
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("notice_detail", notice.pk)
+        return _render_detail(request, notice, link_form=form, status=400)
     for ticket in form.cleaned_data["tickets"]:
         svc.link_ticket(ticket, notice, by=Actor.of(request.user))
     messages.success(request, f"{len(form.cleaned_data['tickets'])} tickets linked.")

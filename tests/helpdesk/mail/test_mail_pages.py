@@ -202,3 +202,18 @@ def test_the_help_desk_home_shows_the_quarantine(client, world, quarantined):
     page = client.get(reverse("home")).content.decode()
 
     assert "1 message in quarantine" in page
+
+
+def test_a_refused_release_comes_back_on_the_page_with_the_note_kept(client, world, quarantined):
+    _login(client, world, "hannah")
+    response = client.post(
+        reverse("inbound_release", args=[quarantined.pk]),
+        {"office": "999999", "note": "Pat asked Alice to send it."},
+    )
+    assert response.status_code == 400
+    form = response.context["release_form"]
+    assert form.errors["office"]
+    assert form["note"].value() == "Pat asked Alice to send it."
+    assert "Pat asked Alice to send it." in response.content.decode()
+    quarantined.refresh_from_db()
+    assert quarantined.outcome == Outcome.QUARANTINED

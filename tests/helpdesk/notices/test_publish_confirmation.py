@@ -10,6 +10,7 @@ from helpdesk.models import Notice, NoticeAudience, OutboundEmail, Severity, Sys
 from helpdesk.notices.selectors import recipient_addresses
 from tests.confirming import confirmation_page
 from tests.factories import DesignationFactory, OfficeFactory
+from tests.helpdesk.notices.test_notice_pages import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,11 @@ def test_an_audience_of_some_agencies_counts_their_experts_only(client, world):
     page = confirmation_page(client, reverse("notice_new"), form).content.decode()
     assert "2 local experts will be emailed now" in page
     assert "otto@example.org" not in page
+
+
+def test_linking_no_ticket_is_said_on_the_notice_page(client, world):
+    notice = publish(world)
+    client.force_login(world.hannah)
+    response = client.post(reverse("notice_link_tickets", args=[notice.pk]), {"tickets": []})
+    assert response.status_code == 400
+    assert response.context["link_form"].errors["tickets"]
