@@ -65,7 +65,9 @@ class RevocationFilterForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = LimitedTextField(
+        500, rows=2, label=_("Reason"), error_messages={"required": _("Give the reason.")}
+    )
 
 
 class CampaignForm(forms.Form):

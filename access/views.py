@@ -263,7 +263,9 @@ def _render_detail(
     access_request: AccessRequest,
     password: str | None = None,
     status: int = 200,
+    forms_sent: dict[str, CompleteForm | ReasonForm] | None = None,
 ) -> HttpResponse:
+    """One request's page; ``forms_sent``: an action's form refused, shown again as sent."""
     help_desk = has_role(request.user, Role.HELP_DESK)
     state = access_request.state
     help_desk_reset = access_request.is_help_desk_reset
@@ -289,6 +291,7 @@ def _render_detail(
             "audit": AuditEvent.objects.for_object(access_request).select_related("actor"),
             # Fulfillers' answers by email are for the help desk, who act on them.
             "replies": access_request.replies.all() if help_desk else [],
+            **(forms_sent or {}),
         },
         status=status,
     )
@@ -303,31 +306,44 @@ def request_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> H
         raise Http404
     if not may_act(Actor.of(request.user), access_request, action):  # before the input
         raise PermissionDenied("You may not do that with this request.")
+    by = Actor.of(request.user)
+    form: CompleteForm | ReasonForm | None = None
+    if action == "complete":
+        form = CompleteForm(request.POST, access_request=access_request)
+    elif action in ("deny", "cancel"):
+        form = ReasonForm(request.POST, auto_id=f"id_{action}_%s")
     try:
+        if form is not None and not form.is_valid():
+            raise _InvalidFormError
         if action == "submit":
-            services.submit(access_request, by=Actor.of(request.user))
+            services.submit(access_request, by=by)
         elif action == "complete":
-            form: CompleteForm | ReasonForm = CompleteForm(
-                request.POST, access_request=access_request
-            )
-            if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
-            services.complete(access_request, by=Actor.of(request.user), **form.cleaned_data)
-        elif action in ("deny", "cancel"):
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Give the reason.")
-            getattr(services, action)(
-                access_request, by=Actor.of(request.user), reason=form.cleaned_data["reason"]
-            )
-    except (ValidationError, ConflictError) as error:
-        messages.error(request, _errors(error))
-    else:
-        access_request.refresh_from_db()
-        messages.success(
-            request, f"{access_request}: {access_request.get_state_display().lower()}."
+            assert form is not None
+            services.complete(access_request, by=by, **form.cleaned_data)
+        else:
+            assert form is not None
+            getattr(services, action)(access_request, by=by, reason=form.cleaned_data["reason"])
+    except (ValidationError, ConflictError, _InvalidFormError) as error:
+        if form is None or isinstance(error, ConflictError):
+            # No form, or the request moved on and its form is no longer offered: the message.
+            messages.error(request, _errors(error))
+            return redirect("access_request", pk)
+        # The form again, as it was filled in, with the reason next to its field.
+        if not isinstance(error, _InvalidFormError):
+            form.add_error(None, _errors(error))
+        return _render_detail(
+            request,
+            _get_request(request, pk),
+            forms_sent={f"{action}_form": form},
+            status=400,
         )
+    access_request.refresh_from_db()
+    messages.success(request, f"{access_request}: {access_request.get_state_display().lower()}.")
     return redirect("access_request", pk)
+
+
+class _InvalidFormError(Exception):
+    """A request action's form did not validate: nothing was sent to the service."""
 
 
 @never_cache

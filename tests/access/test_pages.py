@@ -553,10 +553,11 @@ def test_the_help_desk_submits_and_completes_a_new_request_with_its_id(as_, worl
         ("", "Enter the RACF ID that was created."),
         ("XYZ12", "XYZ12 is not a valid RACF ID (begins with DHS, e.g. DHSAB12)."),
     ]:
-        response = client.post(
-            _action(request.pk, "complete"), {"identifier": identifier}, follow=True
-        )
-        assert _messages(response) == [error]
+        response = client.post(_action(request.pk, "complete"), {"identifier": identifier})
+        assert response.status_code == 400  # on the page, with what was typed
+        form = response.context["complete_form"]
+        assert [e for errors in form.errors.values() for e in errors] == [error]
+        assert form["identifier"].value() == identifier
         assert _refreshed(request).state == RequestState.SUBMITTED
     response = client.post(
         _action(request.pk, "complete"),
@@ -582,9 +583,12 @@ def test_a_revocation_is_completed_with_the_fulfillers_confirmation_and_no_id(
     assert "Record completion" in page
     assert 'name="identifier"' not in page
     response = client.post(
-        _action(ccms.pk, "complete"), {"note": "x" * 501}, follow=True
-    )  # too long: refused, not cut
-    assert _messages(response) == ["Ensure this value has at most 500 characters (it has 501)."]
+        _action(ccms.pk, "complete"), {"note": "x" * 501}
+    )  # too long: refused, not cut, and shown again on the page at its field
+    assert response.status_code == 400
+    form = response.context["complete_form"]
+    assert form.errors["note"] == ["Ensure this value has at most 500 characters (it has 501)."]
+    assert form["note"].value() == "x" * 501
     assert _refreshed(ccms).state == RequestState.SUBMITTED
 
     client.post(_action(ccms.pk, "complete"), {"note": "CMS confirmed, ticket 5521."})
@@ -598,8 +602,10 @@ def test_a_revocation_is_completed_with_the_fulfillers_confirmation_and_no_id(
 def test_deny_needs_a_reason(as_, submitted):
     client = as_("hannah")
 
-    response = client.post(_action(submitted.pk, "deny"), {"reason": "  "}, follow=True)
-    assert _messages(response) == ["Give the reason."]
+    response = client.post(_action(submitted.pk, "deny"), {"reason": "  "})
+    assert response.status_code == 400
+    assert response.context["deny_form"].errors["reason"] == ["Give the reason."]
+    assert 'id="id_deny_reason"' in _page(response)
     assert _refreshed(submitted).state == RequestState.SUBMITTED
 
     response = client.post(
@@ -616,8 +622,10 @@ def test_deny_needs_a_reason(as_, submitted):
 def test_cancel_needs_a_reason(as_, new_request, who):
     client = as_(who)
 
-    response = client.post(_action(new_request.pk, "cancel"), {}, follow=True)
-    assert _messages(response) == ["Give the reason."]
+    response = client.post(_action(new_request.pk, "cancel"), {})
+    assert response.status_code == 400
+    assert response.context["cancel_form"].errors["reason"] == ["Give the reason."]
+    assert "<details open><summary>Cancel this request" in _page(response)
     assert _refreshed(new_request).state == RequestState.AWAITING_FORMS
 
     client.post(_action(new_request.pk, "cancel"), {"reason": "Hired elsewhere."})
