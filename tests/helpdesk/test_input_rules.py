@@ -166,3 +166,38 @@ def test_the_problem_report_form_chooses_no_system_either(client, world):
     select = re.search(r'<select name="system".*?</select>', page, re.S).group(0)
     assert re.search(r'<option value="" selected>Choose the system</option>', select)
     assert select.count("selected") == 1
+
+
+def _everyday_forms():
+    from access.forms import DepartureForm, ReasonForm
+    from helpdesk.mail.forms import DiscardForm, ReleaseForm
+    from helpdesk.notices.forms import NoticeForm, NoticeResolveForm, NoticeUpdateForm
+    from helpdesk.reports.forms import ProblemReportForm
+    from helpdesk.tickets.forms import ACTION_FORMS, MessageForm
+
+    yield from {form_class.__name__: form_class() for form_class in ACTION_FORMS.values()}.items()
+    yield "MessageForm", MessageForm(staff=True)
+    yield "ReportForm", ReportForm()
+    yield "ProblemReportForm", ProblemReportForm()
+    for form_class in (
+        NoticeForm,
+        NoticeUpdateForm,
+        NoticeResolveForm,
+        DepartureForm,
+        ReasonForm,
+        DiscardForm,
+        ReleaseForm,
+    ):
+        yield form_class.__name__, form_class()
+
+
+def test_every_free_text_box_of_the_everyday_forms_has_a_limit():
+    from django import forms
+
+    unlimited = [
+        f"{name}.{field_name}"
+        for name, form in _everyday_forms()
+        for field_name, field in form.fields.items()
+        if isinstance(field.widget, forms.Textarea) and not getattr(field, "max_length", None)
+    ]
+    assert unlimited == []
