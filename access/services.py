@@ -413,7 +413,6 @@ def reset_password(request: AccessRequest, *, by: Actor) -> TemporaryPassword:
 # --- Departures -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class DepartureClock:
     contract_deadline: datetime  # 2 working days after the effective date
@@ -433,6 +432,7 @@ def departure_clock(effective_on: date, reported_at: datetime) -> DepartureClock
     return DepartureClock(contract, due, max(late, 1))
 
 
+@transaction.atomic
 def report_departure(
     person: Person, *, by: Actor, kind: str, effective_on: date, note: str = ""
 ) -> Departure:
