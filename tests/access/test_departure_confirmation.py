@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import AccessRequest, Departure
+from access.services import departure_clock
 from helpdesk.lib.confirm import FIELD
 from tests.access.test_pages import active_account
 from tests.confirming import confirmation_page
@@ -121,3 +122,16 @@ def test_a_departure_day_outside_the_window_is_refused_with_the_window(client, w
     errors = response.context["departure_form"].errors["effective_on"]
     assert errors[0].startswith("Enter a date between ")
     assert not Departure.objects.exists()
+
+
+def test_a_late_departure_says_so_and_when_the_revocations_are_due(client, world, dana):
+    client.force_login(world.pat.user)
+    effective = timezone.localdate() - timedelta(days=20)
+    clock = departure_clock(effective, timezone.now())
+    page = confirmation_page(
+        client,
+        reverse("person_access", args=[dana.pk]),
+        _form(effective_on=effective.isoformat()),
+    ).content.decode()
+    assert f"It is reported {clock.late_working_days} working days late" in page
+    assert f"{timezone.localtime(clock.deadline):%A %B %-d}" in page
