@@ -21,7 +21,7 @@ from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CCAP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -135,6 +135,17 @@ def sign_in_on(page: Page, username: str, password: str, *, second_factor: bool 
         page.get_by_role("button", name="Verify").click()
         page.wait_for_load_state()
     return page
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The main navigation's link ``name``, its area's menu opened first when it is in one
+    (as a person clicks the menu, then the link)."""
+    nav = page.get_by_role("navigation", name="Main")
+    link = nav.get_by_role("link", name=name, exact=True)
+    menu = nav.locator("details.menu", has=link)
+    if menu.count() and not menu.evaluate("menu => menu.open"):
+        menu.locator("summary").click()
+    return link
 
 
 @pytest.fixture
