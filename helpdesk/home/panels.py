@@ -57,7 +57,7 @@ def panels_for(user: User) -> list[tuple[Panel, dict[str, Any]]]:
 NAV_GROUPS: dict[str, str | Promise] = {
     "tickets": _("Tickets"),
     "information": _("Information"),
-    "access": _("Access and forms"),
+    "access": _("Accounts"),
 }
 
 

@@ -13,27 +13,29 @@ One browser context per role and one tab in it, resized between the two widths r
 reloaded: the whole crawl takes well under a minute."""
 
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from access.services import start_campaign
+from helpdesk.actor import Actor
+from helpdesk.demo.directory import SeedReport
 from helpdesk.demo.seed import seed_demo
 from helpdesk.directory.roles import Role
 from helpdesk.models import User
-from tests.browser.conftest import TIMEOUT_MS, sign_in_on
+from tests.browser.conftest import TIMEOUT_MS, in_a_thread, next_totp_code, sign_in_on
 from tests.helpdesk import ticket_helpers as th
 
 pytestmark = pytest.mark.browser
@@ -45,7 +47,6 @@ PHONE = 390
 # the flash list's role and the landmarks the issue named).
 AXE_OPTIONS = {"resultTypes": ["violations"]}
 PASSWORD = "axe-gate-demo-2026"
-T = TypeVar("T")
 
 # Routes that are no page a person reads: downloads, form targets that only take POST, JSON,
 # single sign-on redirects, links that carry a one-time token, and Django's own admin (checked
@@ -88,9 +89,7 @@ NOT_PAGES = {
     "access_request_action",
     "access_reset_password",
     "mfa_reset",
-    "mfa_recovery_codes",  # the answer to a POST (new codes, shown once)
-    # single sign-on, WebAuthn's JSON and the second step of signing in (seen by the staff's
-    # sign-in, which this crawl does before it starts)
+    # single sign-on and WebAuthn's JSON
     "oidc_authentication_callback",
     "oidc_authentication_init",
     "oidc_logout",
@@ -99,7 +98,6 @@ NOT_PAGES = {
     "credential-authentication-begin",
     "credential-authentication-complete",
     "js-i18n-catalog",
-    "mfa_verify",
     # one-time links (the acknowledgement link has a browser test of its own)
     "password_reset_confirm",
     "procedure_acknowledge_link_with_token_in_path",
@@ -156,28 +154,6 @@ def _page_key(path: str) -> tuple | None:
         sorted((k, v) for k, v in match.kwargs.items() if not str(v).isdigit() and "pk" not in k)
     )
     return (match.url_name, variant)
-
-
-def in_a_thread(function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` in a thread of its own: Playwright's event loop runs in this one,
-    where the live updates the services send on commit (``async_to_sync``) cannot run."""
-    result: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(function(*args))
-        except BaseException as error:  # handed to the caller's thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
 
 
 @dataclass
@@ -239,7 +215,7 @@ def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
             continue
         seen.add(key)
         try:
-            response = page.goto(path)
+            response = page.goto(path, wait_until="domcontentloaded")
         except PlaywrightError:  # an answer with no page (405 to a GET of a POST-only route)
             continue
         if response is None or response.status != 200 or "/accounts/login/" in page.url:
@@ -247,6 +223,40 @@ def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
         findings.reached.add(key[0])
         _check(page, f"{role} {path}", findings)
         todo += _links(page, origin)
+
+
+def _demo() -> SeedReport:
+    """The demo, and an access review under way (the demo starts none)."""
+    report = seed_demo(PASSWORD)
+    desk = User.objects.filter(groups__name=Role.HELP_DESK).order_by("pk").first()
+    start_campaign(
+        by=Actor.of(desk), name="Quarterly review", deadline=timezone.now() + timedelta(days=14)
+    )
+    return report
+
+
+def _sign_in_and_check(page: Page, role: str, username: str, findings: Findings) -> None:
+    """Signs in as a person would, checking the second step on the way when there is one."""
+    sign_in_on(page, username, PASSWORD, second_factor=False)
+    if "/account/security/verify/" in page.url:
+        findings.reached.add("mfa_verify")
+        _check(page, f"{role} {urlsplit(page.url).path}", findings)
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code").fill(next_totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
+    _check(page, f"{role} after sign-in", findings)
+
+
+def _check_posted_pages(page: Page, role: str, findings: Findings) -> None:
+    """The pages that answer a form rather than a link: new recovery codes, shown once."""
+    page.goto("/account/security/")
+    issue = page.locator("form[action$='/recovery-codes/'] button")
+    if issue.count():
+        issue.click()
+        page.wait_for_load_state()
+        findings.reached.add("mfa_recovery_codes")
+        _check(page, f"{role} new recovery codes", findings)
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +276,7 @@ def findings(
     started = time.monotonic()
     with django_db_blocker.unblock():
         try:
-            report = in_a_thread(seed_demo, PASSWORD)
+            report = in_a_thread(_demo)
             first_of_role: dict[str, str] = {}
             for login in report.logins:
                 first_of_role.setdefault(login.role, login.username)
@@ -281,16 +291,17 @@ def findings(
                 if role is None:
                     for path in ANONYMOUS_PAGES:
                         page.goto(path)
-                        found.reached.add(_page_key(path)[0] if _page_key(path) else None)
+                        if (key := _page_key(path)) is not None:
+                            found.reached.add(key[0])
                         _check(page, f"visitor {path}", found)
                 else:
                     username = first_of_role[role]
                     account = User.objects.get(username=username)
                     if not TOTPDevice.objects.filter(user=account, confirmed=True).exists():
                         TOTPDevice.objects.create(user=account, name="Phone", confirmed=True)
-                    sign_in_on(page, username, PASSWORD)
-                    _check(page, f"{role} after sign-in", found)
+                    _sign_in_and_check(page, role, username, found)
                     _crawl(page, role, live_server.url, found)
+                    _check_posted_pages(page, role, found)
                 context.close()
             found.seconds = time.monotonic() - started
             yield found
