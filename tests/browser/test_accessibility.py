@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.http import HttpResponse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, path, resolve
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
@@ -345,3 +346,31 @@ def test_the_first_ticket_of_a_queue_is_within_five_tab_presses(sign_in, browser
     else:
         pytest.fail("the first ticket's link was not reached in 5 Tab presses")
     assert first.get_attribute("href") == f"/tickets/{ticket.pk}/"
+
+
+def _probe_page(request):
+    return HttpResponse(
+        '<!doctype html><html lang="en"><head><title>probe</title></head><body><main>'
+        '<h1>Probe</h1><ul role="status"><li>Saved</li></ul><img src="/x.png">'
+        '<table class="wide"><tr><td>' + "x" * 400 + "</td></tr></table></main></body></html>"
+    )
+
+
+urlpatterns = [path("a11y-probe/", _probe_page)]
+
+
+@pytest.mark.urls("tests.browser.test_accessibility")
+def test_the_gate_sees_a_violation_and_a_page_too_wide(browser: Browser, live_server, db):
+    """The checks the crawl runs fail on a page that breaks them (as the flash list once did)."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/a11y-probe/")
+        found = Findings()
+        _check(page, "probe", found)
+    finally:
+        context.close()
+    rules = {violation.split(" px: ")[1].split()[0] for violation in found.violations}
+    assert {"aria-allowed-role", "image-alt"} <= rules
+    assert len(found.sideways) == 1
+    assert found.sideways[0].startswith("probe:")
