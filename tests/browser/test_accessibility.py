@@ -229,7 +229,7 @@ def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
 def _demo() -> SeedReport:
     """The demo, and an access review under way (the demo starts none)."""
     report = seed_demo(PASSWORD)
-    desk = User.objects.filter(groups__name=Role.HELP_DESK).order_by("pk").first()
+    desk = User.objects.filter(groups__name=Role.HELP_DESK).order_by("pk")[0]
     start_campaign(
         by=Actor.of(desk), name="Quarterly review", deadline=timezone.now() + timedelta(days=14)
     )
@@ -246,7 +246,6 @@ def _sign_in_and_check(page: Page, role: str, username: str, findings: Findings)
         page.get_by_label("Code").fill(next_totp_code(device))
         page.get_by_role("button", name="Verify").click()
         page.wait_for_load_state()
-    _check(page, f"{role} after sign-in", findings)
 
 
 def _check_posted_pages(page: Page, role: str, findings: Findings) -> None:
