@@ -22,11 +22,16 @@ run: $(VENV)/.installed  ## migrate, seed the demo once, start web (websockets) 
 	@echo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
-test: $(VENV)/.installed-test  ## install test dependencies and run the whole suite
+test: $(VENV)/.installed-test node_modules/.installed  ## install test dependencies and run the whole suite
 	$(BIN)/pytest
 
 test-only:  ## run the suite without checking the install (used by .ci/run)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core for the browser suite's accessibility gate, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json | $(VENV)/.installed-test
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 lint: $(VENV)/.installed-test  ## ruff lint and format check, then mypy
 	$(BIN)/ruff check .
@@ -57,4 +62,4 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	@touch $@
 
 clean:  ## remove the virtualenv and local data (database, outbox)
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info node_modules

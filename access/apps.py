@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
@@ -43,16 +44,18 @@ class AccessConfig(AppConfig):
         post_migrate.connect(_seed, sender=self, dispatch_uid="access_seed_systems")
         nav_links.register(
             NavLink(
-                "Revocations",
+                _("Revocations"),
                 "revocations",
                 frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+                "access",
             )
         )
         nav_links.register(
             NavLink(
-                "Access reviews",
+                _("Access reviews"),
                 "review_campaigns",
                 frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+                "access",
             )
         )
 

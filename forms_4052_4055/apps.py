@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SecurityFormsConfig(AppConfig):
@@ -41,9 +42,10 @@ class SecurityFormsConfig(AppConfig):
         dashboard_sections.register_all(dashboard.SECTIONS)
         nav_links.register(
             NavLink(
-                "Security forms",
+                _("Security forms"),
                 "forms_tracking",
                 frozenset({Role.LOCAL_EXPERT, Role.HELP_DESK, Role.ADMINISTRATOR}),
+                "access",
             )
         )
 

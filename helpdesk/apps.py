@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class HelpdeskConfig(AppConfig):
@@ -92,12 +93,15 @@ def _connect_procedures() -> None:
     demo_seeders.register(
         DemoSeeder("procedures", "helpdesk.demo.procedures.seed_demo_procedures", order=50)
     )
-    nav_links.register(NavLink("Procedures", "procedure_list", frozenset(Role.values)))
+    nav_links.register(
+        NavLink(_("Procedures"), "procedure_list", frozenset(Role.values), "information")
+    )
     nav_links.register(
         NavLink(
-            "Acknowledgements",
+            _("Acknowledgements"),
             "acknowledgement_list",
             frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+            "information",
         )
     )
 

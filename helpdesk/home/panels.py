@@ -10,6 +10,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from helpdesk.directory.roles import roles_of
 from helpdesk.models import User
 from helpdesk.registry import Registry
@@ -49,11 +52,21 @@ def panels_for(user: User) -> list[tuple[Panel, dict[str, Any]]]:
     return shown
 
 
+# The navigation's areas, in the order the header shows them: one menu each, so a person sees a
+# handful of top-level entries whatever their roles (an area with one link is that link).
+NAV_GROUPS: dict[str, str | Promise] = {
+    "tickets": _("Tickets"),
+    "information": _("Information"),
+    "access": _("Accounts"),
+}
+
+
 @dataclass(frozen=True)
 class NavLink:
-    label: str
+    label: str | Promise
     url_name: str
     roles: frozenset[str]
+    group: str = "information"  # a key of NAV_GROUPS
 
 
 # Links of the features and higher apps, registered from their AppConfig.ready, shown in

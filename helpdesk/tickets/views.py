@@ -325,7 +325,10 @@ def _render_ticket(
         "mis_reference_form": tf.MisReferenceForm(initial={"mis_reference": ticket.mis_reference}),
         "link_form": tf.LinkForm(),
         "related": tickets_visible_to(request.user).filter(related=ticket),
-        "attachments": ticket.attachments.filter(**({} if staff else {"internal": False})),
+        # The report's own files; a message's are shown with it, in the timeline.
+        "attachments": ticket.attachments.filter(
+            message__isnull=True, **({} if staff else {"internal": False})
+        ),
         "sections": sections_of_ticket(request.user, ticket),
         "edits_open": bool(edited and set(edited) & set(EDIT_FORMS.values())),
     }

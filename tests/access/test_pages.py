@@ -494,7 +494,7 @@ def test_revocations_are_listed_soonest_deadline_first_with_the_overdue_highligh
     with time_machine.travel(_at(date(2026, 11, 19), 9), tick=False):  # Thursday morning
         page = _page(as_("hannah").get(reverse("revocations")))
 
-    rows = re.findall(r"<tr( class=\"overdue\")?>\s*<td>(.*?)</tr>", page, re.DOTALL)
+    rows = re.findall(r"<tr( class=\"overdue\")?>\s*<td[^>]*>(.*?)</tr>", page, re.DOTALL)
     assert len(rows) == 2
     (erin_overdue, erin), (luke_overdue, luke) = rows
     assert "Erin Early" in erin

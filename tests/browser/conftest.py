@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TypeVar
 
 import pytest
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CCAP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -36,6 +37,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 # Chromium reports every blocked inline script, style or foreign load on the console with this.
 CSP_VIOLATION = "Content Security Policy"
+T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -94,6 +96,28 @@ def assert_no_csp_violations(violations: list[str]) -> None:
         pytest.fail("Content-Security-Policy violations:\n  " + "\n  ".join(violations))
 
 
+def in_a_thread(function: Callable[..., T], *args: object) -> T:
+    """``function(*args)`` in a thread of its own: Playwright's event loop runs in this one,
+    where the live updates the services send on commit (``async_to_sync``) cannot run."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(function(*args))
+        except BaseException as error:  # handed to the caller's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
 def next_totp_code(device: TOTPDevice) -> str:
     """The code the app shows now, or the next one if this one was already used: django-otp
     accepts each time step once, and one test may sign the same persona in twice."""
@@ -135,6 +159,17 @@ def sign_in_on(page: Page, username: str, password: str, *, second_factor: bool 
         page.get_by_role("button", name="Verify").click()
         page.wait_for_load_state()
     return page
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The main navigation's link ``name``, its area's menu opened first when it is in one
+    (as a person clicks the menu, then the link)."""
+    nav = page.get_by_role("navigation", name="Main")
+    # A closed menu's links are out of the accessibility tree: found by their text.
+    menu = nav.locator("details.menu", has=page.locator(f"a:text-is({name!r})"))
+    if menu.count() and not menu.evaluate("menu => menu.open"):
+        menu.locator("summary").click()
+    return nav.get_by_role("link", name=name, exact=True)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from escalation.workflow import TicketState as S
 from helpdesk.models import System
+from tests.browser.conftest import nav_link
 from tests.helpdesk.dashboards.conftest import make_ticket
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def some_tickets(browser_world):
 
 def test_help_desk_staff_see_the_charts_and_follow_a_figure(sign_in, some_tickets, tmp_path):
     page = sign_in("hannah")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    nav_link(page, "Dashboard").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
     for chart in ("weekly", "aging", "top_systems", "top_agencies", "mis_aging"):

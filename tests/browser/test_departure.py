@@ -22,6 +22,7 @@ from access.models import (
 )
 from helpdesk.models import OutboundEmail
 from tests.access.conftest import CCTS_OU, directory, provisioning_slapd  # noqa: F401
+from tests.browser.conftest import nav_link
 from tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.ldap]
@@ -149,7 +150,7 @@ def test_a_departure_is_revoked_in_the_directory_and_confirmed_by_cms(
     expect(helpdesk.get_by_role("region", name="Record completion")).to_have_count(0)
 
     # None is left open; both are listed as completed.
-    helpdesk.get_by_role("link", name="Revocations", exact=True).click()
+    nav_link(helpdesk, "Revocations").click()
     expect(helpdesk.get_by_role("heading", level=1)).to_have_text("Open revocations")
     expect(helpdesk.get_by_role("main")).to_contain_text("No open revocations.")
     expect(helpdesk.get_by_role("table", name="Open revocations")).to_have_count(0)

@@ -9,6 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from helpdesk.models import Notice
+from tests.browser.conftest import nav_link
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def test_a_published_notice_reaches_its_audience_only(open_browser, browser_worl
     expert = open_browser("pat")
     banner = expert.get_by_role("region", name="Known system problems")
     expect(banner).to_contain_text(f"Outage · CCMS: {TITLE}")
-    expert.get_by_role("link", name="Incoming").click()
+    nav_link(expert, "Incoming").click()
     expect(banner).to_contain_text(TITLE)
     banner.get_by_role("link", name=TITLE).click()
     expect(expert.get_by_role("heading", level=1)).to_have_text(f"Notice {notice.pk}: {TITLE}")

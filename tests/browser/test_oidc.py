@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from helpdesk.models import SignInSource, User
+from tests.browser.conftest import nav_link
 from tests.oidc_provider.fixture import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -35,8 +36,7 @@ def test_an_agency_user_signs_in_with_single_sign_on(page: Page, browser_world, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Gale")
     user = User.objects.get(username="idp-gale")
     assert user.sign_in_source == SignInSource.OIDC
-    nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Report a problem")).to_be_visible()
+    expect(nav_link(page, "Report a problem")).to_be_visible()
 
 
 def test_help_desk_staff_from_single_sign_on_are_asked_for_our_second_factor(

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from forms_4052_4055.models import FormState, SecurityForm
 from helpdesk.models import AuditEvent, AuditKind, OutboundEmail
+from tests.browser.conftest import nav_link
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.browser
@@ -22,7 +23,7 @@ def _status(page: Page):
 
 
 def _open_tracking(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Security forms").click()
+    nav_link(page, "Security forms").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Security forms")
 
 

@@ -834,7 +834,7 @@ def test_overdue_forms_are_highlighted(as_, spread):
 
     page = as_("hannah").get(reverse("forms_tracking")).content.decode()
 
-    row = re.compile(r'<tr class="overdue">\s*<td><a href="[^"]+">(SF-\d{4}-\d{5})</a>')
+    row = re.compile(r'<tr class="overdue">\s*<td[^>]*><a href="[^"]+">(SF-\d{4}-\d{5})</a>')
     assert row.findall(page) == [overdue.reference]
     overdue_row = page[
         page.index(overdue.reference) : page.index("</tr>", page.index(overdue.reference))

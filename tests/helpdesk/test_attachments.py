@@ -140,3 +140,33 @@ def test_a_refused_file_keeps_the_message_from_being_half_sent(client, world):
     )
     assert "not a type we accept" in response.content.decode()
     assert not ticket.messages.filter(body="see file").exists()
+
+
+def test_the_ticket_page_shows_each_file_with_the_message_it_came_with(client, world):
+    """A message's files are listed under it in the timeline, not apart in the report; the
+    report keeps the files sent with the report itself; an internal note's files stay staff's."""
+    from helpdesk.tickets import services as svc
+
+    ticket = th.in_progress(world)
+    hannah = Actor.of(world.hannah)
+    attach(ticket, by=Actor.of(world.pat.user), name="report.pdf", data=PDF)
+    svc.post_message(ticket, by=hannah, body="Here is the screen.", files=[("screen.png", PNG)])
+    svc.post_message(
+        ticket, by=hannah, body="Seen before.", internal=True, files=[("notes.txt", b"ok\n")]
+    )
+
+    def page(persona: str) -> str:
+        client.force_login(world.user(persona))
+        return client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
+
+    html = page("hannah")
+    report, timeline = html.split('id="timeline"', 1)
+    assert "report.pdf" in report
+    assert "screen.png" not in report
+    reply = timeline.split("Here is the screen.", 1)[1].split("</li>", 1)[0]
+    assert "screen.png" in reply
+    note = timeline.split("Seen before.", 1)[1].split("</li>", 1)[0]
+    assert "notes.txt" in note
+    pat = page("pat")
+    assert "screen.png" in pat.split('id="timeline"', 1)[1]
+    assert "notes.txt" not in pat
