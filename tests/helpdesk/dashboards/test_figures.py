@@ -139,4 +139,8 @@ def test_the_default_range_is_the_last_twelve_weeks(client, world, tickets):
 def test_security_form_and_revocation_sections_are_shown(dashboard):
     tables = dashboard()
     assert single(tables["forms_outstanding"])["All outstanding"] == 0
-    assert single(tables["revocations"]) == {"Due (within the deadline)": 0, "Overdue": 0}
+    assert single(tables["revocations"]) == {
+        "Due (within the deadline)": 0,
+        "Overdue": 0,
+        "From a departure reported late": 0,
+    }
