@@ -192,6 +192,8 @@ class Ticket(EscalationWorkflow):
 
     @property
     def reference(self) -> str:
+        # Every ticket takes its tracking number when it is created (issue 16); the fallback
+        # names a ticket not yet saved.
         return self.tracking_number or f"Report #{self.pk}"
 
 
@@ -302,7 +304,15 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"])]
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            # The search finds a ticket by an MIS ticket number it had before (few such rows).
+            models.Index(
+                fields=["ticket"],
+                condition=Q(kind="mis_reference"),
+                name="ticketevent_mis_reference",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
