@@ -105,6 +105,8 @@ def search(user: AnyUser, text: str) -> Results:
     words = words_of(text)
     if not words or not may_search(user):
         return Results(query=text)
+    if TRACKING_NUMBER.match(text):  # the commonest search: one ticket, nothing else
+        return Results(query=text, tickets=ticket_hits(user, text))
     return Results(
         query=text,
         tickets=ticket_hits(user, text),
@@ -123,8 +125,13 @@ def ticket_hits(user: AnyUser, text: str, limit: int = LIMIT) -> list[TicketHit]
     then the full-text matches, best first."""
     visible = tickets_visible_to(user)
     words = words_of(text)
-    by_number = list(visible.filter(numbered_q(text)).select_related("office__agency")[:limit])
+    by_number = sorted(
+        visible.filter(numbered_q(text)).select_related("office__agency")[:limit],
+        key=lambda t: _closeness(t, text),
+    )
     hits = [TicketHit(t, _snippet(t.summary, []), "number") for t in by_number]
+    if TRACKING_NUMBER.match(text.strip()):
+        return hits
     seen = {t.pk for t in by_number}
     messages = TicketMessage.objects.filter(ticket__in=visible)
     if not sees_internal_notes(user):
@@ -165,6 +172,18 @@ def numbered_q(text: str) -> Q:
     return q
 
 
+def _closeness(ticket: Ticket, text: str) -> int:
+    """Which number ``text`` named, the ticket's own first: its tracking number or MIS's, its
+    tracking number's sequence part, then its id."""
+    term = text.strip().upper()
+    if term in (ticket.tracking_number, ticket.mis_reference.upper()):
+        return 0
+    plain = PLAIN_NUMBER.match(term)
+    if plain and (ticket.tracking_number or "").endswith(f"-{int(plain.group(1)):06d}"):
+        return 1
+    return 2
+
+
 def _past_mis_references(term: str) -> QuerySet[TicketEvent, Any]:
     """MIS ticket numbers recorded before the current one (``set_mis_reference`` writes each
     on the timeline, with the one it replaced)."""
@@ -188,7 +207,16 @@ def _ranked(
     return ranked
 
 
-# PostgreSQL: the query repeats the index expressions of ``schema`` so the GIN indexes answer.
+def _raw(sql: str, params: Sequence[object], output_field: Any = None) -> RawSQL:
+    """SQL built from ``schema``'s constant names; the reader's words only as parameters."""
+    return RawSQL(sql, params, output_field=output_field)  # noqa: S611
+
+
+def _fts_matching(fts: str, words: list[str]) -> RawSQL:
+    return _raw(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_query(words)])  # noqa: S608
+
+
+# PostgreSQL: the stored vectors of ``schema``, GIN-indexed.
 
 
 def _pg_query(words: list[str]) -> tuple[str, list[str]]:
@@ -196,28 +224,24 @@ def _pg_query(words: list[str]) -> tuple[str, list[str]]:
 
 
 def _pg_tickets(visible: TicketQuerySet, words: list[str]) -> Iterable[tuple[int, float]]:
-    vector = schema.TICKET_VECTOR.format(t="helpdesk_ticket")
+    vector = f"helpdesk_ticket.{schema.COLUMN}"
     query, params = _pg_query(words)
-    match = RawSQL(f"{vector} @@ {query}", params, output_field=BooleanField())
-    newest = visible.filter(match).order_by("-id").values("id")[:CANDIDATES]
-    rank = RawSQL(f"ts_rank({vector}, {query})", params, output_field=FloatField())
-    return Ticket.objects.filter(pk__in=newest).annotate(rank=rank).values_list("id", "rank")
+    match = _raw(f"{vector} @@ {query}", params, BooleanField())
+    rank = _raw(f"ts_rank({vector}, {query})", params, FloatField())
+    newest = visible.filter(match).annotate(rank=rank).order_by("-id")
+    return newest.values_list("id", "rank")[:CANDIDATES]
 
 
 def _pg_messages(
     messages: QuerySet[TicketMessage], words: list[str]
 ) -> Iterable[tuple[int, int, float]]:
-    vector = schema.MESSAGE_VECTOR.format(t="helpdesk_ticketmessage")
+    vector = f"helpdesk_ticketmessage.{schema.COLUMN}"
     query, params = _pg_query(words)
-    match = RawSQL(f"{vector} @@ {query}", params, output_field=BooleanField())
-    newest = messages.filter(match).order_by("-id").values("id")[:CANDIDATES]
-    # An unweighted vector is all weight D: ts_rank already counts it a tenth of A.
-    rank = RawSQL(f"ts_rank({vector}, {query})", params, output_field=FloatField())
-    return (
-        TicketMessage.objects.filter(pk__in=newest)
-        .annotate(rank=rank)
-        .values_list("id", "ticket_id", "rank")
-    )
+    match = _raw(f"{vector} @@ {query}", params, BooleanField())
+    # A message's vector is all weight D: ts_rank already counts it a tenth of A.
+    rank = _raw(f"ts_rank({vector}, {query})", params, FloatField())
+    newest = messages.filter(match).annotate(rank=rank).order_by("-id")
+    return newest.values_list("id", "ticket_id", "rank")[:CANDIDATES]
 
 
 # SQLite: FTS5, every word quoted (a phrase of one token), so no input is FTS5 syntax.
@@ -229,16 +253,18 @@ def _fts_query(words: list[str]) -> str:
 
 def _fts_tickets(visible: TicketQuerySet, words: list[str]) -> Iterable[tuple[int, float]]:
     fts = schema.TICKET_FTS
-    matching = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_query(words)])
-    newest = visible.filter(pk__in=matching).order_by("-id").values_list("id", flat=True)
+    newest = (
+        visible.filter(pk__in=_fts_matching(fts, words))
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
     ids = list(newest[:CANDIDATES])
     if not ids:
         return []
     marks = ", ".join(["%s"] * len(ids))
     # bm25 is lower for a better match; negated, weighted like ts_rank's A and B.
     sql = (
-        f"SELECT rowid, -bm25({fts}, %s, %s) FROM {fts} "  # noqa: S608 (names are constants)
-        f"WHERE {fts} MATCH %s AND rowid IN ({marks})"
+        f"SELECT rowid, -bm25({fts}, %s, %s) FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({marks})"  # noqa: E501, S608
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [SUMMARY_WEIGHT, DESCRIPTION_WEIGHT, _fts_query(words), *ids])
@@ -249,20 +275,13 @@ def _fts_messages(
     messages: QuerySet[TicketMessage], words: list[str]
 ) -> Iterable[tuple[int, int, float]]:
     fts = schema.MESSAGE_FTS
-    matching = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_query(words)])
-    rows = list(
-        messages.filter(pk__in=matching).order_by("-id").values_list("id", "ticket_id")[
-            :CANDIDATES
-        ]
-    )
+    newest = messages.filter(pk__in=_fts_matching(fts, words)).order_by("-id")
+    rows = list(newest.values_list("id", "ticket_id")[:CANDIDATES])
     if not rows:
         return []
     ticket_of = dict(rows)
     marks = ", ".join(["%s"] * len(rows))
-    sql = (
-        f"SELECT rowid, -bm25({fts}) FROM {fts} "  # noqa: S608 (names are constants)
-        f"WHERE {fts} MATCH %s AND rowid IN ({marks})"
-    )
+    sql = f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [_fts_query(words), *ticket_of])
         return [

@@ -16,4 +16,8 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied(gettext("Your login has no role yet; ask an administrator."))
     text = request.GET.get("q", "")
     results = search(request.user, text) if text.strip() else None
-    return render(request, "search/results.html", {"query": text.strip(), "results": results, "limit": LIMIT, "search_query": text})
+    return render(
+        request,
+        "search/results.html",
+        {"query": text.strip(), "results": results, "limit": LIMIT, "search_query": text},
+    )

@@ -53,17 +53,13 @@ def test_a_ticket_is_found_by_every_number_it_had(world):
     svc.set_mis_reference(ticket, by=Actor.of(hannah), mis_reference="INC-4711")
     svc.set_mis_reference(ticket, by=Actor.of(hannah), mis_reference="INC-4712")
     sequence = int(ticket.tracking_number.rsplit("-", 1)[1])
-    for text in [
-        ticket.tracking_number,
-        ticket.tracking_number.lower(),
-        str(ticket.pk),  # what its page once called "Report #<id>"
-        f"#{ticket.pk}",
-        f"Report #{ticket.pk}",
-        "inc-4712",  # MIS's number now
-        "INC-4711",  # and the one it replaced
-    ]:
-        assert _found(hannah, text)[:1] == [ticket.pk], text
-    assert ticket.pk in _found(hannah, str(sequence))  # 000069 is 69
+    for text in [ticket.tracking_number, ticket.tracking_number.lower(), "inc-4712", "INC-4711"]:
+        # The number now, and MIS's number now and the one it replaced.
+        assert _found(hannah, text) == [ticket.pk], text
+    for text in [str(ticket.pk), f"#{ticket.pk}", f"Report #{ticket.pk}"]:
+        # What its page once called "Report #<id>" (another ticket may have that sequence).
+        assert ticket.pk in _found(hannah, text), text
+    assert _found(hannah, str(sequence))[:1] == [ticket.pk]  # 000069 is 69
     assert other.pk not in _found(hannah, ticket.tracking_number)
 
 
@@ -204,14 +200,16 @@ def test_the_queries_can_use_the_gin_indexes(world):
         ticket_hits(world.hannah, "ibex")
     plans = []
     with connection.cursor() as cursor:
+        # Only a bitmap scan is left: of the GIN index if the expressions match.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         for query in queries.captured_queries:
             if "@@" in query["sql"]:
                 cursor.execute("EXPLAIN " + query["sql"])
                 plans.append("\n".join(row[0] for row in cursor.fetchall()))
     assert len(plans) == 2
-    assert "ticket_search_vector" in plans[0]
-    assert "ticketmessage_search_vector" in plans[1]
+    assert "helpdesk_ticket_search_vector" in plans[0]
+    assert "helpdesk_ticketmessage_search_vector" in plans[1]
 
 
 # --- The page -----------------------------------------------------------------------------------
@@ -224,20 +222,17 @@ def test_snippets_escape_what_the_reporter_wrote(client, world):
         description="<img src=x onerror=alert(1)> lemur",
     )
     svc.add_message(
-        ticket, by=Actor.of(world.pat.user), body="<b onmouseover=alert(2)>lemur</b> again"
+        ticket, by=Actor.of(world.pat.user), body="<b onmouseover=alert(2)>lemur</b> kiwi"
     )
     client.force_login(world.hannah)
-    page = client.get(reverse("search"), {"q": "lemur <script>"}).content.decode()
+    page = client.get(reverse("search"), {"q": "lemur"}).content.decode()
     assert "<script>alert" not in page
     assert "<img src=x" not in page
     assert "<b onmouseover" not in page
-    assert (
-        "&lt;<mark>script</mark>&gt;alert(&#x27;summary&#x27;)&lt;/<mark>script</mark>&gt; "
-        "<mark>Lemur</mark>"
-    ) in page
-    hit = ticket_hits(world.hannah, "again")[0]
+    assert ("&lt;script&gt;alert(&#x27;summary&#x27;)&lt;/script&gt; <mark>Lemur</mark>") in page
+    hit = ticket_hits(world.hannah, "kiwi")[0]
     assert hit.matched == "message"
-    assert hit.snippet == "&lt;b onmouseover=alert(2)&gt;lemur&lt;/b&gt; <mark>again</mark>"
+    assert hit.snippet == "&lt;b onmouseover=alert(2)&gt;lemur&lt;/b&gt; <mark>kiwi</mark>"
 
 
 def test_the_box_is_in_the_header_for_staff_and_experts(client, world):
@@ -257,7 +252,8 @@ def test_the_page_groups_results_and_refuses_a_login_without_a_role(client, worl
     ticket = _filed(world, summary="Rockford printer jams")
     client.force_login(world.hannah)
     page = client.get(reverse("search"), {"q": "rockford"}).content.decode()
-    assert 'id="search-tickets"' in page and ticket.reference in page
+    assert 'id="search-tickets"' in page
+    assert ticket.reference in page
     assert 'id="search-offices"' in page
     assert client.get(reverse("search"), {"q": ""}).status_code == 200
     client.force_login(UserFactory())
