@@ -8,6 +8,7 @@ they were created, from the same yearly sequence. The full-text indexes are
 
 from zoneinfo import ZoneInfo
 
+import django.db.models.functions.text
 from django.db import migrations, models
 
 from helpdesk.search import schema
@@ -51,6 +52,13 @@ class Migration(migrations.Migration):
                 condition=models.Q(("kind", "mis_reference")),
                 fields=["ticket"],
                 name="ticketevent_mis_reference",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                django.db.models.functions.text.Upper("mis_reference"),
+                name="ticket_mis_reference_upper",
             ),
         ),
         migrations.RunPython(number_old_reports, migrations.RunPython.noop),

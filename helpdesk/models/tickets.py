@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from escalation.sla import overdue_q
@@ -185,6 +186,8 @@ class Ticket(EscalationWorkflow):
             models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
             models.Index(fields=["state", "auto_close_at"], name="ticket_auto_close"),
             models.Index(fields=["sweep_token"], name="ticket_sweep_token"),
+            # The search finds a ticket by MIS's number in any case (mis_reference__iexact).
+            models.Index(Upper("mis_reference"), name="ticket_mis_reference_upper"),
         ]
 
     def __str__(self) -> str:
