@@ -83,7 +83,11 @@ def sqlite_trigger_names() -> list[str]:
 
 
 def ensure(connection: BaseDatabaseWrapper) -> None:
-    """Create what is missing of this engine's indexes (nothing on other engines)."""
+    """Create what is missing of this engine's indexes (nothing on other engines, nor before
+    the tables exist: ``migrate`` back to zero also ends with the post-migrate hook)."""
+    tables = set(connection.introspection.table_names())
+    if not {"helpdesk_ticket", "helpdesk_ticketmessage"} <= tables:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for table in PG_VECTORS:
