@@ -79,12 +79,16 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--pg-database", default=PG_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time again on a database a --keep run filled"
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="ccap-bench-search-")
-    if args.db == "postgres":
+    if args.db == "postgres" and not args.reuse:
         pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {args.pg_database}")
         pg_admin(args.pg_url, f"CREATE DATABASE {args.pg_database}")
+    if args.db == "postgres":
         database_url = f"{args.pg_url}/{args.pg_database}"
     else:
         database_url = f"sqlite:///{workdir}/bench.sqlite3"
@@ -102,7 +106,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        if args.db == "postgres" and not args.keep:
+        if args.db == "postgres" and not (args.keep or args.reuse):
             pg_admin(args.pg_url, f"DROP DATABASE IF EXISTS {args.pg_database}")
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -238,6 +242,21 @@ def _fill(count: int, message_count: int) -> dict:
         "count": count,
         "people": people,
         "first": first,
+    }
+
+
+def _world(count: int) -> dict:
+    """What ``_fill`` returns, read back from a filled database (the same seeded draws)."""
+    from helpdesk.models import Person, User
+
+    rng = random.Random(2026)
+    words = Words(rng, _vocabulary(rng, 20_000))
+    return {
+        "desk": User.objects.get(username="desk"),
+        "expert": User.objects.get(username="expert"),
+        "words": words,
+        "count": count,
+        "people": list(Person.objects.order_by("pk")),
     }
 
 
