@@ -28,7 +28,7 @@ def test_the_header_box_finds_a_report_by_its_old_number_and_by_words(sign_in, b
     with ThreadPoolExecutor(1) as pool:
         ticket = pool.submit(report).result()
     page = sign_in("hannah")
-    box = page.get_by_role("search").get_by_label("Search tickets, people, offices")
+    box = page.get_by_role("search").get_by_label("Search the help desk")
     box.fill(f"Report #{ticket.pk}")
     box.press("Enter")
     results = page.locator("#search-tickets + ol")
