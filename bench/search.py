@@ -127,10 +127,13 @@ def _run(args) -> None:
     )
     print(f"load average at start: {load_average()}")
     started = time.perf_counter()
-    schema.drop(connection)  # a bulk load, then the indexes, as on a filled table
-    world = _fill(args.tickets, args.messages)
+    if args.reuse:
+        world = _world(args.tickets)
+    else:
+        schema.drop(connection)  # a bulk load, then the indexes, as on a filled table
+        world = _fill(args.tickets, args.messages)
     filled = time.perf_counter()
-    schema.ensure(connection)
+    schema.ensure(connection)  # on a reused database: what is missing only
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -47,7 +47,7 @@ from helpdesk.tickets.permissions import sees_internal_notes, tickets_visible_to
 
 LIMIT = 20  # results shown per kind
 CANDIDATES = 200  # newest full-text matches ranked per table
-SCOPED_WINDOW = 3000  # newest message matches of all a scoped reader's are taken from
+SCOPED_WINDOW = 1000  # newest message matches of all a scoped reader's are taken from
 MAX_WORDS = 8
 SNIPPET_CHARS = 180
 # A message counts a tenth of a summary word: ts_rank's default weight of D against A; FTS5's
