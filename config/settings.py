@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.home.context_processors.navigation",
+                "helpdesk.search.context_processors.search_box",
             ],
         },
     },

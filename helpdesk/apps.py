@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -59,9 +60,12 @@ def _register_extensions() -> None:
 def _after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from helpdesk.directory.services import ensure_role_groups
     from helpdesk.lib.schedules import ensure_schedules
+    from helpdesk.search import schema
 
     ensure_role_groups(using=using)
     ensure_schedules(using=using)
+    # A SQLite migration that rebuilt the ticket or message table dropped its index triggers.
+    schema.ensure(connections[using])
 
 
 def _connect_passwords() -> None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from helpdesk.dashboards import views as dashboards
 from helpdesk.directory import views as absences
@@ -14,6 +14,7 @@ from helpdesk.tickets import views_replies as replies
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("", include("helpdesk.search.urls")),
     path("healthz", home.healthz, name="healthz"),
     path("directory/", directory.directory, name="directory"),
     path("directory/offices/<int:pk>/", directory.office_detail, name="office_detail"),

@@ -1,5 +1,6 @@
-"""Yearly reference numbers: tracking numbers CCAP-<year>-<6 digits>, given when a report
-reaches the help desk, and any other yearly sequence (security forms' SF-<year>-<5 digits>).
+"""Yearly reference numbers: tracking numbers CCAP-<year>-<6 digits>, given when a ticket is
+created (its one reference at every tier, issue 16), and any other yearly sequence
+(security forms' SF-<year>-<5 digits>).
 
 A sequence restarts each year and is never reused. One row per year is locked and incremented
 inside the caller's transaction, so concurrent callers get distinct numbers and a rolled-back

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0019_inbound_handler"),
+        ("helpdesk", "0020_search"),
     ]
 
     operations = [

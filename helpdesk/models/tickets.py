@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,8 @@ class Ticket(EscalationWorkflow):
             models.Index(fields=["resolution_due_at"], name="ticket_resolution_due"),
             models.Index(fields=["state", "auto_close_at"], name="ticket_auto_close"),
             models.Index(fields=["sweep_token"], name="ticket_sweep_token"),
+            # The search finds a ticket by MIS's number in any case (mis_reference__iexact).
+            models.Index(Upper("mis_reference"), name="ticket_mis_reference_upper"),
         ]
 
     def __str__(self) -> str:
@@ -217,6 +220,8 @@ class Ticket(EscalationWorkflow):
 
     @property
     def reference(self) -> str:
+        # Every ticket takes its tracking number when it is created (issue 16); the fallback
+        # names a ticket not yet saved.
         return self.tracking_number or f"Report #{self.pk}"
 
 
@@ -329,7 +334,15 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"])]
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            # The search finds a ticket by an MIS ticket number it had before (few such rows).
+            models.Index(
+                fields=["ticket"],
+                condition=Q(kind="mis_reference"),
+                name="ticketevent_mis_reference",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"

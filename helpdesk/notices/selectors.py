@@ -100,13 +100,13 @@ def candidate_tickets(notice: Notice) -> QuerySet[Ticket]:
     not linked to any notice: what staff are offered to link in one go."""
     since = notice.starts_at - timedelta(minutes=settings.NOTICE_OUTAGE_WINDOW_MINUTES)
     return (
-        Ticket.objects.filter(
+        Ticket.objects.reached_help_desk()
+        .filter(
             state__in=OPEN_STATES,
             system__in=notice.systems,
             notice__isnull=True,
             created_at__gte=since,
         )
-        .exclude(tracking_number__isnull=True)
         .filter(office__agency__in=notice.audience_agencies())
         .select_related("office__agency")
         .order_by("created_at")

@@ -20,6 +20,7 @@ from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import acting_local_expert
+from helpdesk.lib.sequences import next_tracking_number
 from helpdesk.models import (
     PRIORITY_FOR_AFFECTED,
     AuditKind,
@@ -62,6 +63,9 @@ def report_to_local_expert(
         raise PermissionDenied("Only staff of an agency office report problems to a local expert.")
     expert = acting_local_expert(me.office)
     ticket = Ticket.objects.create(
+        # The problem's one reference from the start: the same number follows it to the help
+        # desk, MIS and every email (issue 16), and a report closed locally keeps it unused.
+        tracking_number=next_tracking_number(),
         office=me.office,
         reported_by=me,
         local_expert=expert,

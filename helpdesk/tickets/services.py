@@ -169,10 +169,13 @@ def file_problem_report(
 ) -> Ticket:
     """The core every way of reporting shares (``helpdesk.reports``): a new ticket, or the
     agency user's report (``from_ticket``) completed, moves to the help desk with the form's
-    fields, the priority they imply, a tracking number and its clocks. ``by`` must be a local
+    fields, the priority they imply and its clocks; a new ticket takes its tracking number
+    here, an agency user's report keeps the one it was given when reported. ``by`` must be a local
     expert of the office, or the system releasing a report from the mail quarantine."""
     if from_ticket is None:
         ticket = Ticket.objects.create(
+            # Taken in this transaction: a refused or conflicting filing gives its number back.
+            tracking_number=next_tracking_number(),
             office=office,
             created_by=by.user,
             source=source,
@@ -196,9 +199,9 @@ def file_problem_report(
         "local_expert": local_expert,
         "source": source,
         "incomplete_fields": incomplete_fields or [],
-        # Taken in this transaction: a refused or conflicting filing gives its number back.
-        "tracking_number": next_tracking_number(),
     }
+    if not ticket.tracking_number:  # a ticket from before numbers were given at creation
+        changes["tracking_number"] = next_tracking_number()
     return transition(
         ticket,
         Action.ESCALATE_TO_HELP_DESK,
@@ -577,7 +580,15 @@ def set_mis_reference(ticket: Ticket, *, by: Actor, mis_reference: str) -> Ticke
         return row  # nothing changed: nothing to record, nobody to tell
     row.mis_reference = mis_reference.strip()
     save(row, TICKETS)
-    _event(row, by=by, kind=EventKind.MIS_REFERENCE, note=row.mis_reference, internal=True)
+    # The number it replaces stays findable (the search finds a ticket by any number it had).
+    _event(
+        row,
+        by=by,
+        kind=EventKind.MIS_REFERENCE,
+        note=row.mis_reference,
+        internal=True,
+        previous=before,
+    )
     record(
         AuditKind.CHANGED,
         actor=by,
