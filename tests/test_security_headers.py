@@ -9,29 +9,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.helpdesk import ticket_helpers as th
+from tests.urlconf import static_routes
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-
-
-def _static_routes(patterns=None, prefix: str = "") -> list[str]:
-    """Every URL of the site that takes no parameter."""
-    routes: list[str] = []
-    for entry in patterns if patterns is not None else get_resolver().url_patterns:
-        route = prefix + str(entry.pattern)
-        if "<" in route or "(?P" in route or "^" in route.lstrip("^") or "$" in route:
-            continue
-        if isinstance(entry, URLResolver):
-            routes += _static_routes(entry.url_patterns, route.lstrip("^"))
-        elif isinstance(entry, URLPattern):
-            routes.append("/" + route.lstrip("^"))
-    return sorted(set(routes))
 
 
 def _policy_of(response) -> dict[str, str]:
@@ -43,7 +30,7 @@ def _policy_of(response) -> dict[str, str]:
 @pytest.mark.parametrize("persona", ["ada", "hannah", "pat"])
 def test_finding_no_content_security_policy_on_any_page(client, world, persona):
     client.force_login(world.user(persona))
-    routes = _static_routes()
+    routes = static_routes()
     assert {"/", "/admin/", "/accounts/login/"} <= set(routes)
     assert len(routes) > 20
     for route in routes:
