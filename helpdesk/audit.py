@@ -101,7 +101,7 @@ def canonical_fields(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "at": _jsonable(event.at.astimezone(dt.UTC)),
-        "actor": event.actor_id,
+        # Who acted, as written: the login's id is left out, since deleting a login empties it.
         "actor_label": event.actor_label,
         "kind": event.kind,
         "target": [f"{target_type.app_label}.{target_type.model}", event.target_id],

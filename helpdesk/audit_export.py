@@ -37,7 +37,6 @@ from helpdesk.registry import Registry
 COLUMNS = [
     "seq",
     "at",
-    "actor",
     "actor_label",
     "kind",
     "target_type",

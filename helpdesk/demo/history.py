@@ -13,7 +13,6 @@ from django.db.models import F
 
 from helpdesk.actor import Actor
 from helpdesk.models import (
-    AuditEvent,
     DesignationRole,
     Office,
     OutboundEmail,
@@ -130,12 +129,12 @@ def _resolved_ticket(
 
 def _move_back(ticket: Ticket, delta: timedelta) -> None:
     """Shift the ticket and everything stamped with its times by ``delta``: what the help desk
-    would have seen had it happened then."""
+    would have seen had it happened then. Not the audit trail: it says truly when each row was
+    written (and its hash chain breaks if a row is changed afterwards)."""
     ticket.refresh_from_db()
     changes = {f: getattr(ticket, f) - delta for f in TIME_FIELDS if getattr(ticket, f)}
     Ticket.objects.filter(pk=ticket.pk).update(**changes)
     TicketEvent.objects.filter(ticket=ticket).update(at=F("at") - delta)
-    AuditEvent.objects.for_object(ticket).update(at=F("at") - delta)
     OutboundEmail.objects.filter(ticket=ticket).update(
         created_at=F("created_at") - delta, sent_at=F("sent_at") - delta
     )

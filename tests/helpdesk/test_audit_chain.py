@@ -238,3 +238,16 @@ def test_a_row_removed_and_the_rest_renumbered_breaks_the_link(world):
 
     assert check.row_id == rows[2].pk
     assert "does not match the row before it" in check.problem
+
+
+def test_deleting_a_login_keeps_the_chain(world):
+    """The audit row keeps who acted by name; the login's id, which a deletion empties, is not
+    part of the hash."""
+    from tests.factories import UserFactory
+
+    temp = UserFactory(username="temp.staff")
+    audit.record(AuditKind.CHANGED, actor=Actor.of(temp), target=world.office, note="by temp")
+    temp.delete()
+
+    assert AuditEvent.objects.get(note="by temp").actor_id is None
+    assert audit.verify().intact
