@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from escalation import calendar
 from escalation.models import SlaPolicy
-from escalation.workflow import BREACH_FIELDS, EscalationWorkflow
+from escalation.workflow import BREACH_FIELDS, EscalationWorkflow, TicketKind
 from escalation.workflow import TicketState as S
 
 AUTO_CLOSE_WORKING_DAYS = 5
@@ -58,8 +58,11 @@ def overdue_q(now: datetime, clocks: Iterable[Clock] = tuple(Clock)) -> Q:
     )
 
 
-def policy(priority: str, tier: int) -> SlaPolicy | None:
-    return SlaPolicy.objects.filter(priority=priority, tier=tier).first()
+def policy(priority: str, tier: int, kind: str = TicketKind.PROBLEM) -> SlaPolicy | None:
+    """The targets of a ticket of ``kind`` at ``tier``: its kind's own, else the problem's."""
+    kinds = [kind, TicketKind.PROBLEM] if kind != TicketKind.PROBLEM else [kind]
+    rules = SlaPolicy.objects.filter(priority=priority, tier=tier, kind__in=kinds)
+    return min(rules, key=lambda rule: kinds.index(rule.kind), default=None)
 
 
 def _after(start: datetime, hours: Decimal | None) -> datetime | None:
@@ -107,7 +110,7 @@ def on_mis_update(ticket: EscalationWorkflow, now: datetime) -> None:
     """MIS wrote something: the update clock starts again."""
     if ticket.state != S.ESCALATED_TO_MIS:
         return
-    rule = policy(ticket.priority, SlaPolicy.Tier.MIS)
+    rule = policy(ticket.priority, SlaPolicy.Tier.MIS, ticket.kind)
     ticket.mis_update_due_at = _after(now, rule.update_interval_hours if rule else None)
     ticket.mis_update_breached_at = None
 
@@ -115,7 +118,7 @@ def on_mis_update(ticket: EscalationWorkflow, now: datetime) -> None:
 def on_priority_change(ticket: EscalationWorkflow, now: datetime) -> None:
     """Targets follow a new priority, counted from when each clock started."""
     if ticket.state in (S.SUBMITTED, S.IN_PROGRESS) and ticket.submitted_at:
-        rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
+        rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK, ticket.kind)
         if rule is not None:
             if ticket.first_response_at is None:
                 ticket.response_due_at = _after(ticket.submitted_at, rule.first_response_hours)
@@ -123,7 +126,7 @@ def on_priority_change(ticket: EscalationWorkflow, now: datetime) -> None:
             ticket.resolution_due_at = _after(ticket.submitted_at, rule.resolve_hours)
             ticket.resolution_breached_at = None
     elif ticket.state == S.ESCALATED_TO_MIS and ticket.mis_escalated_at:
-        rule = policy(ticket.priority, SlaPolicy.Tier.MIS)
+        rule = policy(ticket.priority, SlaPolicy.Tier.MIS, ticket.kind)
         if rule is not None:
             ticket.resolution_due_at = _after(ticket.mis_escalated_at, rule.resolve_hours)
             ticket.resolution_breached_at = None
@@ -131,14 +134,14 @@ def on_priority_change(ticket: EscalationWorkflow, now: datetime) -> None:
 
 def _start_help_desk_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.submitted_at = now
-    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
+    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK, ticket.kind)
     hours = (rule.first_response_hours, rule.resolve_hours) if rule else (None, None)
     ticket.response_due_at, ticket.resolution_due_at = _each_after(now, *hours)
 
 
 def _start_mis_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.mis_escalated_at = now
-    rule = policy(ticket.priority, SlaPolicy.Tier.MIS)
+    rule = policy(ticket.priority, SlaPolicy.Tier.MIS, ticket.kind)
     hours = (rule.resolve_hours, rule.update_interval_hours) if rule else (None, None)
     ticket.resolution_due_at, ticket.mis_update_due_at = _each_after(now, *hours)
     ticket.resolution_breached_at = None
@@ -148,7 +151,7 @@ def _start_mis_clocks(ticket: EscalationWorkflow, now: datetime) -> None:
 def _back_from_mis(ticket: EscalationWorkflow, now: datetime) -> None:
     """MIS reported its resolution: the help desk passes it on within its response target."""
     ticket.mis_update_due_at = None
-    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
+    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK, ticket.kind)
     ticket.resolution_due_at = _after(now, rule.first_response_hours) if rule else None
     ticket.resolution_breached_at = None
 
@@ -157,7 +160,7 @@ def _reopened(ticket: EscalationWorkflow, now: datetime) -> None:
     ticket.resolved_at = None
     ticket.auto_close_at = None
     ticket.auto_close_reminder_at = None
-    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK)
+    rule = policy(ticket.priority, SlaPolicy.Tier.HELP_DESK, ticket.kind)
     ticket.resolution_due_at = _after(now, rule.resolve_hours) if rule else None
     ticket.resolution_breached_at = None
 

@@ -111,6 +111,15 @@ class Action(models.TextChoices):
     MERGE = "merge", "Merge into another ticket"
 
 
+class TicketKind(models.TextChoices):
+    """What a local expert sends the help desk: a problem with a system, or one of the other
+    requests agencies send (each with its own SLA policy)."""
+
+    PROBLEM = "problem", "Problem with a system"
+    POLICY_QUESTION = "policy_question", "Policy question"
+    TECHNICAL_ASSISTANCE = "technical_assistance", "Technical assistance request"
+
+
 class Priority(models.TextChoices):
     CRITICAL = "p1", "P1 - critical (whole agency)"
     HIGH = "p2", "P2 - high (whole team)"
@@ -128,6 +137,7 @@ class EscalationWorkflow(ConcurrentTransitionMixin, models.Model):
     # The state a request for information paused, so a reply returns the ticket there.
     state_before_pause = models.CharField(max_length=20, choices=TicketState.choices, blank=True)
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.NORMAL)
+    kind = models.CharField(max_length=24, choices=TicketKind.choices, default=TicketKind.PROBLEM)
 
     # SLA clocks, kept by escalation.sla; due times are absolute, in business time.
     submitted_at = models.DateTimeField(null=True, blank=True)

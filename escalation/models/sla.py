@@ -3,7 +3,7 @@
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from escalation.workflow import Priority
+from escalation.workflow import Priority, TicketKind
 
 
 class SlaPolicy(models.Model):
@@ -13,6 +13,9 @@ class SlaPolicy(models.Model):
 
     priority = models.CharField(max_length=2, choices=Priority.choices)
     tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+    # A policy question or a technical-assistance request has targets of its own; a kind
+    # without a policy at a tier takes the problem's.
+    kind = models.CharField(max_length=24, choices=TicketKind.choices, default=TicketKind.PROBLEM)
     first_response_hours = models.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -42,9 +45,10 @@ class SlaPolicy(models.Model):
         verbose_name_plural = "SLA policies"
         constraints = [
             models.UniqueConstraint(
-                fields=["priority", "tier"], name="one_sla_policy_per_priority_tier"
+                fields=["priority", "tier", "kind"], name="one_sla_policy_per_priority_tier_kind"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_tier_display()}, {self.get_priority_display()}"
+        kind = "" if self.kind == TicketKind.PROBLEM else f", {self.get_kind_display()}"
+        return f"{self.get_tier_display()}, {self.get_priority_display()}{kind}"

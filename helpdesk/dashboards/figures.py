@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from escalation.calendar import BUSINESS_TZ
-from escalation.workflow import OPEN_STATES, TicketState
+from escalation.workflow import OPEN_STATES, TicketKind, TicketState
 from helpdesk.dashboards.filters import DashboardFilters, week_start
 from helpdesk.dashboards.tables import Cell, Chart, Row, Table, link
 from helpdesk.models.tickets import System
@@ -122,6 +122,8 @@ def open_snapshot(scope: TicketScope) -> list[Table]:
         named[f"tier_{tier}_overdue"] = slices.OPEN & slices.TIER[tier] & slices.overdue(now)
     for bucket in BUCKETS:
         named[f"age_{bucket.key}"] = slices.OPEN & ages.q("submitted_at", bucket)
+    for kind in TicketKind:
+        named[f"kind_{kind.value}"] = slices.OPEN & Q(kind=kind)
     counts = _counts(scope.tickets, named)
     snapshot_note = "Open now; not limited by the date range."
     by_state = Table(
@@ -155,6 +157,17 @@ def open_snapshot(scope: TicketScope) -> list[Table]:
         ),
         note=snapshot_note + " Overdue: past a running SLA target.",
     )
+    by_kind = Table(
+        "open_by_kind",
+        "Open requests by kind",
+        "Kind",
+        ("Open",),
+        tuple(
+            Row(k.label, (Cell(counts[f"kind_{k.value}"], scope.url(status="open", kind=k.value)),))
+            for k in TicketKind
+        ),
+        note=snapshot_note + " Questions and assistance requests have SLA targets of their own.",
+    )
     aging = Table(
         "aging",
         "Age of open tickets",
@@ -167,7 +180,7 @@ def open_snapshot(scope: TicketScope) -> list[Table]:
         Chart.HORIZONTAL_BARS,
         note=snapshot_note + " Business days: weekdays, less State holidays and closures.",
     )
-    return [by_state, by_tier, aging]
+    return [by_state, by_tier, by_kind, aging]
 
 
 # --- SLA compliance ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from escalation.calendar import add_working_days
-from escalation.workflow import TicketState
+from escalation.workflow import TicketKind, TicketState
 from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import SYSTEM_LABEL, record
@@ -663,6 +663,7 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         body = trim_quoted(parsed.text).strip()
         if body:
             form["description"] = body
+    form["kind"] = kind_named_in(parsed.subject)
     missing = [report_field_label(name) for name in missing_report_fields(form)]
     summary = _summary(parsed.subject, str(form.get("description", "")))
     occurred_at, can_duplicate = form.get("occurred_at"), form.get("can_duplicate")
@@ -686,8 +687,24 @@ def report_from_mail(parsed: ParsedMail, sender: Sender) -> tuple[ProblemReport,
         system_other=str(form.get("system_other", ""))[:100],
         steps_taken=str(form.get("steps_taken", "")),
         expected_result=str(form.get("expected_result", "")),
+        kind=str(form["kind"]),
     )
     return report, missing
+
+
+# A subject that says what the message is: "Policy question: ...", "TA request - ...".
+_KIND_IN_SUBJECT = {
+    TicketKind.POLICY_QUESTION: re.compile(r"\bpolicy\s+question\b", re.IGNORECASE),
+    TicketKind.TECHNICAL_ASSISTANCE: re.compile(
+        r"\b(technical\s+assistance|TA\s+request)\b", re.IGNORECASE
+    ),
+}
+
+
+def kind_named_in(subject: str) -> str:
+    """The kind of request a subject names; a problem when it names none."""
+    named = [kind for kind, words in _KIND_IN_SUBJECT.items() if words.search(subject or "")]
+    return named[0] if len(named) == 1 else TicketKind.PROBLEM
 
 
 # A description longer than this is cut where it is shown (a pasted log or an undecoded

@@ -44,6 +44,7 @@ from helpdesk.models.queues import SavedFilter
 from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
+    PROBLEM_ONLY_FIELDS,
     REQUIRED_REPORT_FIELDS,
     EventKind,
     Source,
@@ -90,6 +91,7 @@ __all__ = [
     "QuarantineReason",
     "SenderProof",
     "PRIORITY_FOR_AFFECTED",
+    "PROBLEM_ONLY_FIELDS",
     "REQUIRED_REPORT_FIELDS",
     "missing_report_fields",
     "report_field_label",

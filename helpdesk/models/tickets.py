@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from escalation.sla import overdue_q
-from escalation.workflow import BREACHED, OPEN, EscalationWorkflow, Priority, TicketState
+from escalation.workflow import (
+    BREACHED,
+    OPEN,
+    EscalationWorkflow,
+    Priority,
+    TicketKind,
+    TicketState,
+)
 from helpdesk.models.directory import Office, Person
 
 
@@ -56,10 +63,18 @@ REQUIRED_REPORT_FIELDS = (
 )
 
 
+# Asked of a problem only: a policy question or a request for assistance has no moment it
+# occurred and nothing to reproduce.
+PROBLEM_ONLY_FIELDS = ("occurred_at", "can_duplicate")
+
+
 def missing_report_fields(values: Mapping[str, object]) -> list[str]:
     """The required fields ``values`` (a Problem Report, by field name) lacks, by field name:
     the required ones, and the other system's name when the system is "other"."""
-    missing = [name for name in REQUIRED_REPORT_FIELDS if values.get(name) in (None, "")]
+    required: tuple[str, ...] = REQUIRED_REPORT_FIELDS
+    if values.get("kind") not in (None, "", TicketKind.PROBLEM):  # a question happened nowhere
+        required = tuple(n for n in required if n not in PROBLEM_ONLY_FIELDS)
+    missing = [name for name in required if values.get(name) in (None, "")]
     if values.get("system") == System.OTHER and not values.get("system_other"):
         missing.append("system_other")
     return missing

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from escalation.workflow import TicketKind
 from helpdesk.directory.forms import DateTimeLocalInput
 from helpdesk.lib.inputs import (
     DESCRIPTION_MAX,
@@ -19,6 +20,7 @@ from helpdesk.lib.inputs import (
     check_in_past_window,
 )
 from helpdesk.models import (
+    PROBLEM_ONLY_FIELDS,
     REQUIRED_REPORT_FIELDS,
     Notice,
     Office,
@@ -100,6 +102,7 @@ class ProblemReportForm(forms.ModelForm):
     class Meta:
         model = Ticket
         fields = [
+            "kind",
             "summary",
             "contact_name",
             "contact_phone",
@@ -143,7 +146,13 @@ class ProblemReportForm(forms.ModelForm):
         system.choices = SYSTEM_CHOICES
         # The one rule of what a report needs (the mail reader applies it too).
         for name in self.Meta.fields:
-            self.fields[name].required = name in REQUIRED_REPORT_FIELDS or name == "summary"
+            self.fields[name].required = (
+                name in REQUIRED_REPORT_FIELDS and name not in PROBLEM_ONLY_FIELDS
+            ) or name == "summary"
+        kind = self.fields["kind"]
+        kind.widget = forms.RadioSelect(choices=TicketKind.choices)
+        kind.label = _("What is this about?")
+        kind.initial = TicketKind.PROBLEM
         if offices is not None:
             self.fields["office"] = forms.ModelChoiceField(queryset=offices, empty_label=None)
         # The office first; the known problems right after the system they are about.
@@ -151,11 +160,18 @@ class ProblemReportForm(forms.ModelForm):
         order.insert(order.index("system_other") + 1, "notice")
         self.order_fields(order)
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or TicketKind.PROBLEM  # not said: a problem
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if "system_other" in missing_report_fields(cleaned):
+        missing = missing_report_fields(cleaned)
+        if "system_other" in missing:
             self.add_error("system_other", "Name the system.")
+        for name in PROBLEM_ONLY_FIELDS:  # required of a problem only (missing_report_fields)
+            if name in missing and name not in self.errors:
+                self.add_error(name, _("Answer this for a problem with a system."))
         notice = cleaned.get("notice")
         if notice is not None and cleaned.get("system"):
             refusal = join_refusal(notice, system=cleaned["system"])

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from escalation.workflow import Action, Priority, TicketState
+from escalation.workflow import Action, Priority, TicketKind, TicketState
 from helpdesk.directory.forms import AgencyChoiceField
 from helpdesk.directory.roles import Role
 from helpdesk.lib.inputs import MESSAGE_MAX, NOTE_MAX, LimitedTextField
@@ -167,6 +167,9 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    kind = forms.ChoiceField(
+        choices=[("", _("Any kind")), *TicketKind.choices], required=False, label=_("Kind")
+    )
     # Every agency, inactive ones last: a closed agency's old tickets are still looked up, and
     # the dashboard links to them (an unknown value would drop the whole filter).
     agency = AgencyChoiceField(

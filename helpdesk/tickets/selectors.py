@@ -147,7 +147,7 @@ def filtered(
         tickets = tickets.filter(mine(user))
     if data.get("q"):
         tickets = _searched(tickets, data["q"].strip())
-    for field in ("state", "system", "priority"):
+    for field in ("state", "system", "priority", "kind"):
         if data.get(field):
             tickets = tickets.filter(**{field: data[field]})
     if data.get("agency"):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation import sla
-from escalation.workflow import Action, Priority, TicketState
+from escalation.workflow import Action, Priority, TicketKind, TicketState
 from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import is_designated_expert_of
@@ -102,6 +102,7 @@ class ProblemReport:
     system_other: str = ""
     steps_taken: str = ""
     expected_result: str = ""
+    kind: str = TicketKind.PROBLEM
 
 
 def record_event(

@@ -199,6 +199,18 @@ def _check(page: Page, label: str, findings: Findings) -> None:
             findings.sideways.append(f"{label}: {extra} px too wide")
 
 
+def _visit(page: Page, path: str):  # noqa: ANN202 - Playwright's Response, None or False
+    """Open ``path``; a page slow to come on a loaded machine is tried once more rather than
+    left out of the crawl (which would fail it for a page that works)."""
+    for attempt in range(2):
+        try:
+            return page.goto(path, wait_until="domcontentloaded")
+        except PlaywrightError as error:
+            if "Timeout" not in str(error) or attempt:
+                return False
+    return False
+
+
 def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
     seen: set[tuple] = set()
     todo = [p for p in static_routes() if _page_key(p) is not None]
@@ -208,9 +220,8 @@ def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
         if key is None or key in seen:
             continue
         seen.add(key)
-        try:
-            response = page.goto(path, wait_until="domcontentloaded")
-        except PlaywrightError:  # an answer with no page (405 to a GET of a POST-only route)
+        response = _visit(page, path)
+        if response is False:  # an answer with no page (405 to a GET of a POST-only route)
             continue
         if response is None or response.status != 200 or "/accounts/login/" in page.url:
             continue  # refused to this role: the error page is checked once, by the visitor
