@@ -200,15 +200,20 @@ def _check(page: Page, label: str, findings: Findings) -> None:
 
 
 def _visit(page: Page, path: str):  # noqa: ANN202 - Playwright's Response, None or False
-    """Open ``path``; a page slow to come on a loaded machine is tried once more rather than
-    left out of the crawl (which would fail it for a page that works)."""
+    """Open ``path``. Tried once more, rather than left out of the crawl (which would fail it
+    for a page that works), when it was slow to come on a loaded machine or when the page
+    before it navigated on its own at that moment (a live update)."""
     for attempt in range(2):
         try:
             return page.goto(path, wait_until="domcontentloaded")
         except PlaywrightError as error:
-            if "Timeout" not in str(error) or attempt:
+            if attempt or not any(why in str(error) for why in _TRY_AGAIN):
                 return False
+            page.wait_for_load_state()
     return False
+
+
+_TRY_AGAIN = ("Timeout", "interrupted by another navigation")
 
 
 def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
@@ -254,7 +259,7 @@ def _sign_in_and_check(page: Page, role: str, username: str, findings: Findings)
 
 def _check_posted_pages(page: Page, role: str, findings: Findings) -> None:
     """The pages that answer a form rather than a link: new recovery codes, shown once."""
-    page.goto("/account/security/")
+    _visit(page, "/account/security/")
     issue = page.locator("form[action$='/recovery-codes/'] button")
     if issue.count():
         issue.click()
