@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escalation.workflow import Action, TicketState
@@ -468,14 +467,15 @@ def ticket_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, sent.refusal)
             elif reply is not None and sent.action is not None:
                 messages.success(
-                    request, _("Message added; %(action)s: done.") % {"action": sent.action.label}
+                    request,
+                    gettext("Message added; %(action)s: done.") % {"action": sent.action.label},
                 )
             else:
-                messages.success(request, _("Message added."))
+                messages.success(request, gettext("Message added."))
             return redirect(reverse("ticket_detail", args=[ticket.pk]) + "#timeline")
     if form.has_error("files"):
         # A browser never fills a file input back in: say so, next to the field.
-        form.add_error("files", _("Choose the files again; the message was not sent."))
+        form.add_error("files", gettext("Choose the files again; the message was not sent."))
     return _render_ticket(request, ticket, edited={"message_form": form}, status=400)
 
 
@@ -524,7 +524,8 @@ def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> Http
                 )
                 if other is None:
                     form.add_error(
-                        "tracking_number", _("No ticket you can see has this tracking number.")
+                        "tracking_number",
+                        gettext("No ticket you can see has this tracking number."),
                     )
                 else:
                     svc.link_tickets(ticket, other, by=by)
@@ -540,7 +541,7 @@ def ticket_update(request: AuthenticatedHttpRequest, pk: int, what: str) -> Http
             # A deliberate retry after a conflict can succeed: the page's version, not the old.
             form.data = {**request.POST.dict(), "version": str(ticket.version)}
         return _render_ticket(request, ticket, edited={EDIT_FORMS[what]: form}, status=status)
-    messages.success(request, _("Saved."))
+    messages.success(request, gettext("Saved."))
     return redirect("ticket_detail", ticket.pk)
 
 
@@ -561,7 +562,7 @@ def ticket_take_ownership(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("You are the MIS owner of this ticket."))
+        messages.success(request, gettext("You are the MIS owner of this ticket."))
     return redirect("ticket_detail", ticket.pk)
 
 

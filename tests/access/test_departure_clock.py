@@ -17,6 +17,16 @@ CENTRAL = ZoneInfo("America/Chicago")
 pytestmark = pytest.mark.django_db
 
 
+def _alice_on_ccts(world) -> Account:
+    ccts = TargetSystem.objects.get(code="ccts")
+    return Account.objects.create(
+        person=world.alice,
+        credential_group=ccts.credential_group,
+        identifier="DHSAL01",
+        state=AccountState.ACTIVE,
+    )
+
+
 def _central(year: int, month: int, day: int, hour: int) -> datetime:
     return datetime(year, month, day, hour, tzinfo=CENTRAL)
 
@@ -54,13 +64,7 @@ def test_reported_after_the_close_of_the_deadline_day_is_late_by_one():
 def test_a_late_report_is_recorded_on_the_departure_and_its_revocations(
     world, mailoutbox, django_capture_on_commit_callbacks
 ):
-    ccts = TargetSystem.objects.get(code="ccts")
-    Account.objects.create(
-        person=world.alice,
-        credential_group=ccts.credential_group,
-        identifier="DHSAL01",
-        state=AccountState.ACTIVE,
-    )
+    _alice_on_ccts(world)
     monday_ten = datetime(2026, 12, 14, 16, tzinfo=UTC)
     with time_machine.travel(monday_ten), django_capture_on_commit_callbacks(execute=True):
         departure = report_departure(
@@ -92,13 +96,7 @@ def test_the_person_page_shows_the_lateness(world, client):
 
 
 def test_the_revocations_page_and_the_dashboard_show_late_departures(world, client):
-    ccts = TargetSystem.objects.get(code="ccts")
-    Account.objects.create(
-        person=world.alice,
-        credential_group=ccts.credential_group,
-        identifier="DHSAL01",
-        state=AccountState.ACTIVE,
-    )
+    _alice_on_ccts(world)
     with time_machine.travel(datetime(2026, 12, 14, 16, tzinfo=UTC)):
         report_departure(
             world.alice, by=Actor.of(world.hannah), kind="left", effective_on=date(2026, 12, 7)
