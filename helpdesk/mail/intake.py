@@ -579,11 +579,16 @@ def _new_report(parsed: ParsedMail, inbound: InboundMessage, sender: Sender) -> 
         if may_be_told_to_go_through_expert(sender):
             _reply_not_local_expert(inbound, sender)
         who = sender.person.full_name if sender.person else sender.address
-        return _quarantine(
-            QuarantineReason.NOT_LOCAL_EXPERT,
+        detail = (
             f"{who} is not a designated local expert; only local experts may report problems "
-            "to the help desk.",
+            "to the help desk."
         )
+        if sender.person is not None and acting_local_expert(sender.person.office) is None:
+            detail += (
+                " Neither local expert of their office can act now (both absent or none "
+                "designated): release it to make the ticket."
+            )
+        return _quarantine(QuarantineReason.NOT_LOCAL_EXPERT, detail)
     if sender.user is None:
         return _quarantine(
             QuarantineReason.NO_SIGN_IN,
@@ -803,7 +808,8 @@ def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
     if not may_reply_automatically(inbound, sender.address):
         return
     inbound.auto_replied = True
-    experts = []
+    experts: list[str] = []
+    away = False
     if sender.person is not None:  # known to the directory: name their office's local experts
         office = sender.person.office
         acting = acting_local_expert(office)
@@ -811,11 +817,18 @@ def _reply_not_local_expert(inbound: InboundMessage, sender: Sender) -> None:
             d.person
             for d in office.designations.select_related("person").prefetch_related("person__emails")
         ]
+        # Sending the person to experts who are both away would leave the problem with nobody:
+        # they are told the truth instead, and the help desk reads the kept message.
+        away = acting is None and bool(designated)
         ordered = ([acting] if acting else []) + [p for p in designated if p != acting]
-        experts = [f"{p.full_name} <{p.primary_email}>" for p in ordered]
+        experts = [] if away else [f"{p.full_name} <{p.primary_email}>" for p in ordered]
     pk = inbound.pk
     enqueue_on_commit(
-        "helpdesk.mail.tasks.send_inbound_reply", "intake_not_local_expert", pk, experts=experts
+        "helpdesk.mail.tasks.send_inbound_reply",
+        "intake_not_local_expert",
+        pk,
+        experts=experts,
+        experts_away=away,
     )
 
 

@@ -25,6 +25,7 @@ from helpdesk.models import (
     Ticket,
     TicketMessage,
 )
+from tests.factories import AbsenceFactory
 from tests.helpdesk import ticket_helpers as th
 from tests.helpdesk.mail.messages import FORM, email_bytes
 from tests.outgoing_mail import assert_ours, message_id_sent_to
@@ -116,6 +117,33 @@ def test_someone_not_a_local_expert_is_quarantined_and_told_who_their_expert_is(
     assert "Alex Alternate" in reply.body
     assert_ours(reply, auto_replied=True, in_reply_to="<alice-1@example.org>")
     assert OutboundEmail.objects.get().auto_reply_to == "alice@example.org"  # the sender's count
+
+
+def test_with_both_local_experts_away_the_sender_is_not_sent_to_them(world, ingest, mailoutbox):
+    """Sending an agency user to two absent experts would leave the problem with nobody: the
+    reply says the help desk reads it, and the quarantine tells the desk why to release it."""
+    for expert in (world.pat, world.alex):
+        AbsenceFactory(person=expert)  # covering now
+
+    result = ingest(email_bytes(sender="Alice Agency <alice@example.org>"))
+
+    assert result.inbound.quarantine_reason == QuarantineReason.NOT_LOCAL_EXPERT
+    assert "Neither local expert of their office can act now" in result.inbound.detail
+    [reply] = mailoutbox
+    assert "both away" in reply.body
+    assert "Pat Primary" not in reply.body
+    assert "take your problem to your office's local expert" not in reply.body
+
+
+def test_with_the_primary_away_the_sender_is_sent_to_the_alternate_first(world, ingest, mailoutbox):
+    AbsenceFactory(person=world.pat)
+
+    result = ingest(email_bytes(sender="Alice Agency <alice@example.org>"))
+
+    assert "can act now" not in result.inbound.detail
+    [reply] = mailoutbox
+    assert "both away" not in reply.body
+    assert reply.body.index("Alex Alternate") < reply.body.index("Pat Primary")
 
 
 def test_a_stranger_gets_the_reply_without_names(world, ingest, mailoutbox):
