@@ -14,6 +14,7 @@ reloaded: the whole crawl takes well under a minute."""
 
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -155,6 +156,9 @@ class Findings:
     violations: list[str] = field(default_factory=list)
     sideways: list[str] = field(default_factory=list)
     reached: set[str | None] = field(default_factory=set)
+    # Each visit that did not come to the page: route -> "role path: what came instead", so a
+    # route left unreached says why.
+    missed: dict[str | None, list[str]] = field(default_factory=dict)
     pages: int = 0
     seconds: float = 0.0
     axe_seconds: float = 0.0
@@ -213,23 +217,39 @@ def _visit(page: Page, path: str):  # noqa: ANN202 - Playwright's Response, None
     return False
 
 
+# Where a session that is no longer signed in (or owes its second factor) is sent.
+_DOORS = ("/accounts/login/", "/account/security/verify/")
+_TRIES_PER_ROUTE = 3
 _TRY_AGAIN = ("Timeout", "interrupted by another navigation")
 
 
 def _crawl(page: Page, role: str, origin: str, findings: Findings) -> None:
     seen: set[tuple] = set()
+    unanswered: Counter[tuple] = Counter()
     todo = [p for p in static_routes() if _page_key(p) is not None]
     while todo:
         path = todo.pop(0)
         key = _page_key(path.split("?")[0])
         if key is None or key in seen:
             continue
-        seen.add(key)
         response = _visit(page, path)
-        if response is False:  # an answer with no page (405 to a GET of a POST-only route)
+        if not response:
+            # No answer came (a download, or a page still slow on its second try): another
+            # link to the same route is tried, a few times, before the route is given up.
+            findings.missed.setdefault(key[0], []).append(f"{role} {path}: no answer")
+            unanswered[key] += 1
+            if unanswered[key] >= _TRIES_PER_ROUTE:
+                seen.add(key)
             continue
-        if response is None or response.status != 200 or "/accounts/login/" in page.url:
-            continue  # refused to this role: the error page is checked once, by the visitor
+        seen.add(key)
+        if response.status != 200:
+            # refused to this role (the error page is checked once, by the visitor), or 405
+            # to a GET of a POST-only route
+            findings.missed.setdefault(key[0], []).append(f"{role} {path}: {response.status}")
+            continue
+        if any(door in page.url for door in _DOORS) and not path.startswith(_DOORS):
+            findings.missed.setdefault(key[0], []).append(f"{role} {path}: at {page.url}")
+            continue  # sent on elsewhere: to sign in again, or to the second step
         findings.reached.add(key[0])
         _check(page, f"{role} {path}", findings)
         todo += _links(page, origin)
@@ -334,7 +354,11 @@ def test_no_page_scrolls_sideways_on_a_phone(findings):
 
 
 def test_the_crawl_reaches_every_page_of_the_url_configuration(findings):
-    assert _route_names() - NOT_PAGES - findings.reached == set()
+    unreached = _route_names() - NOT_PAGES - findings.reached
+    assert not unreached, "\n".join(
+        f"{route}: " + ("; ".join(findings.missed.get(route, [])) or "no link to it")
+        for route in sorted(unreached, key=str)
+    )
 
 
 def test_the_first_ticket_of_a_queue_is_within_five_tab_presses(sign_in, browser_world):
