@@ -118,7 +118,7 @@ def _run(args) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from helpdesk.search import schema
+    from helpdesk.tickets import fulltext as schema
 
     call_command("migrate", verbosity=0)
     print(

@@ -60,7 +60,7 @@ def _register_extensions() -> None:
 def _after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from helpdesk.directory.services import ensure_role_groups
     from helpdesk.lib.schedules import ensure_schedules
-    from helpdesk.search import schema
+    from helpdesk.tickets import fulltext as schema
 
     ensure_role_groups(using=using)
     ensure_schedules(using=using)

@@ -3,7 +3,7 @@
 Tickets made before this migration without a tracking number (reports still with, or
 resolved by, the local expert) take one now, in the year they were created and in the order
 they were created, from the same yearly sequence. The full-text indexes are
-``helpdesk.search.schema``'s: GIN indexes on PostgreSQL, FTS5 tables and triggers on SQLite.
+``helpdesk.tickets.fulltext``'s: GIN indexes on PostgreSQL, FTS5 tables and triggers on SQLite.
 """
 
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from helpdesk.search import schema
+from helpdesk.tickets import fulltext as schema
 
 CHICAGO = ZoneInfo("America/Chicago")
 

@@ -6,7 +6,7 @@ Each kind is read from the same permission selector its own list page uses
 ``procedures_visible_to``, ``notices_visible_to``); nothing here decides who sees what.
 
 Tickets are ranked by full text: PostgreSQL's ``tsvector`` over the GIN indexes of
-``helpdesk.search.schema`` (summary weighs A, description B, a message D, so a summary match
+``helpdesk.tickets.fulltext`` (summary weighs A, description B, a message D, so a summary match
 comes first), SQLite's FTS5 with ``bm25`` weighted the same way. Only the newest
 ``CANDIDATES`` matches of each table are ranked: a word found in half the tickets costs the
 same as a rare one, and the newest of many matches is what the desk looks for.
@@ -15,11 +15,9 @@ same as a rare one, and the newest of many matches is what the desk looks for.
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.db.models.fields import BooleanField, FloatField
 from django.utils import timezone
 from django.utils.html import escape
@@ -42,13 +40,13 @@ from helpdesk.models.tickets import TicketQuerySet
 from helpdesk.notices.permissions import notices_visible_to
 from helpdesk.procedures.services import procedures_visible_to
 from helpdesk.procedures.services import search as search_procedures
-from helpdesk.search import schema
+from helpdesk.tickets import fulltext as schema
+from helpdesk.tickets.fulltext import fts_matching, fts_query, pg_query, raw, words_of
 from helpdesk.tickets.permissions import sees_internal_notes, tickets_visible_to
 
 LIMIT = 20  # results shown per kind
 CANDIDATES = 200  # newest full-text matches ranked per table
 SCOPED_WINDOW = 1000  # newest message matches of all a scoped reader's are taken from
-MAX_WORDS = 8
 SNIPPET_CHARS = 180
 # A message counts a tenth of a summary word: ts_rank's default weight of D against A; FTS5's
 # bm25 has no weights across tables, so the same factor is applied by hand.
@@ -59,7 +57,6 @@ TRACKING_NUMBER = re.compile(r"^CCAP-(\d{4})-(\d{6})$", re.IGNORECASE)
 PLAIN_NUMBER = re.compile(r"^(?:report\s*)?#?\s*(\d{1,9})$", re.IGNORECASE)
 # What an MIS ticket number may look like: one token with a digit in it.
 REFERENCE_LIKE = re.compile(r"^(?=.*\d)[\w./-]{2,50}$")
-WORD = re.compile(r"\w+")
 # The first year with tracking numbers: "69" looks for CCAP-<year>-000069 in each year since.
 FIRST_YEAR = 2020
 
@@ -95,10 +92,6 @@ class Results:
     @property
     def empty(self) -> bool:
         return not (self.tickets or self.people or self.offices or self.procedures or self.notices)
-
-
-def words_of(text: str) -> list[str]:
-    return [w.lower() for w in WORD.findall(text)][:MAX_WORDS]
 
 
 def search(user: AnyUser, text: str) -> Results:
@@ -217,27 +210,14 @@ def _ranked(
     return ranked
 
 
-def _raw(sql: str, params: Sequence[object], output_field: Any = None) -> RawSQL:
-    """SQL built from ``schema``'s constant names; the reader's words only as parameters."""
-    return RawSQL(sql, params, output_field=output_field)  # noqa: S611
-
-
-def _fts_matching(fts: str, words: list[str]) -> RawSQL:
-    return _raw(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_query(words)])  # noqa: S608
-
-
 # PostgreSQL: the stored vectors of ``schema``, GIN-indexed.
-
-
-def _pg_query(words: list[str]) -> tuple[str, list[str]]:
-    return f"plainto_tsquery('{schema.CONFIG}'::regconfig, %s)", [" ".join(words)]
 
 
 def _pg_tickets(visible: TicketQuerySet, words: list[str]) -> Iterable[tuple[int, float]]:
     vector = f"helpdesk_ticket.{schema.COLUMN}"
-    query, params = _pg_query(words)
-    match = _raw(f"{vector} @@ {query}", params, BooleanField())
-    rank = _raw(f"ts_rank({vector}, {query})", params, FloatField())
+    query, params = pg_query(words)
+    match = raw(f"{vector} @@ {query}", params, BooleanField())
+    rank = raw(f"ts_rank({vector}, {query})", params, FloatField())
     newest = visible.filter(match).annotate(rank=rank).order_by("-id")
     return newest.values_list("id", "rank")[:CANDIDATES]
 
@@ -252,8 +232,8 @@ def _pg_messages(
     """The newest matching messages the reader may see, ranked. ``messages`` holds the ones
     their notes rule lets them read, of any ticket; ``visible`` the tickets they may open."""
     vector = f"helpdesk_ticketmessage.{schema.COLUMN}"
-    query, params = _pg_query(words)
-    match = messages.filter(_raw(f"{vector} @@ {query}", params, BooleanField()))
+    query, params = pg_query(words)
+    match = messages.filter(raw(f"{vector} @@ {query}", params, BooleanField()))
     if scoped:
         # The newest SCOPED_WINDOW matches of all, then the reader's among them: asking the
         # database for "the reader's newest matches" of a frequent word makes it read every
@@ -266,24 +246,18 @@ def _pg_messages(
         ids = [m for m, t in window if t in theirs][:CANDIDATES]
         match = TicketMessage.objects.filter(pk__in=ids)
     # A message's vector is all weight D: ts_rank already counts it a tenth of A.
-    rank = _raw(f"ts_rank({vector}, {query})", params, FloatField())
+    rank = raw(f"ts_rank({vector}, {query})", params, FloatField())
     newest = match.annotate(rank=rank).order_by("-id")
     return newest.values_list("id", "ticket_id", "rank")[:CANDIDATES]
 
 
-# SQLite: FTS5, every word quoted (a phrase of one token), so no input is FTS5 syntax.
-
-
-def _fts_query(words: list[str]) -> str:
-    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+# SQLite: FTS5 (every word quoted by ``fts_query``), ranked by bm25.
 
 
 def _fts_tickets(visible: TicketQuerySet, words: list[str]) -> Iterable[tuple[int, float]]:
     fts = schema.TICKET_FTS
     newest = (
-        visible.filter(pk__in=_fts_matching(fts, words))
-        .order_by("-id")
-        .values_list("id", flat=True)
+        visible.filter(pk__in=fts_matching(fts, words)).order_by("-id").values_list("id", flat=True)
     )
     ids = list(newest[:CANDIDATES])
     if not ids:
@@ -294,7 +268,7 @@ def _fts_tickets(visible: TicketQuerySet, words: list[str]) -> Iterable[tuple[in
         f"SELECT rowid, -bm25({fts}, %s, %s) FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({marks})"  # noqa: E501, S608
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [SUMMARY_WEIGHT, DESCRIPTION_WEIGHT, _fts_query(words), *ids])
+        cursor.execute(sql, [SUMMARY_WEIGHT, DESCRIPTION_WEIGHT, fts_query(words), *ids])
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
@@ -302,7 +276,7 @@ def _fts_messages(
     messages: QuerySet[TicketMessage], words: list[str]
 ) -> Iterable[tuple[int, int, float]]:
     fts = schema.MESSAGE_FTS
-    newest = messages.filter(pk__in=_fts_matching(fts, words)).order_by("-id")
+    newest = messages.filter(pk__in=fts_matching(fts, words)).order_by("-id")
     rows = list(newest.values_list("id", "ticket_id")[:CANDIDATES])
     if not rows:
         return []
@@ -310,7 +284,7 @@ def _fts_messages(
     marks = ", ".join(["%s"] * len(rows))
     sql = f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_fts_query(words), *ticket_of])
+        cursor.execute(sql, [fts_query(words), *ticket_of])
         return [
             (int(pk), ticket_of[int(pk)], float(score) * MESSAGE_FACTOR)
             for pk, score in cursor.fetchall()

@@ -163,7 +163,7 @@ _AGES = [(b.key, b.label) for b in BUCKETS]
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=100)
+    q = forms.CharField(required=False, label=_("Search"), max_length=100)
     state = forms.ChoiceField(choices=[("", "Any state"), *TicketState.choices], required=False)
     system = forms.ChoiceField(choices=[("", "Any system"), *System.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)

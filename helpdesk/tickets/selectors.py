@@ -10,15 +10,16 @@ from typing import Any
 from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from escalation.calendar import BUSINESS_TZ
 from escalation.workflow import TicketState
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import AnyUser, Role, has_role, roles_of
-from helpdesk.models import SavedFilter, Ticket, TicketEvent, TicketMessage
+from helpdesk.models import Office, SavedFilter, Ticket, TicketEvent, TicketMessage
 from helpdesk.models.tickets import TicketQuerySet
-from helpdesk.tickets import aging
+from helpdesk.tickets import aging, fulltext
 from helpdesk.tickets import rules as slices
 from helpdesk.tickets.permissions import tickets_visible_to
 
@@ -52,7 +53,7 @@ TRACKING_NUMBER = re.compile(r"^CCAP-\d{4}-\d{6}$", re.IGNORECASE)
 @dataclass(frozen=True)
 class Queue:
     name: str
-    title: str
+    title: str | Promise
     roles: tuple[str, ...]
     # Agency queues are defined by the user's own office or person.
     needs_person: bool
@@ -62,11 +63,11 @@ class Queue:
 QUEUES = {
     q.name: q
     for q in [
-        Queue("help_desk", "Help desk queue", (Role.HELP_DESK, Role.ADMINISTRATOR), False, True),
-        Queue("mis", "Escalated to MIS", (Role.MIS,), False, True),
-        Queue("agency", "My agency's tickets", (Role.LOCAL_EXPERT,), True, True),
-        Queue("incoming", "Incoming reports for my offices", (Role.LOCAL_EXPERT,), True, False),
-        Queue("mine", "My reports", (Role.AGENCY_USER,), True, False),
+        Queue("help_desk", _("Help desk queue"), (Role.HELP_DESK, Role.ADMINISTRATOR), False, True),
+        Queue("mis", _("Escalated to MIS"), (Role.MIS,), False, True),
+        Queue("agency", _("My agency's tickets"), (Role.LOCAL_EXPERT,), True, True),
+        Queue("incoming", _("Incoming reports for my offices"), (Role.LOCAL_EXPERT,), True, False),
+        Queue("mine", _("My reports"), (Role.AGENCY_USER,), True, False),
     ]
 }
 
@@ -191,15 +192,16 @@ def _sliced(tickets: TicketQuerySet, data: dict[str, Any]) -> TicketQuerySet:
 
 
 def _searched(tickets: TicketQuerySet, term: str) -> TicketQuerySet:
+    """Every word in the summary or description (the full-text index, so the page's count
+    reads no ticket's text), or the agency's name, or the MIS number."""
     if TRACKING_NUMBER.match(term):
         # The commonest search: an exact number, answered from the unique index.
         return tickets.filter(tracking_number=term.upper())
-    return tickets.filter(
-        Q(summary__icontains=term)
-        | Q(description__icontains=term)
-        | Q(office__agency__name__icontains=term)
-        | Q(mis_reference__iexact=term)
-    )
+    words = fulltext.words_of(term)
+    # Agencies are few: their offices are looked up first, so the filter stays on indexes.
+    offices = Office.objects.filter(agency__name__icontains=term).values("pk")
+    found = Q(office__in=offices) | Q(mis_reference__iexact=term)
+    return tickets.filter(fulltext.tickets_matching(words) | found if words else found)
 
 
 def saved_filters_for(user: AnyUser, queue: str) -> list[SavedFilter]:

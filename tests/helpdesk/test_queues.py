@@ -15,6 +15,7 @@ from helpdesk.actor import Actor
 from helpdesk.directory.roles import Role
 from helpdesk.models import SavedFilter, System, Ticket
 from helpdesk.notices import services as notices
+from helpdesk.reports import services as reports
 from helpdesk.tickets import bulk, saved_filters, selectors
 from helpdesk.tickets import services as svc
 from tests.factories import UserFactory
@@ -31,6 +32,50 @@ def _queue(client, name="help_desk", **params):
 
 def _second_help_desk_user():
     return UserFactory(username="harry", first_name="Harry", roles=[Role.HELP_DESK])
+
+
+# --- The search box: the full-text index, the agency's name, the MIS number -------------------
+
+
+def _reported(world, summary, description, **more):
+    return reports.report_from_web(
+        th.problem_report(summary=summary, description=description, **more),
+        by=Actor.of(world.pat.user),
+        office=world.office,
+    ).ticket
+
+
+def test_the_queue_search_finds_every_word_in_the_summary_or_description(client, world):
+    printer = _reported(world, "Printer jams in CCMS", "The notices printer stopped at noon.")
+    racf = _reported(world, "RACF ID revoked", "BlueZone says the password expired.")
+    client.force_login(world.hannah)
+    assert _queue(client, q="printer") == [printer.pk]
+    assert _queue(client, q="PASSWORD bluezone") == [racf.pk]  # every word, in either field
+    assert _queue(client, q="jammed") == [printer.pk]  # stemmed, as the header search is
+    assert _queue(client, q="printer password") == []
+    assert _queue(client, q="!!") == []  # no word: nothing by text, and no error
+
+
+def test_the_queue_search_finds_the_agency_and_the_mis_number(client, world):
+    ticket = th.with_mis(world)
+    other = reports.report_from_web(
+        th.problem_report(), by=Actor.of(world.otto.user), office=world.other_office
+    ).ticket
+    client.force_login(world.hannah)
+    agency = world.other_office.agency.name
+    assert _queue(client, q=agency.split()[0].lower()) == [other.pk]
+    assert _queue(client, q=ticket.mis_reference.lower()) == [ticket.pk]
+
+
+def test_the_queue_search_stays_within_what_the_reader_may_see(client, world):
+    mine = _reported(world, "Printer jams", "At noon.")
+    reports.report_from_web(
+        th.problem_report(summary="Printer jams too"),
+        by=Actor.of(world.otto.user),
+        office=world.other_office,
+    )
+    client.force_login(world.pat.user)
+    assert _queue(client, "agency", q="printer") == [mine.pk]
 
 
 # --- Open work by default, the rest when asked ------------------------------------------------

@@ -10,8 +10,8 @@ from helpdesk.actor import Actor
 from helpdesk.models import Notice, NoticeAudience, Severity, Ticket
 from helpdesk.procedures import services as procedures
 from helpdesk.reports import services as reports
-from helpdesk.search import schema
 from helpdesk.search.selectors import search, ticket_hits
+from helpdesk.tickets import fulltext as schema
 from helpdesk.tickets import services as svc
 from tests.factories import UserFactory
 from tests.helpdesk import ticket_helpers as th

@@ -1,4 +1,5 @@
-"""The full-text indexes of tickets and their messages, one per database engine.
+"""The full-text indexes of tickets and their messages, one per database engine, and how a
+query matches them (the header's search ranks over them; a queue's search filters by them).
 
 PostgreSQL: GIN indexes over ``to_tsvector`` expressions (a query matches the index only when
 it repeats the expression word for word, so the selectors read the same constants). Summary
@@ -14,7 +15,18 @@ right because the rows kept their ids and text.
 statement is built from the constant names below, never from input.
 """
 
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.db.models.fields import BooleanField
+
+MAX_WORDS = 8
+WORD = re.compile(r"\w+")
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
@@ -122,3 +134,40 @@ def drop(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             for fts in _FTS_TABLES:
                 cursor.execute(f"DROP TABLE IF EXISTS {fts}")
+
+
+# --- Matching -----------------------------------------------------------------------------------
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a query, as both engines' indexes match them (at most MAX_WORDS)."""
+    return [w.lower() for w in WORD.findall(text)][:MAX_WORDS]
+
+
+def raw(sql: str, params: Sequence[object], output_field: Any = None) -> RawSQL:
+    """SQL built from this module's constant names; the reader's words only as parameters."""
+    return RawSQL(sql, params, output_field=output_field)  # noqa: S611
+
+
+def pg_query(words: list[str]) -> tuple[str, list[str]]:
+    """PostgreSQL's query of every word (plainto_tsquery: no input is query syntax)."""
+    return f"plainto_tsquery('{CONFIG}'::regconfig, %s)", [" ".join(words)]
+
+
+def fts_query(words: list[str]) -> str:
+    """FTS5's query of every word, each quoted (a phrase of one token): no input is syntax."""
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+def fts_matching(fts: str, words: list[str]) -> RawSQL:
+    """The rowids of an FTS5 table's rows holding every word."""
+    return raw(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [fts_query(words)])  # noqa: S608
+
+
+def tickets_matching(words: list[str]) -> Q:
+    """Tickets whose summary or description hold every word, read from the index (so a
+    filtered count does not read every ticket's text)."""
+    if default_connection.vendor == "postgresql":
+        query, params = pg_query(words)
+        return Q(raw(f"helpdesk_ticket.{COLUMN} @@ {query}", params, BooleanField()))
+    return Q(pk__in=fts_matching(TICKET_FTS, words))
