@@ -149,6 +149,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Live updates from other processes when the channel layer cannot carry them (in-memory): a
+# table the web processes read (helpdesk.tickets.relay). Unset: on exactly when in-memory.
+LIVE_RELAY = env_bool("LIVE_RELAY") if env_str("LIVE_RELAY") else None
+LIVE_RELAY_POLL_SECONDS = env_int("LIVE_RELAY_POLL_MS", 1000) / 1000
 
 Q_CLUSTER = {
     "name": "ccap",

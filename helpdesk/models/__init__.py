@@ -20,6 +20,7 @@ from helpdesk.models.inbound import (
     QuarantineReason,
     SenderProof,
 )
+from helpdesk.models.live import LiveSignal
 from helpdesk.models.mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from helpdesk.models.notices import (
     SEVERITY_RANK,
@@ -62,6 +63,7 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "LiveSignal",
     "agencies_of_audience",
     "REPLY_ACTIONS",
     "ReplyOwner",

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
 from helpdesk.models import User
-from helpdesk.tickets import selectors
+from helpdesk.tickets import relay, selectors
 from helpdesk.tickets.live import ticket_group, user_group
 from helpdesk.tickets.permissions import tickets_visible_to
 
@@ -36,6 +36,7 @@ class _LiveConsumer(JsonWebsocketConsumer):
         self.user_id, self.session_generation = user.pk, user.session_generation
         for group in (self.group, user_group(user.pk)):
             async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
+        async_to_sync(relay.ensure_listening)()  # changes made by the other processes
         self.accept()
 
     def disconnect(self, code: int) -> None:

@@ -2,7 +2,10 @@
 
 Only a "this ticket changed" signal with its id crosses the websocket; the page then reloads
 its fragment over HTTP, where the usual permission checks apply. Groups are per ticket and per
-queue; the consumer checks who may join each (helpdesk.tickets.consumers)."""
+queue; the consumer checks who may join each (helpdesk.tickets.consumers). A change made in
+another process (the worker, the mail intake, a sweep, another web process) reaches these
+sockets through the channel layer when it is Redis, and through helpdesk.tickets.relay when it
+is the in-memory one."""
 
 from typing import Any
 
@@ -12,6 +15,7 @@ from django.db import transaction
 
 from helpdesk.actor import Actor
 from helpdesk.models import Person, Ticket, User
+from helpdesk.tickets import relay
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -60,6 +64,8 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
     # One hop into the event loop for all the groups: each async_to_sync call costs more than
     # the in-memory or Redis send it wraps.
     async_to_sync(_send_to_groups)(layer, groups, payload)
+    if relay.relaying():  # an in-memory layer: the other processes read it from the table
+        relay.write(groups, payload)
 
 
 async def _send_to_groups(
