@@ -59,6 +59,7 @@ from helpdesk.models.tickets import (
     missing_report_fields,
     report_field_label,
 )
+from helpdesk.models.retention import LegalHold
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
@@ -120,6 +121,7 @@ __all__ = [
     "Person",
     "PersonEmail",
     "Region",
+    "LegalHold",
     "SavedFilter",
     "SignInSource",
     "User",
