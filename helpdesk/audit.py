@@ -169,7 +169,9 @@ def verify(exported_heads: Iterable[tuple[int, str]] = (), chunk: int = 2000) ->
             return ChainCheck(rows, head_seq, head_hash, problem, event.pk, anchor_seq)
         previous = event.row_hash
     if place != head_seq or previous != head_hash:
-        problem = f"the chain ends at {place} but its head is at {head_seq}: rows removed at the end"
+        problem = (
+            f"the chain ends at {place} but its head is at {head_seq}: rows removed at the end"
+        )
         return ChainCheck(rows, head_seq, head_hash, problem, None, anchor_seq)
     if anchor_seq and not _purge_recorded(anchor_seq, anchor_hash):
         problem = (
@@ -191,6 +193,7 @@ def _purge_recorded(anchor_seq: int, anchor_hash: str) -> bool:
 
 
 # --- Purging the oldest rows (helpdesk.retention) -------------------------------------------
+
 
 @dataclass(frozen=True)
 class ChainPurge:

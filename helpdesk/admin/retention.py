@@ -18,6 +18,8 @@ from helpdesk.retention.permissions import may_manage_holds
 from helpdesk.retention.services import place_hold, release_hold
 
 RELEASE_NOTE = "Released in the administration pages."
+ENTRY = ["person", "agency", "ticket", "reason"]
+HISTORY = ["placed_by", "placed_at", "released_by", "released_at", "release_note"]
 
 
 @admin.register(LegalHold)
@@ -26,16 +28,14 @@ class LegalHoldAdmin(admin.ModelAdmin):
     list_filter = [("released_at", admin.EmptyFieldListFilter)]
     search_fields = ["reason"]
     autocomplete_fields = ["person", "agency", "ticket"]
-    fields = ["person", "agency", "ticket", "reason"]
-    readonly_fields = ["placed_by", "placed_at", "released_by", "released_at", "release_note"]
     list_select_related = ["placed_by"]
     actions = ["release"]
 
-    def get_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> list[str]:
-        return self.fields if obj is None else [*self.fields, *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> Any:
+        return ENTRY if obj is None else [*ENTRY, *HISTORY]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> list[str]:
-        return list(self.readonly_fields) if obj is None else [*self.fields, *self.readonly_fields]
+    def get_readonly_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> Any:
+        return HISTORY if obj is None else [*ENTRY, *HISTORY]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_manage_holds(request.user)

@@ -42,6 +42,7 @@ from helpdesk.models.procedures import (
 )
 from helpdesk.models.queues import SavedFilter
 from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
+from helpdesk.models.retention import LegalHold
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     PROBLEM_ONLY_FIELDS,
@@ -59,7 +60,6 @@ from helpdesk.models.tickets import (
     missing_report_fields,
     report_field_label,
 )
-from helpdesk.models.retention import LegalHold
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [

@@ -35,11 +35,14 @@ class LegalHold(models.Model):
         related_name="legal_holds",
         verbose_name=_("agency"),
     )
+    # A released hold outlives the ticket it was on (purged later by its rule): the row keeps
+    # the ticket's id, so no database constraint, and nothing happens to it on delete.
     ticket = models.ForeignKey(
         "helpdesk.Ticket",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="legal_holds",
         verbose_name=_("ticket"),
     )

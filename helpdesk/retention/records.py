@@ -40,7 +40,11 @@ def held_addresses(holds: Holds) -> models.QuerySet[Any]:
 
 def _ticket_files(tickets: models.QuerySet[Any]) -> list[str]:
     with_merged = Q(ticket__in=tickets) | Q(ticket__merged_into__in=tickets)
-    return [name for name in TicketAttachment.objects.filter(with_merged).values_list("file", flat=True) if name]
+    return [
+        name
+        for name in TicketAttachment.objects.filter(with_merged).values_list("file", flat=True)
+        if name
+    ]
 
 
 def _delete_tickets(tickets: models.QuerySet[Any]) -> int:
@@ -99,9 +103,7 @@ OUTBOUND_MAIL = RecordKind(
     },
     finished=lambda: Q(ticket__isnull=True) & ~Q(status=OutboundStatus.PENDING),
     also_held=lambda holds: Q(
-        pk__in=OutboundRecipient.objects.filter(address__in=held_addresses(holds)).values(
-            "email"
-        )
+        pk__in=OutboundRecipient.objects.filter(address__in=held_addresses(holds)).values("email")
     ),
     order=20,
     label="outgoing mail",
@@ -118,9 +120,7 @@ def audit_rows_held(holds: Holds) -> Q:
     subjects: list[tuple[str, Any]] = [
         ("agency", agency) for agency in Agency.objects.filter(pk__in=holds.agencies)
     ]
-    people = Person.objects.filter(
-        Q(pk__in=holds.persons) | Q(office__agency__in=holds.agencies)
-    )
+    people = Person.objects.filter(Q(pk__in=holds.persons) | Q(office__agency__in=holds.agencies))
     subjects += [("person", person) for person in people]
     for side, subject in subjects:
         for scope in audit_scopes:

@@ -130,6 +130,7 @@ def chain_start(
                 if pk in covered:
                     kept = AuditEvent.objects.filter(seq__gte=seq, at__lt=cutoff).count()
                 return ChainStart(rows, last_seq, kept)
+            assert seq is not None  # seq__gt above
             rows, last_seq = rows + 1, seq
         if len(window) < size:
             break

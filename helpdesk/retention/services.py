@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -335,5 +335,3 @@ def _anonymise_login(user: User) -> int:
     user.save()
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     return len(devices)
-
-
