@@ -207,7 +207,9 @@ def test_holds_are_placed_and_released_by_administrators_only_and_audited(world)
     with pytest.raises(services.ValidationError):
         place_hold(by=Actor.of(world.ada), reason="  ", person=world.pat)
     with pytest.raises(services.ValidationError):
-        place_hold(by=Actor.of(world.ada), reason="Two", person=world.pat, agency=world.office.agency)
+        place_hold(
+            by=Actor.of(world.ada), reason="Two", person=world.pat, agency=world.office.agency
+        )
 
     hold = place_hold(by=Actor.of(world.ada), reason="Case 9", person=world.pat)
     with pytest.raises(services.PermissionDenied):
