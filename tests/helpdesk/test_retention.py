@@ -236,6 +236,31 @@ def test_the_admin_places_a_hold_through_the_service(world, client):
     assert AuditEvent.objects.for_object(hold).filter(kind=AuditKind.HOLD_PLACED).exists()
 
 
+def test_the_admin_releases_holds_through_the_service_and_shows_one_whose_ticket_went(
+    world, client
+):
+    ticket = _closed_ticket(world, 8)
+    hold = place_hold(by=Actor.of(world.ada), reason="Case 3", ticket=ticket)
+    client.force_login(world.ada)
+
+    response = client.post(
+        "/admin/helpdesk/legalhold/",
+        {"action": "release", "_selected_action": [hold.pk]},
+    )
+
+    assert response.status_code == 302
+    hold.refresh_from_db()
+    assert (hold.released_by, hold.release_note) == (
+        world.ada,
+        "Released in the administration pages.",
+    )
+    assert AuditEvent.objects.for_object(hold).filter(kind=AuditKind.HOLD_RELEASED).exists()
+    assert run(kinds=["tickets"])["tickets"].done == 1
+    page = client.get(f"/admin/helpdesk/legalhold/{hold.pk}/change/")
+    assert page.status_code == 200
+    assert f"ticket #{ticket.pk}" in page.content.decode()
+
+
 def test_the_admin_refuses_a_hold_on_two_things_and_hides_holds_from_other_staff(world, client):
     client.force_login(world.ada)
     response = client.post(
