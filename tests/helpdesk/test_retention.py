@@ -345,6 +345,25 @@ def test_rows_are_purged_in_batches_each_audited_without_personal_data(world):
     assert audit.verify().intact
 
 
+def test_a_hold_placed_while_the_run_goes_on_stops_the_next_batch(world, monkeypatch):
+    for _ in range(3):
+        _closed_ticket(world, 8)
+    original = services.record
+
+    def record_then_hold(kind, **kwargs):
+        event = original(kind, **kwargs)
+        if kind == AuditKind.PURGED and not LegalHold.objects.exists():  # after the first batch
+            LegalHold.objects.create(agency=world.office.agency, reason="Now", placed_by=world.ada)
+        return event
+
+    monkeypatch.setattr(services, "record", record_then_hold)
+
+    report = run(kinds=["tickets"], batch_size=1)["tickets"]
+
+    assert (report.due, report.done, report.batches) == (3, 1, 1)
+    assert Ticket.objects.count() == 2
+
+
 def test_a_kind_can_be_run_alone_and_an_unknown_one_is_refused(world):
     _closed_ticket(world, 8)
     with time_machine.travel(_ago(8), tick=False):
@@ -378,7 +397,7 @@ def test_only_the_system_applies_the_rules(world):
 def _leaver(office, years: float, **kwargs) -> Person:
     user = UserFactory(is_active=False)
     with time_machine.travel(_ago(years), tick=False):
-        return PersonFactory(
+        return PersonFactory.create(
             office=office,
             user=user,
             left=True,
@@ -470,12 +489,12 @@ def test_a_person_whose_login_is_still_on_is_not_anonymised(world):
 def _trail(old: int, new: int) -> list[AuditEvent]:
     """``old`` audit rows written 8 years ago, then ``new`` ones now, on fresh offices."""
     with time_machine.travel(_ago(8), tick=False):
-        office = OfficeFactory()
+        office = OfficeFactory.create()
         rows = [
             audit.record(AuditKind.CHANGED, actor=SYSTEM, target=office, note=f"old {n}")
             for n in range(old)
         ]
-    office = OfficeFactory()
+    office = OfficeFactory.create()
     rows += [
         audit.record(AuditKind.CHANGED, actor=SYSTEM, target=office, note=f"new {n}")
         for n in range(new)
