@@ -539,6 +539,16 @@ def test_the_audit_start_stops_at_a_recent_row():
     assert AuditEvent.objects.filter(pk=rows[2].pk).exists()
 
 
+def test_heads_exported_before_the_purge_still_check_what_they_can():
+    rows = _trail(old=3, new=3)
+    run(kinds=["audit"])
+
+    assert audit.verify([(3, rows[2].row_hash), (6, rows[5].row_hash), (1, "e" * 64)]).intact
+    check = audit.verify([(3, "f" * 64)])  # the anchor is not where that head was
+    assert not check.intact
+    assert "not where the kept chain starts" in check.problem
+
+
 def test_after_a_purge_an_edit_in_the_kept_chain_is_still_caught():
     rows = _trail(old=3, new=3)
     run(kinds=["audit"])
