@@ -126,47 +126,47 @@ def apply_retention(
         raise PermissionDenied("Retention runs as the system (the command, the schedule).")
     if batch_size < 1:
         raise ValueError("A batch holds at least one row.")
-    now = now or timezone.now()
     every = [kind.key for kind in record_kinds] + [PEOPLE]
     chosen = list(every if kinds is None else kinds)
     unknown = sorted(set(chosen) - set(every))
     if unknown:
         raise ValueError(f"No such kind of record: {', '.join(unknown)}.")
-    holds = selectors.active_holds()
-    due_of = selectors.none_due(chosen, now=now, holds=holds)
+    run = _Run(by, batch_size, now or timezone.now(), frozenset(chosen))
     reports = []
     for kind in record_kinds:
         if kind.key in chosen:
-            reports.append(_apply_kind(kind, by, dry_run, batch_size, now, holds, due_of))
+            reports.append(_apply_kind(kind, run, dry_run))
     if PEOPLE in chosen:
-        reports.append(_apply_people(by, dry_run, batch_size, now, holds, due_of))
+        reports.append(_apply_people(run, dry_run))
     return reports
 
 
-def _apply_kind(
-    kind: RecordKind,
-    by: Actor,
-    dry_run: bool,
-    batch_size: int,
-    now: datetime,
-    holds: Holds,
-    due_of: selectors.DueOf,
-) -> KindReport:
+@dataclass(frozen=True)
+class _Run:
+    by: Actor
+    batch_size: int
+    now: datetime
+    chosen: frozenset[str]
+
+    def holds(self) -> tuple[Holds, selectors.DueOf]:
+        """The holds as they are now, read again by every batch inside its transaction: a
+        hold placed while a run goes on stops the next batch."""
+        holds = selectors.active_holds()
+        return holds, selectors.none_due(self.chosen, now=self.now, holds=holds)
+
+
+def _apply_kind(kind: RecordKind, run: _Run, dry_run: bool) -> KindReport:
     report = KindReport(kind.key, kind.label or kind.key)
+    holds, due_of = run.holds()
     if kind.chain:
-        start = selectors.chain_start(kind, now=now, holds=holds)
+        start = selectors.chain_start(kind, now=run.now, holds=holds)
         report.due, report.kept_by_hold = start.rows, start.kept_by_hold
-        while not dry_run:
-            purged = _purge_chain_batch(kind, by, batch_size, now, holds)
-            if not purged:
-                break
-            report.done += purged
-            report.batches += 1
-        return report
-    selection = selectors.select(kind, now=now, holds=holds, due_of=due_of)
-    report.due, report.kept_by_hold = selection.due.count(), selection.kept_by_hold
+    else:
+        selection = selectors.select(kind, now=run.now, holds=holds, due_of=due_of)
+        report.due, report.kept_by_hold = selection.due.count(), selection.kept_by_hold
+    purge = _purge_chain_batch if kind.chain else _purge_batch
     while not dry_run:
-        purged = _purge_batch(kind, by, batch_size, now, holds, due_of)
+        purged = purge(kind, run)
         if not purged:
             break
         report.done += purged
@@ -174,20 +174,14 @@ def _apply_kind(
     return report
 
 
-def _purge_batch(
-    kind: RecordKind,
-    by: Actor,
-    batch_size: int,
-    now: datetime,
-    holds: Holds,
-    due_of: selectors.DueOf,
-) -> int:
+def _purge_batch(kind: RecordKind, run: _Run) -> int:
     """One batch of ``kind``'s due rows, oldest ids first, in one transaction: read again
     inside it (under lock), deleted with what goes with them, and audited; the files on disk
     go after the commit (a rolled back batch keeps them)."""
     with transaction.atomic():
-        due = selectors.select(kind, now=now, holds=holds, due_of=due_of).due
-        ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        holds, due_of = run.holds()
+        due = selectors.select(kind, now=run.now, holds=holds, due_of=due_of).due
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[: run.batch_size])
         if not ids:
             return 0
         rows = kind.model._default_manager.filter(pk__in=ids)
@@ -200,7 +194,7 @@ def _purge_batch(
         rule = selectors.rule_of(kind.key)
         record(
             AuditKind.PURGED,
-            actor=by,
+            actor=run.by,
             target=ContentType.objects.get_for_model(kind.model),
             after={
                 "kind": kind.key,
@@ -208,7 +202,7 @@ def _purge_batch(
                 "first_id": ids[0],
                 "last_id": ids[-1],
                 "rule": rule.describe(),
-                "cutoff": rule.cutoff(now).isoformat(),
+                "cutoff": rule.cutoff(run.now).isoformat(),
                 "files": len(files),
             },
             note=f"Retention: {len(ids)} {kind.label or kind.key} purged by rule.",
@@ -217,15 +211,14 @@ def _purge_batch(
     return len(ids)
 
 
-def _purge_chain_batch(
-    kind: RecordKind, by: Actor, batch_size: int, now: datetime, holds: Holds
-) -> int:
+def _purge_chain_batch(kind: RecordKind, run: _Run) -> int:
     """One batch from the start of the audit chain: the rows deleted and the anchor moved in
     one transaction, with the event recording where the kept chain now starts."""
     with transaction.atomic():
         # The head's lock first: no audit write interleaves with the purge.
         AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        start = selectors.chain_start(kind, now=now, holds=holds, limit=batch_size)
+        holds, _due_of = run.holds()
+        start = selectors.chain_start(kind, now=run.now, holds=holds, limit=run.batch_size)
         if not start.rows:
             return 0
         purge = audit.purge_through(start.last_seq)
@@ -235,7 +228,7 @@ def _purge_chain_batch(
         head = AuditChainHead.objects.get(pk=1)
         record(
             AuditKind.PURGED,
-            actor=by,
+            actor=run.by,
             target=head,
             after={
                 "kind": kind.key,
@@ -243,7 +236,7 @@ def _purge_chain_batch(
                 "first_seq": purge.first_seq,
                 "last_seq": purge.last_seq,
                 "rule": rule.describe(),
-                "cutoff": rule.cutoff(now).isoformat(),
+                "cutoff": rule.cutoff(run.now).isoformat(),
                 "anchor": [purge.last_seq, purge.anchor_hash],
             },
             note=f"Retention: {purge.rows} audit rows purged by rule; the chain starts after "
@@ -260,23 +253,18 @@ def _remove_files(names: list[str]) -> None:
 # --- People ---------------------------------------------------------------------------------------
 
 
-def _apply_people(
-    by: Actor,
-    dry_run: bool,
-    batch_size: int,
-    now: datetime,
-    holds: Holds,
-    due_of: selectors.DueOf,
-) -> KindReport:
+def _apply_people(run: _Run, dry_run: bool) -> KindReport:
     report = KindReport(PEOPLE, "people", verb="anonymised")
-    selection = selectors.people_selection(now=now, holds=holds, due_of=due_of)
+    holds, due_of = run.holds()
+    selection = selectors.people_selection(now=run.now, holds=holds, due_of=due_of)
     report.due, report.kept_by_hold = selection.due.count(), selection.kept_by_hold
     while not dry_run:
         with transaction.atomic():
-            due = selectors.people_selection(now=now, holds=holds, due_of=due_of).due
-            people = list(due.order_by("pk")[:batch_size])
+            holds, due_of = run.holds()
+            due = selectors.people_selection(now=run.now, holds=holds, due_of=due_of).due
+            people = list(due.order_by("pk")[: run.batch_size])
             for person in people:
-                anonymise_person(person, by=by)
+                anonymise_person(person, by=run.by)
         if not people:
             break
         report.done += len(people)
