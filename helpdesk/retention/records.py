@@ -117,11 +117,13 @@ def audit_rows_held(holds: Holds) -> Q:
     person or agency (as the monitors' export reads them), the held tickets, and what the held
     people did themselves."""
     covered = Q(pk__in=[])
+    # An agency's scope already covers its people's records: one filter per held agency and
+    # per held person, never one per person of a held agency.
     subjects: list[tuple[str, Any]] = [
         ("agency", agency) for agency in Agency.objects.filter(pk__in=holds.agencies)
     ]
+    subjects += [("person", person) for person in Person.objects.filter(pk__in=holds.persons)]
     people = Person.objects.filter(Q(pk__in=holds.persons) | Q(office__agency__in=holds.agencies))
-    subjects += [("person", person) for person in people]
     for side, subject in subjects:
         for scope in audit_scopes:
             rule = getattr(scope, side)

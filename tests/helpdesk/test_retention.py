@@ -601,6 +601,22 @@ def test_a_hold_stops_the_audit_purge_at_the_first_row_it_covers():
     assert audit.verify().intact
 
 
+@pytest.mark.parametrize("on", ["person", "agency"])
+def test_a_hold_keeps_the_audit_rows_about_a_person_and_what_they_did(on):
+    with time_machine.travel(_ago(8), tick=False):
+        person = PersonFactory.create(user=UserFactory.create())
+        audit.record(AuditKind.CHANGED, actor=SYSTEM, target=OfficeFactory.create(), note="free")
+        audit.record(AuditKind.CHANGED, actor=Actor.of(person.user), target=OfficeFactory.create())
+        audit.record(AuditKind.CHANGED, actor=SYSTEM, target=person, note="about them")
+        admin = UserFactory.create(roles=["administrator"])
+    subject = {"person": person, "agency": person.office.agency}[on]
+    place_hold(by=Actor.of(admin), reason="Case", **{on: subject})
+
+    report = run(kinds=["audit"])["audit"]
+
+    assert (report.done, report.kept_by_hold) == (1, 2)  # stops at what they did
+
+
 # --- The rules in settings, checked at start-up ----------------------------------------------
 
 
