@@ -34,6 +34,10 @@ class AccessConfig(AppConfig):
         from helpdesk.audit_export import audit_scopes
 
         audit_scopes.register_all(SCOPES)
+        from access.retention import KINDS as RETENTION_KINDS
+        from helpdesk.retention.kinds import record_kinds
+
+        record_kinds.register_all(RETENTION_KINDS)
         mail_handlers.register(MailHandler("fulfiller replies", fulfiller_reply_handler))
         mail_handlers.register(MailHandler("departures", departure_handler))
         known_correspondents.register(KnownCorrespondent("fulfillers", is_fulfiller_address))

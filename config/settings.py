@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.ldap import ldap_settings
 from config.oidc import oidc_settings
+from config.retention import retention_settings
 from config.webauthn import webauthn_origin, webauthn_rp_id
 from helpdesk import paths
 
@@ -327,6 +328,12 @@ MAIL_DROP_DIR = paths.mail_drop_dir()  # also where helpdesk.mail.door writes
 # at storage the database's administrators cannot rewrite (another machine, a WORM bucket
 # mount): a head kept there is what shows a chain rewritten up to it.
 AUDIT_HEADS_DIR = Path(env_str("AUDIT_HEADS_DIR", str(VAR_DIR / "audit-heads")))
+
+# Retention (docs/retention.md): years per kind of record and what the clock counts from,
+# RETENTION_<KIND>_YEARS / _FROM in the environment; checked at start-up. The daily purge
+# deletes in batches of this many rows, each batch in its own transaction.
+RETENTION = retention_settings()
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
 
 # The password of every demo login made by `manage.py seed_demo` (refused in production).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ccap-demo-2026")

@@ -37,6 +37,10 @@ class SecurityFormsConfig(AppConfig):
         worker_schedules.register(
             WorkerSchedule("Security forms sweep", "forms_4052_4055.tasks.forms_schedule", 60)
         )
+        from forms_4052_4055.retention import SECURITY_FORMS
+        from helpdesk.retention.kinds import record_kinds
+
+        record_kinds.register(SECURITY_FORMS)
         demo_seeders.register(DemoSeeder("security forms", "forms_4052_4055.demo.seed_demo_forms"))
         home_panels.register_all(panels.PANELS)
         dashboard_sections.register_all(dashboard.SECTIONS)

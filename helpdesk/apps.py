@@ -19,6 +19,7 @@ class HelpdeskConfig(AppConfig):
         _connect_leavers()
         _connect_passwords()
         _connect_saved_replies()
+        _connect_retention()
 
 
 def _register_extensions() -> None:
@@ -137,4 +138,23 @@ def _connect_saved_replies() -> None:
     nav_links.register(NavLink("Saved replies", "saved_reply_list", staff))
     demo_seeders.register(
         DemoSeeder("replies", "helpdesk.demo.replies.seed_demo_replies", order=45)
+    )
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+
+def _connect_retention() -> None:
+    """The help desk's kinds of record, the start-up check of the rules, and the daily run."""
+    from django.core import checks
+
+    from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
+    from helpdesk.retention.checks import check_retention
+    from helpdesk.retention.kinds import record_kinds
+    from helpdesk.retention.records import KINDS
+
+    record_kinds.register_all(KINDS)
+    checks.register(check_retention, "ccap_retention")
+    worker_schedules.register(
+        WorkerSchedule("Retention", "helpdesk.retention.tasks.apply_retention_daily", 24 * 60)
     )

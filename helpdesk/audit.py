@@ -134,6 +134,8 @@ class ChainCheck:
     # The first break found: which row, and what is wrong with it; empty when the chain holds.
     problem: str = ""
     row_id: int | None = None
+    # The place of the last row purged by a retention rule (0: none): the walk starts after it.
+    anchor_seq: int = 0
 
     @property
     def intact(self) -> bool:
@@ -148,21 +150,76 @@ def verify(exported_heads: Iterable[tuple[int, str]] = (), chunk: int = 2000) ->
     expected = dict(exported_heads)
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS)
+    # Rows purged by a retention rule: the kept chain starts after the anchor, which the purge
+    # recorded in its own transaction (``purge_through``), and links to the anchor's hash.
+    anchor_seq, anchor_hash = (head.anchor_seq, head.anchor_hash) if head else (0, GENESIS)
     outside = AuditEvent.objects.filter(seq__isnull=True).order_by("pk").first()
     if outside is not None:
         problem = "not in the chain: written around the audit path"
-        return ChainCheck(0, head_seq, head_hash, problem, outside.pk)
-    rows, previous = 0, GENESIS
+        return ChainCheck(0, head_seq, head_hash, problem, outside.pk, anchor_seq)
+    if anchor_seq in expected and expected[anchor_seq] != anchor_hash:
+        problem = f"the head exported at {anchor_seq} is not where the kept chain starts"
+        return ChainCheck(0, head_seq, head_hash, problem, None, anchor_seq)
+    rows, place, previous = 0, anchor_seq, anchor_hash
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk):
         rows += 1
-        problem = _break_at(event, rows, previous, expected)
+        place += 1
+        problem = _break_at(event, place, previous, expected)
         if problem:
-            return ChainCheck(rows, head_seq, head_hash, problem, event.pk)
+            return ChainCheck(rows, head_seq, head_hash, problem, event.pk, anchor_seq)
         previous = event.row_hash
-    if rows != head_seq or previous != head_hash:
-        problem = f"the chain ends at {rows} but its head is at {head_seq}: rows removed at the end"
-        return ChainCheck(rows, head_seq, head_hash, problem)
-    return ChainCheck(rows, head_seq, head_hash)
+    if place != head_seq or previous != head_hash:
+        problem = (
+            f"the chain ends at {place} but its head is at {head_seq}: rows removed at the end"
+        )
+        return ChainCheck(rows, head_seq, head_hash, problem, None, anchor_seq)
+    if anchor_seq and not _purge_recorded(anchor_seq, anchor_hash):
+        problem = (
+            f"the kept chain starts after {anchor_seq}, but no purge recorded in it ends there: "
+            "rows removed from the start"
+        )
+        return ChainCheck(rows, head_seq, head_hash, problem, None, anchor_seq)
+    return ChainCheck(rows, head_seq, head_hash, anchor_seq=anchor_seq)
+
+
+def _purge_recorded(anchor_seq: int, anchor_hash: str) -> bool:
+    """Whether a kept row (so itself verified) is the purge that moved the anchor here: moving
+    the anchor by hand, to hide rows deleted from the start, has no such row."""
+    on_chain = ContentType.objects.get_for_model(AuditChainHead)
+    purges = AuditEvent.objects.filter(kind=AuditKind.PURGED, target_type=on_chain)
+    for after in purges.order_by("-seq").values_list("after", flat=True)[:1]:
+        return isinstance(after, dict) and after.get("anchor") == [anchor_seq, anchor_hash]
+    return False
+
+
+# --- Purging the oldest rows (helpdesk.retention) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainPurge:
+    rows: int
+    first_seq: int
+    last_seq: int
+    anchor_hash: str
+
+
+def purge_through(last_seq: int) -> ChainPurge | None:
+    """Delete the chain's oldest rows, up to and including place ``last_seq``, and move the
+    anchor onto the last of them, in the caller's transaction and under the head's lock (the
+    lock every audit write takes): ``verify`` then starts from the anchor, and still finds an
+    edit, a deletion or an insertion among the rows kept. The caller records the purge in the
+    same transaction, on the head row, with ``after["anchor"] == [last_seq, anchor_hash]``:
+    ``verify`` looks for that row. None when nothing was there."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None or last_seq <= head.anchor_seq:
+        return None
+    last = AuditEvent.objects.filter(seq=last_seq).values_list("row_hash", flat=True).first()
+    if last is None:
+        raise ValueError(f"No audit row at place {last_seq}.")
+    first_seq = head.anchor_seq + 1
+    rows, _ = AuditEvent.objects.filter(seq__lte=last_seq).delete()
+    AuditChainHead.objects.filter(pk=1).update(anchor_seq=last_seq, anchor_hash=last)
+    return ChainPurge(rows, first_seq, last_seq, last)
 
 
 def _break_at(event: AuditEvent, place: int, previous: str, expected: dict[int, str]) -> str:

@@ -4,6 +4,7 @@ from helpdesk.admin import (  # noqa: F401  (registers the admins)
     emails,
     notices,
     procedures,
+    retention,
     second_factors,
     users,
     workflow,

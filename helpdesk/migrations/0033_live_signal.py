@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0027_ticket_kind"),
+        ("helpdesk", "0028_retention"),
     ]
 
     operations = [

@@ -43,6 +43,7 @@ from helpdesk.models.procedures import (
 )
 from helpdesk.models.queues import SavedFilter
 from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
+from helpdesk.models.retention import LegalHold
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     PROBLEM_ONLY_FIELDS,
@@ -122,6 +123,7 @@ __all__ = [
     "Person",
     "PersonEmail",
     "Region",
+    "LegalHold",
     "SavedFilter",
     "SignInSource",
     "User",

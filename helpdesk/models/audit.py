@@ -39,6 +39,11 @@ class AuditKind(models.TextChoices):
     SECOND_FACTOR_ADDED = "second_factor_added", "Second factor added"
     RECOVERY_CODES_ISSUED = "recovery_codes_issued", "Recovery codes issued"
     SECOND_FACTORS_RESET = "second_factors_reset", "Second factors reset"
+    # Retention (helpdesk.retention): legal holds, purges by rule, anonymised people.
+    HOLD_PLACED = "hold_placed", "Legal hold placed"
+    HOLD_RELEASED = "hold_released", "Legal hold released"
+    PURGED = "purged", "Purged by retention rule"
+    ANONYMISED = "anonymised", "Anonymised by retention rule"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -101,6 +106,11 @@ class AuditChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=64)
+    # Where the kept chain starts: the place and hash of the last row purged by a retention
+    # rule (``helpdesk.audit.purge_through``), written in the purge's transaction; 0 and the
+    # genesis hash while nothing was purged. ``verify`` walks from here.
+    anchor_seq = models.PositiveBigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, default="0" * 64)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -119,6 +119,9 @@ class Person(models.Model):
     left_on = models.DateField(
         null=True, blank=True, help_text="The day they left or changed job function."
     )
+    # Set when the retention rule replaced their name and contact details
+    # (``helpdesk.retention.services.anonymise_person``); never cleared.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,6 @@
 """Inbound mail: every message that reaches the help desk mailbox, kept raw before anything
-reads it, with what the intake made of it. Nothing is ever deleted from here: a quarantined or
-discarded message stays, with who decided and why."""
+reads it, with what the intake made of it. Nothing is deleted from here but by the retention
+rules (docs/retention.md): a quarantined or discarded message stays, with who decided and why."""
 
 from django.conf import settings
 from django.db import models

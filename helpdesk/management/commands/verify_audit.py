@@ -1,6 +1,7 @@
 """Check the audit trail's hash chain (``helpdesk.audit.verify``): exit 0 when every row is as
 written, 1 naming the first broken row when one was edited, deleted or put in afterwards, or
-the chain no longer passes through a head exported earlier (``AUDIT_HEADS_DIR``)."""
+the chain no longer passes through a head exported earlier (``AUDIT_HEADS_DIR``). After a
+retention purge the walk starts from the recorded anchor (docs/retention.md)."""
 
 import sys
 from pathlib import Path
@@ -31,9 +32,14 @@ class Command(BaseCommand):
         exported = [] if no_heads or not folder.is_dir() else audit.read_heads(folder)
         check = audit.verify(exported)
         if check.intact:
+            purged = (
+                f", rows up to {check.anchor_seq} purged by retention rule"
+                if check.anchor_seq
+                else ""
+            )
             self.stdout.write(
                 f"Audit chain intact: {check.rows} rows, head at {check.head_seq} "
-                f"({check.head_hash[:16]}...), {len(exported)} exported heads matched."
+                f"({check.head_hash[:16]}...){purged}, {len(exported)} exported heads matched."
             )
             return
         where = f"row {check.row_id}" if check.row_id is not None else "the end of the chain"
