@@ -339,12 +339,27 @@ DESCRIPTION = (
 # --- Pages ----------------------------------------------------------------------------------------
 
 
+def _sign_in_fully(client, user) -> None:
+    """Signed in with the second factor passed, as help desk staff must be (a confirmed
+    authenticator app, stored in the session the way django-otp's login stores it)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Bench app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def _measure_pages(world: dict, requests: int) -> list[tuple]:
     from django.test import Client
     from django.urls import reverse
 
     client = Client()
-    client.force_login(world["user"])
+    _sign_in_fully(client, world["user"])
     queue = reverse("queue", args=["help_desk"])
     late_page = max(1, world["count"] // 50)  # about halfway down the queue
     pages = [
@@ -409,7 +424,7 @@ def _check_query_counts(world: dict) -> None:
     import helpdesk.tickets.views as views
 
     client = Client()
-    client.force_login(world["user"])
+    _sign_in_fully(client, world["user"])
     queue = reverse("queue", args=["help_desk"])
     counts = {}
     late = max(2, world["count"] // 200)  # a full page at 100 a page, with tickets to spare
