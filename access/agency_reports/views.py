@@ -2,6 +2,8 @@
 each printable (the print stylesheet) and as CSV. Thin: the reads are the selectors', scoped
 by who asks; an agency the reader may not read is not found (404)."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -27,9 +29,9 @@ def _scope(request: AuthenticatedHttpRequest, agency_pk: int) -> selectors.Repor
     return scope
 
 
-def _period(make: object, year: int, number: int) -> periods.Period:
+def _period(make: Callable[[int, int], periods.Period], year: int, number: int) -> periods.Period:
     try:
-        return make(year, number)  # type: ignore[operator]
+        return make(year, number)
     except ValueError:
         raise Http404 from None
 

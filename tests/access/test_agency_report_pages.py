@@ -76,7 +76,8 @@ def test_agency_users_and_mis_are_refused(as_, world, who):
 def test_signed_out_visitors_are_sent_to_sign_in(client, world):
     for url in [reverse("agency_reports"), *_urls(world.office.agency.pk)]:
         response = client.get(url)
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
 
 
 def test_no_such_month_or_quarter_is_not_found(as_, world):
