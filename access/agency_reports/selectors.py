@@ -30,7 +30,7 @@ from access.models import (
 )
 from access.selectors import requests_visible_to
 from access.services import late_working_days
-from escalation.calendar import add_business_hours, start_of_day
+from escalation.calendar import BusinessCalendar, add_business_hours, start_of_day
 from forms_4052_4055.models import SecurityForm, SecurityFormQuerySet
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import DESK_STAFF, AnyUser, has_role
@@ -161,11 +161,14 @@ def departure_in(period: Period) -> Q:
     )
 
 
-def _revocation(request: AccessRequest, departure: Departure, now: datetime) -> RevocationLine:
+def _revocation(
+    request: AccessRequest, departure: Departure, now: datetime, calendar: BusinessCalendar
+) -> RevocationLine:
     due = request.deadline or departure.deadline
     if request.state == RequestState.COMPLETED and request.closed_at is not None:
-        return RevocationLine(request, request.closed_at, late_working_days(due, request.closed_at))
-    late = late_working_days(due, now) if request.state in OPEN_REQUEST_STATES else 0
+        late = late_working_days(due, request.closed_at, calendar)
+        return RevocationLine(request, request.closed_at, late)
+    late = late_working_days(due, now, calendar) if request.state in OPEN_REQUEST_STATES else 0
     return RevocationLine(request, None, late)
 
 
@@ -183,7 +186,12 @@ def departures(
     for request in revokes.order_by("system__name", "pk"):
         assert request.departure_id is not None
         by_departure[request.departure_id].append(request)
-    return [DepartureLine(d, [_revocation(r, d, now) for r in by_departure[d.pk]]) for d in found]
+    # One calendar for every count (it reads more closures, a chunk at a time, if asked).
+    calendar = BusinessCalendar.from_db(_days(period)[0], max(now, _days(period)[0]))
+    return [
+        DepartureLine(d, [_revocation(r, d, now, calendar) for r in by_departure[d.pk]])
+        for d in found
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.html import escape
 from access import services as acs
 from access.models import Account, AccountState, TargetSystem
 from helpdesk.actor import Actor
+from tests.factories import PersonFactory
 
 CENTRAL = ZoneInfo("America/Chicago")
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,44 @@ def test_the_departure_csv_is_another_agencys_for_nobody_else(as_, world, late_d
     other = world.other_office.agency.pk
     response = as_("hannah").get(reverse("agency_report_departures_csv", args=[other, 2026, 4]))
     assert "Alice Agency" not in response.content.decode()
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_pages_read_in_as_many_queries_whatever_their_rows(as_, world, late_departure):
+    """More tickets, departures, revocations and accounts, and not one query more."""
+    from tests.helpdesk import ticket_helpers as th
+
+    client = as_("hannah")
+    pk = world.office.agency.pk
+    urls = [
+        reverse("agency_report_monthly", args=[pk, 2026, 11]),
+        reverse("agency_report_reviews", args=[pk, 2026, 4]),
+        reverse("agency_report_departures", args=[pk, 2026, 4]),
+    ]
+    with time_machine.travel(datetime(2026, 11, 12, 10, tzinfo=CENTRAL), tick=False):
+        th.submitted(world)
+    before = {url: _queries(client, url) for url in urls}
+    for n, first in enumerate(["Bea", "Cal", "Dee"]):
+        person = PersonFactory(office=world.office, first_name=first, last_name="More")
+        for code in ("ccts", "ccms"):
+            Account.objects.create(
+                person=person,
+                credential_group=TargetSystem.objects.get(code=code).credential_group,
+                identifier=f"DHS{first.upper()[:2]}0{n}" if code == "ccts" else f"{first}.More",
+                state=AccountState.ACTIVE,
+            )
+        with time_machine.travel(datetime(2026, 11, 23 + n, 10, tzinfo=CENTRAL), tick=False):
+            acs.report_departure(
+                person, by=Actor.of(world.pat.user), kind="left", effective_on=date(2026, 11, 20)
+            )
+            th.submitted(world)
+
+    assert {url: _queries(client, url) for url in urls} == before
