@@ -36,6 +36,22 @@ def _period(make: Callable[[int, int], periods.Period], year: int, number: int) 
         raise Http404 from None
 
 
+def _quarter_picker(
+    request: AuthenticatedHttpRequest,
+    scope: selectors.ReportScope,
+    period: periods.Period,
+    report: str,
+) -> QuarterlyPicker:
+    """The index's quarterly picker, set to this page: another agency, quarter or report."""
+    today = timezone.localdate()
+    picker = QuarterlyPicker(
+        agencies=selectors.agencies_for(request.user),
+        today=max(today, period.last),
+        initial={"agency": scope.agency, "quarter": period.slug, "report": report},
+    )
+    return picker
+
+
 @login_required
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pick an agency and a period; and, for each agency the reader may read, the latest ones."""
@@ -84,7 +100,12 @@ def monthly(
 ) -> HttpResponse:
     scope = _scope(request, agency_pk)
     report = selectors.monthly_report(scope, _period(periods.month, year, month))
-    return render(request, "access/agency_reports/monthly.html", {"report": report})
+    picker = MonthlyPicker(
+        agencies=selectors.agencies_for(request.user),
+        initial={"agency": scope.agency, "month": report.period.slug},
+    )
+    context = {"report": report, "picker": picker}
+    return render(request, "access/agency_reports/monthly.html", context)
 
 
 @login_required
@@ -103,7 +124,11 @@ def reviews(
 ) -> HttpResponse:
     scope = _scope(request, agency_pk)
     report = selectors.review_report(scope, _period(periods.quarter, year, quarter))
-    return render(request, "access/agency_reports/reviews.html", {"report": report})
+    context = {
+        "report": report,
+        "picker": _quarter_picker(request, scope, report.period, "reviews"),
+    }
+    return render(request, "access/agency_reports/reviews.html", context)
 
 
 @login_required
@@ -128,6 +153,7 @@ def departures(
         "period": period,
         "lines": lines,
         "totals": selectors.departure_totals(lines),
+        "picker": _quarter_picker(request, scope, period, "departures"),
     }
     return render(request, "access/agency_reports/departures.html", context)
 

@@ -143,6 +143,7 @@ def test_the_monthly_page_and_csv_mark_a_late_departure(as_, world, late_departu
     page = client.get(reverse("agency_report_monthly", args=[pk, 2026, 11])).content.decode()
     assert "Alice Agency" in page
     assert "Reported 2 working days late" in page
+    assert 'name="monthly-month" value="2026-11"' in page  # the picker, set to this month
     response = client.get(reverse("agency_report_monthly_csv", args=[pk, 2026, 11]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
