@@ -30,6 +30,13 @@ class AccessConfig(AppConfig):
         worker_schedules.register(
             WorkerSchedule("Access sweep", "access.tasks.access_schedule", 15)
         )
+        # Hourly: on the month's first business day the first run mails the monthly reports,
+        # the later ones find them sent (their send key).
+        worker_schedules.register(
+            WorkerSchedule(
+                "Monthly agency reports", "access.agency_reports.tasks.monthly_reports", 60
+            )
+        )
         from access.audit_scopes import SCOPES
         from helpdesk.audit_export import audit_scopes
 
@@ -58,6 +65,14 @@ class AccessConfig(AppConfig):
             NavLink(
                 _("Access reviews"),
                 "review_campaigns",
+                frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
+                "access",
+            )
+        )
+        nav_links.register(
+            NavLink(
+                _("Agency reports"),
+                "agency_reports",
                 frozenset({Role.HELP_DESK, Role.ADMINISTRATOR, Role.LOCAL_EXPERT}),
                 "access",
             )

@@ -31,6 +31,7 @@ from access.models import (
 from access.permissions import may_act, may_request_for, may_review
 from access.selectors import LIVE_ACCOUNT_STATES, cancelling_drops_account, departure_effects
 from escalation.calendar import (
+    BusinessCalendar,
     add_business_hours,
     add_working_days,
     start_of_day,
@@ -427,9 +428,22 @@ def departure_clock(effective_on: date, reported_at: datetime) -> DepartureClock
     contract = add_working_days(start_of_day(effective_on), DEPARTURE_WORKING_DAYS)
     if reported_at <= contract:
         return DepartureClock(contract, contract, 0)
-    late = working_days_after(timezone.localdate(contract), timezone.localdate(reported_at))
     due = add_business_hours(reported_at, LATE_DEPARTURE_BUSINESS_HOURS)
-    return DepartureClock(contract, due, max(late, 1))
+    return DepartureClock(contract, due, late_working_days(contract, reported_at))
+
+
+def late_working_days(
+    due: datetime, done: datetime, calendar: BusinessCalendar | None = None
+) -> int:
+    """How many working days late something due at ``due`` and done at ``done`` is: 0 when
+    done in time, else the working days after the due day up to the day it was done, at least
+    1 (done the evening of the due day). The departure clock's lateness of a report, and the
+    agency reports' lateness of a revocation (``access.agency_reports``), with one
+    ``calendar`` for many."""
+    if done <= due:
+        return 0
+    late = working_days_after(timezone.localdate(due), timezone.localdate(done), calendar)
+    return max(late, 1)
 
 
 @transaction.atomic

@@ -1,6 +1,10 @@
 from django.urls import path
 
 from access import views
+from access.agency_reports import views as reports
+
+AGENCY_MONTH = "reports/<int:agency_pk>/<int:year>/<int:month>"
+AGENCY_QUARTER = "reports/<int:agency_pk>/<int:year>/q<int:quarter>"
 
 urlpatterns = [
     path("reviews/", views.campaigns, name="review_campaigns"),
@@ -11,6 +15,17 @@ urlpatterns = [
         name="review_decide",
     ),
     path("report.csv", views.access_report, name="access_report"),
+    path("reports/", reports.index, name="agency_reports"),
+    path(f"{AGENCY_MONTH}/", reports.monthly, name="agency_report_monthly"),
+    path(f"{AGENCY_MONTH}.csv", reports.monthly_csv, name="agency_report_monthly_csv"),
+    path(f"{AGENCY_QUARTER}/reviews/", reports.reviews, name="agency_report_reviews"),
+    path(f"{AGENCY_QUARTER}/reviews.csv", reports.reviews_csv, name="agency_report_reviews_csv"),
+    path(f"{AGENCY_QUARTER}/departures/", reports.departures, name="agency_report_departures"),
+    path(
+        f"{AGENCY_QUARTER}/departures.csv",
+        reports.departures_csv,
+        name="agency_report_departures_csv",
+    ),
     path("revocations/", views.revocations, name="revocations"),
     path("people/<int:pk>/", views.person_access, name="person_access"),
     path("requests/<int:pk>/", views.request_detail, name="access_request"),

@@ -396,12 +396,13 @@ def add_working_days(start: datetime, n: int) -> datetime:
     return calendar.add_working_days(start, n)
 
 
-def working_days_after(day: date, until: date) -> int:
+def working_days_after(day: date, until: date, calendar: BusinessCalendar | None = None) -> int:
     """The business days after ``day`` up to and including ``until`` (0 when ``until`` is not
-    after ``day``): how many working days late something due on ``day`` is on ``until``."""
+    after ``day``): how many working days late something due on ``day`` is on ``until``.
+    ``calendar``: one already made (``BusinessCalendar.from_db``), to count many at once."""
     if until <= day:
         return 0
-    calendar = _DatabaseCalendar(day, until)
+    calendar = calendar or _DatabaseCalendar(day, until)
     days = (day + timedelta(days=n) for n in range(1, (until - day).days + 1))
     return sum(calendar.is_business_day(d) for d in days)
 

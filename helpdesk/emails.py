@@ -66,6 +66,8 @@ different emails differ in their event. The keys, by purpose (each then ``:<dige
 - ``access:<id>:access_request``: a request to its fulfiller (submitted once), and
   ``access:<id>:revocation_overdue``: an overdue revocation (escalated once);
 - ``review:<id>:<started|reminder<n>>:agency:<id>``: an access review, to each agency;
+- ``agency_report:<agency id>:<YYYY-MM>``: an agency's monthly report, to its local experts,
+  once per agency and month whoever they are by then (``queued_to_anyone``);
 - ``password_reset:user:<id>:<request key>``: a password reset link, once per request made on
   the reset page (the key is random, made by the page, so a retried task sends it once).
 """
@@ -192,6 +194,13 @@ def send_key(key: str, to: Sequence[str]) -> str:
 def is_queued(key: str, to: Sequence[str]) -> bool:
     """Whether this email (``key`` to ``to``) was queued already, sent or not."""
     return OutboundEmail.objects.filter(key=send_key(key, to)).exists()
+
+
+def queued_to_anyone(key: str) -> bool:
+    """Whether an email of this purpose, object and event (``key``, without the recipients'
+    digest) was queued already, to whichever addresses: a report sent once per period stays
+    sent when its recipients changed since."""
+    return OutboundEmail.objects.filter(key__startswith=f"{key}:").exists()
 
 
 def new_message_id(idstring: str) -> str:

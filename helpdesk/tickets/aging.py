@@ -8,6 +8,7 @@ of age n or less. So each bucket is a range of arrival instants, computed once w
 business calendar, and tickets are counted in the database with conditional aggregates.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -71,3 +72,25 @@ class AgeBoundaries:
 
 def bucket(key: str) -> AgeBucket:
     return next(b for b in BUCKETS if b.key == key)
+
+
+def bucket_of(age: int) -> AgeBucket:
+    """The bucket an age in business days falls in."""
+    return next(b for b in BUCKETS if age >= b.low and (b.high is None or age <= b.high))
+
+
+def ages_on(today: date, arrivals: list[datetime]) -> list[int]:
+    """Each arrival's age on ``today`` in business days (the rule of this module: the business
+    days after its local date, up to and including ``today``), from one calendar."""
+    if not arrivals:
+        return []
+    days = [a.astimezone(day_start(today).tzinfo).date() for a in arrivals]
+    earliest = min(days)
+    calendar = BusinessCalendar.from_db(day_start(earliest), day_start(today + timedelta(days=1)))
+    business = []
+    day = earliest + timedelta(days=1)
+    while day <= today:
+        if calendar.is_business_day(day):
+            business.append(day)
+        day += timedelta(days=1)
+    return [len(business) - bisect_right(business, arrived) for arrived in days]
