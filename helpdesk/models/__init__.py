@@ -60,6 +60,7 @@ from helpdesk.models.tickets import (
     report_field_label,
 )
 from helpdesk.models.users import SignInSource, User
+from helpdesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "agencies_of_audience",
@@ -123,4 +124,7 @@ __all__ = [
     "SavedFilter",
     "SignInSource",
     "User",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

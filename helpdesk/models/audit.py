@@ -39,6 +39,10 @@ class AuditKind(models.TextChoices):
     SECOND_FACTOR_ADDED = "second_factor_added", "Second factor added"
     RECOVERY_CODES_ISSUED = "recovery_codes_issued", "Recovery codes issued"
     SECOND_FACTORS_RESET = "second_factors_reset", "Second factors reset"
+    # Webhooks (helpdesk.webhooks.services): created, changed and deleted are the kinds above
+    WEBHOOK_PAUSED = "webhook_paused", "Webhook paused"
+    WEBHOOK_RESUMED = "webhook_resumed", "Webhook resumed"
+    WEBHOOK_RESENT = "webhook_resent", "Webhook delivery resent"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
