@@ -337,6 +337,13 @@ def _failed(row: WebhookDelivery, error: str, *, retry: bool = True) -> str:
         )
     else:
         enqueue_at(DELIVER, row.pk, at=due)
+        log.info(
+            "Webhook delivery %s: attempt %d failed, next at %s: %s",
+            row.webhook_id,
+            row.attempts,
+            due.isoformat(),
+            row.error,
+        )
     row.save(
         update_fields=["status", "error", "next_attempt_at", "status_code", "response_excerpt"]
     )
