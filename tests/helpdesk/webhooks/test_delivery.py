@@ -89,9 +89,7 @@ def test_nothing_leaves_before_the_commit(world, receiver, subscribe):
     assert receiver.received == []
 
 
-def test_only_the_subscribed_types_of_active_subscriptions_are_recorded(
-    world, receiver, subscribe
-):
+def test_only_the_subscribed_types_of_active_subscriptions_are_recorded(world, receiver, subscribe):
     wanted = subscribe(receiver.url, ["ticket.created"]).subscription
     subscribe(receiver.url, ["notice.published"])
     paused = subscribe(receiver.url, ["ticket.created"]).subscription
@@ -180,9 +178,7 @@ def test_a_delivery_is_sent_once_even_when_its_task_runs_twice(
     assert len(receiver.received) == 1
 
 
-def test_a_lost_task_is_queued_again_by_the_sweep(
-    world, receiver, subscribe, webhook_settings
-):
+def test_a_lost_task_is_queued_again_by_the_sweep(world, receiver, subscribe, webhook_settings):
     subscribe(receiver.url, ["ticket.created"])
     th.reported(world)  # recorded; its task never ran (the commit never came)
     assert services.deliver_overdue() == 0  # not yet long past due
