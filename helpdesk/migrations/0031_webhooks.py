@@ -7,57 +7,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0027_ticket_kind'),
+        ("helpdesk", "0027_ticket_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('changed', 'Changed'), ('deleted', 'Deleted'), ('designated', 'Local expert designated'), ('undesignated', 'Local expert designation removed'), ('absence_recorded', 'Absence recorded'), ('absence_cancelled', 'Absence cancelled'), ('roles_changed', 'Roles changed'), ('deactivated', 'Deactivated'), ('sessions_ended', 'Sessions ended'), ('reactivated', 'Reactivated'), ('token_revoked', 'Token revoked'), ('transition', 'State changed'), ('mail_released', 'Inbound message released from quarantine'), ('mail_discarded', 'Inbound message discarded'), ('mail_reprocessed', 'Inbound message reprocessed'), ('downloaded', 'Downloaded'), ('exported', 'Exported for monitoring'), ('notice_published', 'Notice published'), ('notice_updated', 'Notice updated'), ('notice_resolved', 'Notice resolved'), ('archived', 'Archived'), ('restored', 'Restored'), ('procedures_sent', 'Procedures sent for acknowledgement'), ('procedure_acknowledged', 'Procedure acknowledged'), ('second_factor_added', 'Second factor added'), ('recovery_codes_issued', 'Recovery codes issued'), ('second_factors_reset', 'Second factors reset'), ('webhook_paused', 'Webhook paused'), ('webhook_resumed', 'Webhook resumed'), ('webhook_resent', 'Webhook delivery resent')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("changed", "Changed"),
+                    ("deleted", "Deleted"),
+                    ("designated", "Local expert designated"),
+                    ("undesignated", "Local expert designation removed"),
+                    ("absence_recorded", "Absence recorded"),
+                    ("absence_cancelled", "Absence cancelled"),
+                    ("roles_changed", "Roles changed"),
+                    ("deactivated", "Deactivated"),
+                    ("sessions_ended", "Sessions ended"),
+                    ("reactivated", "Reactivated"),
+                    ("token_revoked", "Token revoked"),
+                    ("transition", "State changed"),
+                    ("mail_released", "Inbound message released from quarantine"),
+                    ("mail_discarded", "Inbound message discarded"),
+                    ("mail_reprocessed", "Inbound message reprocessed"),
+                    ("downloaded", "Downloaded"),
+                    ("exported", "Exported for monitoring"),
+                    ("notice_published", "Notice published"),
+                    ("notice_updated", "Notice updated"),
+                    ("notice_resolved", "Notice resolved"),
+                    ("archived", "Archived"),
+                    ("restored", "Restored"),
+                    ("procedures_sent", "Procedures sent for acknowledgement"),
+                    ("procedure_acknowledged", "Procedure acknowledged"),
+                    ("second_factor_added", "Second factor added"),
+                    ("recovery_codes_issued", "Recovery codes issued"),
+                    ("second_factors_reset", "Second factors reset"),
+                    ("webhook_paused", "Webhook paused"),
+                    ("webhook_resumed", "Webhook resumed"),
+                    ("webhook_resent", "Webhook delivery resent"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('event_types', models.JSONField(default=list)),
-                ('active', models.BooleanField(default=True)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_reason', models.CharField(blank=True, max_length=300)),
-                ('secret_encrypted', models.TextField(editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("event_types", models.JSONField(default=list)),
+                ("active", models.BooleanField(default=True)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_reason", models.CharField(blank=True, max_length=300)),
+                ("secret_encrypted", models.TextField(editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['url', 'pk'],
+                "ordering": ["url", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=50)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('window_started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_excerpt', models.CharField(blank=True, max_length=500)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='helpdesk.webhooksubscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=50)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("window_started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("response_excerpt", models.CharField(blank=True, max_length=500)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="helpdesk.webhooksubscription",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['subscription', '-created_at'], name='webhook_delivery_log'), models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due')],
+                "indexes": [
+                    models.Index(
+                        fields=["subscription", "-created_at"], name="webhook_delivery_log"
+                    ),
+                    models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+                ],
             },
         ),
     ]

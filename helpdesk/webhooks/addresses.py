@@ -67,5 +67,6 @@ def resolve(host: str, port: int) -> str:
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         for text in addresses:
             if not is_public(ipaddress.ip_address(text.split("%", 1)[0])):
-                raise RefusedAddressError(f"{host} resolves to {text}, which is not a public address")
+                refusal = f"{host} resolves to {text}, which is not a public address"
+                raise RefusedAddressError(refusal)
     return addresses[0]

@@ -72,11 +72,20 @@ def test_nothing_is_recorded_or_sent_for_a_change_rolled_back(
     world, receiver, subscribe, django_capture_on_commit_callbacks
 ):
     subscribe(receiver.url)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    recorded = []
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
             th.reported(world)
-            assert WebhookDelivery.objects.count() == 1  # recorded with the change...
+            recorded.append(WebhookDelivery.objects.count())  # recorded with the change...
             raise RuntimeError("the change fails after the event")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        change_then_fail()
+    assert recorded == [1]
     assert WebhookDelivery.objects.count() == 0  # ...and gone with it
     assert receiver.received == []
     assert callbacks == []
@@ -212,7 +221,8 @@ def test_repeated_failures_pause_the_subscription_audited_and_administrators_hea
     assert subscription.consecutive_failures == 3
     assert "3 deliveries in a row failed" in subscription.paused_reason
     audit = AuditEvent.objects.get(kind=AuditKind.WEBHOOK_PAUSED)
-    assert audit.actor is None and "failed repeatedly" in audit.note
+    assert audit.actor is None
+    assert "failed repeatedly" in audit.note
     [notice] = [m for m in mail.outbox if "webhook" in m.subject]
     assert notice.to == [world.ada.email]
     assert receiver.url in notice.subject
@@ -380,7 +390,8 @@ def test_the_secret_is_stored_encrypted_and_never_logged(
     _report(world, django_capture_on_commit_callbacks)
 
     secret = created.secret
-    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 24
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret[6:])) == 24
     row = WebhookSubscription.objects.values().get()
     assert secret not in json.dumps(row, default=str)
     assert secret[6:] not in json.dumps(row, default=str)

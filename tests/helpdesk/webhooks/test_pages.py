@@ -67,7 +67,8 @@ def test_every_other_role_is_refused_every_route(client, world, hook, persona):
 def test_signed_out_visitors_are_sent_to_sign_in(client, world, hook):
     for method, url in _routes(hook, _delivery(hook)):
         answer = getattr(client, method)(url)
-        assert answer.status_code == 302 and "/accounts/login/" in answer["Location"], url
+        assert answer.status_code == 302, url
+        assert "/accounts/login/" in answer["Location"], url
 
 
 def test_the_services_refuse_other_roles_too(world, hook):
@@ -109,7 +110,8 @@ def test_a_new_webhook_shows_its_secret_once(client, world, webhook_settings):
     assert subscription.event_types == ["ticket.created", "notice.published"]
     assert subscription.created_by == world.ada
     audit = AuditEvent.objects.get(kind=AuditKind.CREATED, target_id=str(subscription.pk))
-    assert audit.after["url"] == URL and secret[6:] not in str(audit.after)
+    assert audit.after["url"] == URL
+    assert secret[6:] not in str(audit.after)
     # Never again: not on the list, not on its page.
     for url in (reverse("webhook_list"), reverse("webhook_edit", args=[subscription.pk])):
         assert secret not in client.get(url).content.decode()
@@ -124,7 +126,8 @@ def test_a_refused_address_is_shown_on_the_form_with_what_was_typed(client, worl
     )
     assert answer.status_code == 400
     page = answer.content.decode()
-    assert "https://" in page and 'value="http://hooks.example.org/x"' in page
+    assert "https://" in page
+    assert 'value="http://hooks.example.org/x"' in page
     assert WebhookSubscription.objects.count() == 0
 
 
@@ -146,7 +149,7 @@ def test_changing_the_events_is_audited(client, world, hook):
 def test_pause_and_resume_from_the_list(client, world, hook):
     client.force_login(world.ada)
     assert (
-        'action="%s"' % reverse("webhook_pause", args=[hook.pk])
+        'action="{}"'.format(reverse("webhook_pause", args=[hook.pk]))
         in client.get(reverse("webhook_list")).content.decode()
     )
     client.post(reverse("webhook_pause", args=[hook.pk]))
@@ -164,13 +167,15 @@ def test_delete_asks_first_then_deletes_with_the_log(client, world, hook):
     _delivery(hook)
     client.force_login(world.ada)
     asked = client.get(reverse("webhook_delete", args=[hook.pk]))
-    assert asked.status_code == 200 and "cannot be undone" in asked.content.decode()
+    assert asked.status_code == 200
+    assert "cannot be undone" in asked.content.decode()
     assert WebhookSubscription.objects.count() == 1
     client.post(reverse("webhook_delete", args=[hook.pk]))
     assert WebhookSubscription.objects.count() == 0
     assert WebhookDelivery.objects.count() == 0
     audit = AuditEvent.objects.get(kind=AuditKind.DELETED)
-    assert audit.before["url"] == URL and audit.before["deliveries"] == 1
+    assert audit.before["url"] == URL
+    assert audit.before["deliveries"] == 1
 
 
 def test_the_delivery_log_is_newest_first_paged_with_resend_for_failures(
@@ -183,10 +188,13 @@ def test_the_delivery_log_is_newest_first_paged_with_resend_for_failures(
     first = client.get(reverse("webhook_deliveries", args=[hook.pk])).content.decode()
     resend = reverse("webhook_resend", args=[hook.pk, old.pk])
     shown = f"<code>{old.webhook_id}</code>"
-    assert shown not in first and resend not in first
+    assert shown not in first
+    assert resend not in first
     second = client.get(reverse("webhook_deliveries", args=[hook.pk]), {"page": 2})
     page = second.content.decode()
-    assert shown in page and resend in page and "The receiver answered 500." in page
+    assert shown in page
+    assert resend in page
+    assert "The receiver answered 500." in page
 
     with django_capture_on_commit_callbacks():  # queued, not run: hooks.example.org is no one
         client.post(resend)
