@@ -266,8 +266,13 @@ def deliver(delivery_id: int) -> str:
     or failed already, being sent by another run, or its subscription paused)."""
     now = timezone.now()
     with transaction.atomic():
+        # Due now (a task run twice after a failed attempt must not retry early), pending, of
+        # an active subscription.
         claimed = WebhookDelivery.objects.filter(
-            pk=delivery_id, status=DeliveryStatus.PENDING, subscription__active=True
+            pk=delivery_id,
+            status=DeliveryStatus.PENDING,
+            subscription__active=True,
+            next_attempt_at__lte=now,
         ).update(attempts=F("attempts") + 1, last_attempt_at=now)
         if not claimed:
             return "nothing to send"

@@ -187,6 +187,19 @@ def test_a_delivery_is_sent_once_even_when_its_task_runs_twice(
     assert len(receiver.received) == 1
 
 
+def test_a_task_run_again_before_the_retry_is_due_sends_nothing(
+    world, receiver, subscribe, django_capture_on_commit_callbacks
+):
+    receiver.answer(500)
+    subscribe(receiver.url, ["ticket.created"])
+    _report(world, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert services.deliver(delivery.pk) == "nothing to send"  # due in 5 seconds, not now
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert len(receiver.received) == 1
+
+
 def test_a_lost_task_is_queued_again_by_the_sweep(world, receiver, subscribe, webhook_settings):
     subscribe(receiver.url, ["ticket.created"])
     th.reported(world)  # recorded; its task never ran (the commit never came)
