@@ -1,6 +1,6 @@
 """Where a delivery may go: the URL rule (https, unless settings allow http) and the address
 rule, checked when the message is sent (the name is resolved then, and the connection made to
-the very address checked, so a name that changes between the check and the connection cannot
+the addresses checked, so a name that changes between the check and the connection cannot
 lead elsewhere).
 
 A host resolving to any private, loopback, link-local, multicast, reserved, unspecified or
@@ -56,12 +56,12 @@ def check_url(url: str) -> None:
         raise ValidationError(_("Deliveries go to public addresses only."))
 
 
-def resolve(host: str, port: int) -> str:
-    """The address to connect to for ``host``: every address it resolves to must pass the
-    rule (else ``RefusedAddressError``), and the first is used."""
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses to connect to for ``host``, in the resolver's order: every address it
+    resolves to must pass the rule (else ``RefusedAddressError``)."""
     # A name that does not resolve now (socket.gaierror) is an ordinary failure, tried again.
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise OSError(f"{host} does not resolve")
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
@@ -69,4 +69,4 @@ def resolve(host: str, port: int) -> str:
             if not is_public(ipaddress.ip_address(text.split("%", 1)[0])):
                 refusal = f"{host} resolves to {text}, which is not a public address"
                 raise RefusedAddressError(refusal)
-    return addresses[0]
+    return addresses

@@ -25,23 +25,37 @@ class Answer:
         return 200 <= self.status < 300
 
 
+def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as failed:
+            error = failed
+    assert error is not None
+    raise error
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    """TLS to the checked address, the certificate verified for the URL's host name."""
+
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         self._tls = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self._tls)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
+        raw = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -53,9 +67,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -
     host = parts.hostname or ""
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
-    address = resolve(host, port)
+    addresses = resolve(host, port)
     kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = kind(host, port, address, timeout)
+    connection = kind(host, port, addresses, timeout)
     target = parts.path or "/"
     if parts.query:
         target += f"?{parts.query}"

@@ -418,3 +418,32 @@ def test_the_secret_is_stored_encrypted_and_never_logged(
     settings.WEBHOOK_SECRET_KEY = "another key"
     with pytest.raises(InvalidToken):
         secrets.decrypt(row["secret_encrypted"])
+
+
+# --- https ----------------------------------------------------------------------------------------
+
+
+def test_https_verifies_the_certificate_for_the_urls_name(
+    world, tls_receiver, subscribe, authority, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Over https the connection goes to the checked address, with the certificate checked
+    for the URL's host name: a certificate nobody trusts is a failed attempt; once its
+    authority is trusted, the message arrives."""
+    import ssl
+
+    from helpdesk.webhooks import send
+
+    created = subscribe(tls_receiver.url, ["ticket.created"])
+    _report(world, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.error
+    assert tls_receiver.received == []
+
+    trusting = ssl.create_default_context(cafile=str(authority.ca_file))
+    monkeypatch.setattr(send.ssl, "create_default_context", lambda: trusting)
+    with time_machine.travel(delivery.next_attempt_at, tick=False):
+        assert services.deliver(delivery.pk) == "delivered"
+    [got] = tls_receiver.received
+    assert got.headers["host"].startswith("localhost:")
+    assert subscriber_verifies(created.secret, got.headers, got.body)
