@@ -25,7 +25,7 @@ class Answer:
         return 200 <= self.status < 300
 
 
-def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
     """A connection to the first of the checked addresses that answers."""
     error: OSError | None = None
     for address in addresses:
