@@ -43,6 +43,7 @@ from helpdesk.audit import record
 from helpdesk.directory.roles import Role
 from helpdesk.directory.selectors import role_addresses
 from helpdesk.directory.services import deactivate_person
+from helpdesk.events import emit
 from helpdesk.lib.background import enqueue, enqueue_on_commit, run_on_commit
 from helpdesk.models import Agency, AgencyKind, AuditKind, Person
 from helpdesk.transitions import ConflictError, Machine, transition
@@ -97,6 +98,7 @@ def open_request(
         after={"kind": kind, "system": system.code, "person": person.pk},
         note=reason,
     )
+    emit("access_request.created", event_data(request))
     if kind == RequestKind.RESET and request.fulfiller == Fulfiller.CMS:
         return _route_to_cms(request, by=by)
     if kind == RequestKind.NEW:
@@ -498,6 +500,7 @@ def report_departure(
             deadline=departure.deadline,
         )
         record(AuditKind.CREATED, actor=by, target=revoke, after={"kind": "revoke"})
+        emit("access_request.created", event_data(revoke))
         revoke = _transition(revoke, "make_ready", by=fan_out, note="Departure reported.")
         submit(revoke, by=fan_out)
     if kind == Departure.Kind.LEFT:
@@ -568,8 +571,29 @@ def _lock(request: AccessRequest) -> AccessRequest:
     )
 
 
+def event_data(request: AccessRequest) -> dict[str, Any]:
+    """What the request's events (``helpdesk.events``) say of it: ids and states, no names,
+    reasons or IDs of accounts."""
+    return {
+        "id": request.pk,
+        "kind": request.kind,
+        "state": request.state,
+        "system": request.system.code,
+        "fulfiller": request.fulfiller,
+        "person_id": request.person_id,
+        "office_id": request.person.office_id,
+        "agency_id": request.person.office.agency_id,
+        "departure_id": request.departure_id,
+    }
+
+
 REQUESTS: Machine[AccessRequest] = Machine(
-    noun="request", lock=_lock, may=may_act, reference=lambda request: "This request"
+    noun="request",
+    lock=_lock,
+    may=may_act,
+    reference=lambda request: "This request",
+    events=lambda step: ("access_request.state_changed",),
+    payload=event_data,
 )
 FORMS_GATE = Actor.system("the security forms gate: the forms are on file")
 

@@ -408,6 +408,29 @@ BULK_EMAIL_BATCH_SIZE = env_int("BULK_EMAIL_BATCH_SIZE", 50)
 NOTICE_OUTAGE_OFFICES = env_int("NOTICE_OUTAGE_OFFICES", 3)
 NOTICE_OUTAGE_WINDOW_MINUTES = env_int("NOTICE_OUTAGE_WINDOW_MINUTES", 60)
 
+# --- Webhooks (helpdesk.webhooks, docs/webhooks.md) ----------------------------------------
+# The key subscription secrets are encrypted with (Fernet, derived by HKDF); SECRET_KEY when
+# empty. Changing it makes the stored secrets unreadable: create the subscriptions again.
+WEBHOOK_SECRET_KEY = env_str("WEBHOOK_SECRET_KEY")
+# Deliveries go to public addresses only: a host resolving to a private, loopback, link-local,
+# multicast or reserved address is refused at send time, unless this is on (tests, development).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# Subscribed URLs must be https, unless this is on (tests, development).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# Seconds to connect and to wait for each read of the answer.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A failed attempt is tried again after each of these delays in seconds (5 s, 5 min, 30 min,
+# 2 h, 5 h, 10 h), while the next attempt falls within the window after the first; then the
+# delivery has failed.
+WEBHOOK_RETRY_DELAYS = [
+    int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", ["5", "300", "1800", "7200", "18000", "36000"])
+]
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)
+# This many deliveries failing one after the other pause the subscription (administrators hear).
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 5)
+# A pending delivery this long past due (its task lost with a killed worker) is queued again.
+WEBHOOK_STALE_AFTER_SECONDS = env_int("WEBHOOK_STALE_AFTER_SECONDS", 900)
+
 # --- Access provisioning --------------------------------------------------------------------
 # The directory the help desk provisions accounts in, for systems configured with a base DN.
 ACCESS_LDAP = {

@@ -28,6 +28,7 @@ from forms_4052_4055.permissions import may_act, may_issue_for
 from forms_4052_4055.selectors import required_form_types
 from helpdesk.actor import Actor
 from helpdesk.audit import record
+from helpdesk.events import emit
 from helpdesk.lib.background import enqueue_on_commit
 from helpdesk.lib.sequences import take_next
 from helpdesk.lib.uploads import safe_name, sniff
@@ -111,6 +112,7 @@ def issue_forms(
             after={"state": form.state, "systems": covered, "ccms_role": form.ccms_role},
             note=f"Form {form_type.code} issued.",
         )
+        emit("security_form.created", event_data(form))
         _email_on_commit("issued", form)
         result.issued.append(form)
     return result
@@ -239,7 +241,27 @@ def _lock(form: SecurityForm) -> SecurityForm:
     )
 
 
-FORMS: Machine[SecurityForm] = Machine(noun="form", lock=_lock, may=may_act)
+def event_data(form: SecurityForm) -> dict[str, Any]:
+    """What the form's events (``helpdesk.events``) say of it: ids and states, no names."""
+    return {
+        "id": form.pk,
+        "reference": form.reference,
+        "form_type": form.form_type.code,
+        "state": form.state,
+        "systems": list(form.systems),
+        "person_id": form.person_id,
+        "office_id": form.person.office_id,
+        "agency_id": form.person.office.agency_id,
+    }
+
+
+FORMS: Machine[SecurityForm] = Machine(
+    noun="form",
+    lock=_lock,
+    may=may_act,
+    events=lambda step: ("security_form.state_changed",),
+    payload=event_data,
+)
 
 
 def _transition(

@@ -20,6 +20,7 @@ class HelpdeskConfig(AppConfig):
         _connect_passwords()
         _connect_saved_replies()
         _connect_retention()
+        _connect_webhooks()
 
 
 def _register_extensions() -> None:
@@ -158,3 +159,26 @@ def _connect_retention() -> None:
     worker_schedules.register(
         WorkerSchedule("Retention", "helpdesk.retention.tasks.apply_retention_daily", 24 * 60)
     )
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+def _connect_webhooks() -> None:
+    """Every event (``helpdesk.events``) is recorded for the subscribed webhooks; their pages in
+    the administrators' navigation; lost sends queued again; a demo subscription."""
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
+    from helpdesk.directory.roles import Role
+    from helpdesk.events import Listener, listeners
+    from helpdesk.home.panels import NavLink, nav_links
+    from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
+    from helpdesk.webhooks.services import on_event
+
+    listeners.register(Listener("webhooks", on_event))
+    nav_links.register(
+        NavLink(_("Webhooks"), "webhook_list", frozenset({Role.ADMINISTRATOR}), "information")
+    )
+    worker_schedules.register(
+        WorkerSchedule("Webhooks", "helpdesk.webhooks.tasks.deliver_overdue", 5)
+    )
+    demo_seeders.register(DemoSeeder("webhooks", "helpdesk.webhooks.demo.seed_demo_webhooks", 90))

@@ -12,14 +12,17 @@ Every state change of these records goes through ``transition``, in this order:
 4. apply the transition, then the caller's field changes, then the kind's ``prepare`` (e.g.
    the SLA clocks, which depend on those fields), and save (bumping ``version``);
 5. write the audit event and the kind's timeline entry;
-6. leave the kind's side effects (live updates) for after the commit. The caller queues its own
+6. emit the kind's events (``helpdesk.events``: ``Machine.events`` names them for a step,
+   ``Machine.payload`` says what they carry), heard by the webhooks in this transaction and
+   sent by them only after the commit;
+7. leave the kind's side effects (live updates) for after the commit. The caller queues its own
    after-commit work (emails) inside the same transaction.
 
 Edits that are not transitions (a priority, a notice's update) lock the same way with
 ``locked``. Views turn the one ``ConflictError`` into the same plain message.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +34,7 @@ from django_fsm import can_proceed
 
 from helpdesk.actor import Actor
 from helpdesk.audit import record
+from helpdesk.events import emit
 from helpdesk.models import AuditKind
 
 M = TypeVar("M", bound=models.Model)
@@ -74,6 +78,10 @@ class Machine(Generic[M]):
     record_step: Callable[[M, Step], None] | None = None
     # After the commit: tell whoever shows the record (live updates).
     on_commit: Callable[[M], None] | None = None
+    # The events a step emits ("ticket.state_changed"), and what they say of the record (ids,
+    # reference, state, agency and office: never a note, a body or a person's details).
+    events: Callable[[Step], Sequence[str]] | None = None
+    payload: Callable[[M], dict[str, Any]] | None = None
 
 
 def _state(instance: models.Model) -> str:
@@ -155,4 +163,14 @@ def transition(
     )
     if machine.record_step is not None:
         machine.record_step(row, step)
+    _emit(row, step, machine)
     return row
+
+
+def _emit(row: M, step: Step, machine: Machine[M]) -> None:
+    if machine.events is None:
+        return
+    data = machine.payload(row) if machine.payload is not None else {"id": row.pk}
+    change = {"action": step.action, "from_state": step.source, "to_state": step.target}
+    for event_type in machine.events(step):
+        emit(event_type, {**data, **change})

@@ -11,6 +11,7 @@ from helpdesk.reports import views as reports
 from helpdesk.tickets import views as tickets
 from helpdesk.tickets import views_merge as merge
 from helpdesk.tickets import views_replies as replies
+from helpdesk.webhooks import views as webhooks
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -114,5 +115,21 @@ urlpatterns += [
         "procedures/offices/<int:pk>/send-welcome/",
         procedures.office_send_welcome,
         name="office_send_welcome",
+    ),
+]
+
+# --- Webhooks (administrators) ------------------------------------------------------------------
+urlpatterns += [
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/new/", webhooks.webhook_new, name="webhook_new"),
+    path("webhooks/<int:pk>/", webhooks.webhook_edit, name="webhook_edit"),
+    path("webhooks/<int:pk>/pause/", webhooks.webhook_pause, name="webhook_pause"),
+    path("webhooks/<int:pk>/resume/", webhooks.webhook_resume, name="webhook_resume"),
+    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:pk>/deliveries/", webhooks.webhook_deliveries, name="webhook_deliveries"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/",
+        webhooks.webhook_resend,
+        name="webhook_resend",
     ),
 ]

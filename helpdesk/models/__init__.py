@@ -62,6 +62,7 @@ from helpdesk.models.tickets import (
     report_field_label,
 )
 from helpdesk.models.users import SignInSource, User
+from helpdesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "LiveSignal",
@@ -127,4 +128,7 @@ __all__ = [
     "SavedFilter",
     "SignInSource",
     "User",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

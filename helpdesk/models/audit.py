@@ -44,6 +44,10 @@ class AuditKind(models.TextChoices):
     HOLD_RELEASED = "hold_released", "Legal hold released"
     PURGED = "purged", "Purged by retention rule"
     ANONYMISED = "anonymised", "Anonymised by retention rule"
+    # Webhooks (helpdesk.webhooks.services): created, changed and deleted are the kinds above
+    WEBHOOK_PAUSED = "webhook_paused", "Webhook paused"
+    WEBHOOK_RESUMED = "webhook_resumed", "Webhook resumed"
+    WEBHOOK_RESENT = "webhook_resent", "Webhook delivery resent"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -15,6 +15,7 @@ from escalation.workflow import OPEN_STATES, TicketState
 from helpdesk import emails
 from helpdesk.actor import Actor
 from helpdesk.audit import record, snapshot
+from helpdesk.events import emit
 from helpdesk.models import (
     Agency,
     AuditKind,
@@ -41,11 +42,25 @@ def _lock(notice: Notice) -> Notice:
     return Notice.objects.select_for_update().get(pk=notice.pk)
 
 
+def event_data(notice: Notice) -> dict[str, Any]:
+    """What the notice's events (``helpdesk.events``) say of it: no title or text."""
+    return {
+        "id": notice.pk,
+        "reference": notice.reference,
+        "state": notice.state,
+        "severity": notice.severity,
+        "systems": list(notice.systems),
+        "audience": notice.audience,
+    }
+
+
 NOTICES: Machine[Notice] = Machine(
     noun="notice",
     lock=_lock,
     may=lambda actor, notice, action: may_manage_notices(actor.user),
     refusal=lambda action: "Only help desk staff publish and change notices.",
+    events=lambda step: ("notice.resolved",) if step.action == "resolve" else (),
+    payload=event_data,
 )
 
 
@@ -85,6 +100,7 @@ def publish_notice(draft: NoticeDraft, *, by: Actor, link_reported: bool = False
     if draft.audience == NoticeAudience.AGENCY:
         notice.agencies.set(draft.agencies)
     record(AuditKind.NOTICE_PUBLISHED, actor=by, target=notice, after=_snapshot(notice))
+    emit("notice.published", event_data(notice))
     _send(notice, _new_update(notice, UpdateKind.PUBLISHED, draft.text, by=by))
     if link_reported:
         for ticket in candidate_tickets(notice):

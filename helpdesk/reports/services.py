@@ -82,6 +82,7 @@ def report_to_local_expert(
         ticket, by=by, kind=EventKind.TRANSITION, target=ticket.state, note="Reported."
     )
     record(AuditKind.CREATED, actor=by, target=ticket, after={"state": ticket.state})
+    ticket_services.announce_created(ticket)
     push_ticket_changed_on_commit(ticket)
     if expert is None:
         return _to_help_desk_without_expert(ticket, reporter=me)

@@ -23,6 +23,7 @@ from helpdesk.actor import Actor
 from helpdesk.audit import record
 from helpdesk.directory.permissions import is_designated_expert_of
 from helpdesk.directory.roles import Role
+from helpdesk.events import emit
 from helpdesk.lib.sequences import next_tracking_number
 from helpdesk.models import (
     PRIORITY_FOR_AFFECTED,
@@ -70,6 +71,27 @@ def _timeline(ticket: Ticket, step: Step) -> None:
     )
 
 
+def event_data(ticket: Ticket) -> dict[str, Any]:
+    """What the ticket's events (``helpdesk.events``) say of it: numbers and ids, never its
+    summary, description or the people on it."""
+    return {
+        "id": ticket.pk,
+        "tracking_number": ticket.tracking_number,
+        "state": ticket.state,
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "system": ticket.system,
+        "office_id": ticket.office_id,
+        "agency_id": ticket.office.agency_id,
+    }
+
+
+def announce_created(ticket: Ticket) -> None:
+    """The ``ticket.created`` event, from the services that create a ticket (here and
+    ``helpdesk.reports``)."""
+    emit("ticket.created", event_data(ticket))
+
+
 TICKETS: Machine[Ticket] = Machine(
     noun="ticket",
     lock=_lock,
@@ -78,6 +100,8 @@ TICKETS: Machine[Ticket] = Machine(
     prepare=_move_clocks,
     record_step=_timeline,
     on_commit=push_ticket_changed,
+    events=lambda step: ("ticket.state_changed",),
+    payload=event_data,
 )
 
 
@@ -191,6 +215,7 @@ def file_problem_report(
             target=ticket.state,
             note="Problem Report Form.",
         )
+        announce_created(ticket)
         expected_version = ticket.version
     else:
         ticket = from_ticket
@@ -445,7 +470,7 @@ def _message(
     source: str = Source.WEB,
     author_label: str = "",
 ) -> TicketMessage:
-    return TicketMessage.objects.create(
+    message = TicketMessage.objects.create(
         ticket=ticket,
         author=by.user,
         author_label=author_label or by.display_name,
@@ -453,6 +478,14 @@ def _message(
         internal=internal,
         source=source,
     )
+    emit(
+        "ticket.message_added",
+        {
+            **event_data(ticket),
+            "message": {"id": message.pk, "internal": internal, "source": source},
+        },
+    )
+    return message
 
 
 @transaction.atomic

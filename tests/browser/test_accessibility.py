@@ -99,6 +99,9 @@ NOT_PAGES = {
     "ticket_take_ownership",
     "saved_filter_create",
     "saved_filter_delete",
+    "webhook_pause",
+    "webhook_resume",
+    "webhook_resend",
     # POST-only: its confirmation and summary pages answer the queue's form, not a link
     "queue_bulk",
     # single sign-on and WebAuthn's JSON

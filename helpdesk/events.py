@@ -1,0 +1,75 @@
+"""What happened, told to whoever listens: the events that outside systems subscribe to
+(webhooks, ``helpdesk.webhooks``).
+
+The places where things happen sit low (the transition path, the tickets', notices', forms' and
+access services) and must not import the webhooks, which sit high. So this module, under all of
+them, owns the list of event types and a registry of listeners: an event source calls
+``emit(type, data)``, inside its own transaction, and every listener registered here (from
+``AppConfig.ready``) hears it at once, in the same transaction. A listener that leaves the
+process (an HTTP call) must itself wait for the commit: the webhooks record their deliveries in
+the transaction, so a rolled-back change leaves none, and send them after the commit.
+
+State changes are emitted by the transition path itself (``helpdesk.transitions``, from each
+kind's ``Machine.events``); creations and messages by the one service that makes them.
+
+``data`` holds ids, references, states and the agency and office ids, never a message body, a
+note or a person's name, e-mail or phone (docs/webhooks.md lists each event's fields).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.registry import Registry
+
+# The event types, with what an administrator reads when choosing them. A source may emit only
+# these (``emit`` refuses others, so a typo cannot slip out unnoticed).
+EVENT_TYPES: dict[str, Any] = {
+    "ticket.created": _("Ticket created"),
+    "ticket.state_changed": _("Ticket state changed"),
+    "ticket.message_added": _("Message added to a ticket"),
+    "access_request.created": _("Access request opened"),
+    "access_request.state_changed": _("Access request state changed"),
+    "security_form.created": _("Security form issued"),
+    "security_form.state_changed": _("Security form state changed"),
+    "notice.published": _("Notice published"),
+    "notice.resolved": _("Notice resolved"),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened: its type (a key of ``EVENT_TYPES``), when, and its data."""
+
+    type: str
+    data: Mapping[str, Any]
+    at: datetime = field(default_factory=timezone.now)
+
+    def payload(self) -> dict[str, Any]:
+        """The Standard Webhooks shape: ``{"type", "timestamp", "data"}``."""
+        return {"type": self.type, "timestamp": self.at.isoformat(), "data": dict(self.data)}
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Hears every event, inside the transaction that emits it."""
+
+    name: str
+    receive: Callable[[Event], None]
+
+
+listeners: Registry[Listener] = Registry("event listeners", key=lambda entry: entry.name)
+
+
+def emit(type: str, data: Mapping[str, Any]) -> Event:
+    """Tell every listener that ``type`` happened, now, in the caller's transaction."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"Unknown event type {type!r}.")
+    event = Event(type, data)
+    for listener in listeners:
+        listener.receive(event)
+    return event
