@@ -6,6 +6,7 @@ Environment variables switch each piece to a real service (see README, "Producti
 ``CCAP_ENV=production`` turns on the production checks: no default secret, no DEBUG, secure cookies.
 """
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.ldap import ldap_settings
 from config.oidc import oidc_settings
+from config.site import served_host, site_url
 from config.webauthn import webauthn_origin, webauthn_rp_id
 from helpdesk import paths
 
@@ -36,10 +38,14 @@ if PRODUCTION:
 else:
     # A development-only key: production refuses to start without its own SECRET_KEY.
     SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-7f1c0b2e-not-for-production")  # noqa: S105
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    ALLOWED_HOSTS = env_list(
+        "ALLOWED_HOSTS",
+        list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", served_host(os.environ)])),
+    )
     DEBUG = env_bool("DEBUG", True)
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address in every link we send; unset, where HOST and PORT serve it (config.site).
+SITE_URL = site_url(os.environ)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -289,6 +295,9 @@ HELPDESK_MAILBOX = env_str("HELPDESK_MAILBOX", "ccap-helpdesk@localhost")
 # Who hears about missed SLA targets besides the assignee (comma separated addresses).
 HELP_DESK_SUPERVISORS = env_list("HELP_DESK_SUPERVISORS", [HELPDESK_MAILBOX])
 EMAIL_OUTBOX_DIR = Path(env_str("EMAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+# The demo's own mail (`manage.py seed_demo`: twelve weeks of history, to demo addresses) is
+# delivered here as .eml files, whatever the mail settings, so the outbox starts empty.
+DEMO_OUTBOX_DIR = Path(env_str("DEMO_OUTBOX_DIR", str(VAR_DIR / "demo-outbox")))
 # Outgoing mail (helpdesk.emails): a message the mail server refused is tried again after each
 # of these delays in seconds (1 minute, 5, 30, 2 hours), then marked failed and kept. One still
 # waiting this long after it was due (its task lost with a killed worker) is queued again.
