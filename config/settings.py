@@ -6,6 +6,7 @@ Environment variables switch each piece to a real service (see README, "Producti
 ``CCAP_ENV=production`` turns on the production checks: no default secret, no DEBUG, secure cookies.
 """
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -77,6 +78,9 @@ if sys.argv[1:2] == ["runserver"]:
     INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus; its database wrappers are
+    # not used: the engines stay Django's own).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy (django-csp) on every page; the policy is CONTENT_SECURITY_POLICY.
@@ -94,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by authentication into responses.
     "axes.middleware.AxesMiddleware",
+    # django-prometheus's closing half: innermost, so it sees the view's own response.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -364,12 +370,40 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 SECURITY_FORM_MAX_BYTES = env_int("SECURITY_FORM_MAX_MB", 10) * 1024 * 1024
 
+# --- Operations (docs/operations.md) ----------------------------------------------------------
+# Who may read /metrics: networks (CIDR), by the client address PROXY_COUNT gives.
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(cidr, strict=False) for cidr in METRICS_ALLOWED_ADDRESSES
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {error}") from error
+# /readyz reports the worker's heartbeat (every minute) and the last good mail poll (every
+# minute) as stale past these ages.
+READYZ_WORKER_STALE_SECONDS = env_int("READYZ_WORKER_STALE_SECONDS", 180)
+READYZ_MAIL_POLL_STALE_SECONDS = env_int("READYZ_MAIL_POLL_STALE_SECONDS", 300)
+
 # --- Logging: to stderr, never a secret ------------------------------------------------------
+# LOG_FORMAT: "plain" (the default) or "json", one object per line (config.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "filters": {"redact": {"()": "config.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
