@@ -321,7 +321,6 @@ def _connection() -> Any:
     return get_connection(backend, **options)
 
 
-
 def deliver(outbound_id: int) -> str:
     """The django-q2 task: send one pending message, at most once, and record the outcome
     (module docstring). Returns "sent", "pending" (a retry is scheduled), "failed" (no more

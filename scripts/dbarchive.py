@@ -25,7 +25,7 @@ FORMAT = "ccap-backup-1"
 
 
 def fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
+    sys.stderr.write(f"error: {message}\n")
     sys.exit(2)
 
 
@@ -78,7 +78,7 @@ def backup(archive: Path) -> None:
             if media.is_dir():
                 tar.add(media, arcname="media")
         partial.replace(archive)  # never half an archive under the final name
-    print(json.dumps({"archive": str(archive), **manifest}))
+    sys.stdout.write(json.dumps({"archive": str(archive), **manifest}) + "\n")
 
 
 def restore(archive: Path) -> None:
@@ -104,13 +104,20 @@ def restore(archive: Path) -> None:
             if media.exists():
                 media.rmdir()
             shutil.copytree(Path(work) / "media", media)
-    print(json.dumps({"restored": str(archive), "database": name, "media": str(media)}))
+    result = {"restored": str(archive), "database": name, "media": str(media)}
+    sys.stdout.write(json.dumps(result) + "\n")
 
 
 def _fresh_database(name: str, env: dict[str, str]) -> None:
     psql = ["psql", "--no-psqlrc", "--quiet", "--tuples-only", "--no-align"]
     exists = subprocess.run(  # noqa: S603
-        [*psql, "--dbname", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{_literal(name)}'"],
+        [
+            *psql,
+            "--dbname",
+            "postgres",
+            "-c",
+            f"SELECT 1 FROM pg_database WHERE datname = '{_literal(name)}'",  # noqa: S608 - quoted
+        ],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -122,7 +129,13 @@ def _fresh_database(name: str, env: dict[str, str]) -> None:
         run([*psql, "--dbname", "postgres", "-c", f'CREATE DATABASE "{_identifier(name)}"'], env)
         return
     tables = subprocess.run(  # noqa: S603
-        [*psql, "--dbname", name, "-c", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
+        [
+            *psql,
+            "--dbname",
+            name,
+            "-c",
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        ],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

@@ -23,7 +23,6 @@ from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
-
 _IN_PROCESS: ContextVar[bool] = ContextVar("run queued tasks in this process", default=False)
 
 

@@ -1,9 +1,10 @@
-"""The app's own Prometheus metrics, counted in the database when ``/metrics`` is scraped (a
-handful of aggregate queries over indexed columns, whatever the volume), next to
-django-prometheus's request metrics. Names (docs/operations.md):
+"""The app's own Prometheus metrics, counted in the database when ``/metrics`` is scraped: seven
+aggregate queries (plus the broker's queue length), the same number whatever the volume, each
+at most one pass over its table; next to django-prometheus's request metrics. Names
+(docs/operations.md):
 
 - ``ccap_inbound_messages_total{outcome}``: stored inbound mail by the intake's outcome;
-- ``ccap_inbound_messages_by_status{status}``: by processing status (``received`` waits, ``failed``);
+- ``ccap_inbound_messages_by_status{status}``: by status (``received`` waits, ``failed``);
 - ``ccap_outbound_emails{status}``: outgoing mail pending, sent and failed (no more attempts);
 - ``ccap_outbound_emails_retrying``: pending after at least one failed attempt;
 - ``ccap_sla_breaches_total{target}``: missed targets on record (response, resolution, MIS
@@ -16,8 +17,9 @@ django-prometheus's request metrics. Names (docs/operations.md):
 
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django_q.brokers import get_broker
 from prometheus_client import REGISTRY
@@ -31,7 +33,7 @@ from helpdesk.models import InboundMessage, OutboundEmail, OutboundStatus, Ticke
 TIERS = (2, 3, 4)
 
 
-def _families() -> dict[str, Metric]:
+def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
     return {
         "inbound": CounterMetricFamily(
             "ccap_inbound_messages", "Inbound messages stored, by outcome.", labels=["outcome"]
@@ -90,17 +92,15 @@ class AppCollector(Collector):
         families["breached_open"].add_metric([], tickets["breached_open"])
         for tier in TIERS:
             families["open"].add_metric([str(tier)], tickets[f"tier{tier}"])
-        try:
+        with suppress(Exception):  # a broker down is /readyz's to say
             families["tasks"].add_metric([], get_broker().queue_size())
-        except Exception:  # noqa: BLE001, S110 - a broker down is /readyz's to say
-            pass
         now = timezone.now()
         for name, at in heartbeats.last_beats().items():
             families["heartbeat"].add_metric([name], (now - at).total_seconds())
         yield from families.values()
 
 
-def _grouped(queryset, field: str) -> list[tuple[str, int]]:
+def _grouped(queryset: QuerySet, field: str) -> list[tuple[str, int]]:
     rows = queryset.order_by().values_list(field).annotate(n=Count("pk"))
     return [(str(value), n) for value, n in rows]
 

@@ -124,9 +124,7 @@ def test_backup_then_restore_into_a_fresh_database_serves_the_tickets(
     assert again.returncode != 0
     assert "not empty" in again.stderr
 
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DJANGO_", "CCAP_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DJANGO_", "CCAP_"))}
     read = subprocess.run(
         [sys.executable, "-c", READ_BACK.format(pk=ticket.pk)],
         cwd=ROOT,

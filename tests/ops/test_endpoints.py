@@ -34,8 +34,10 @@ def test_readyz_answers_each_check(client):
     body = response.json()
     assert body["status"] == "ok"
     checks = body["checks"]
-    assert checks["database"]["ok"] and checks["broker"]["ok"]
-    assert checks["worker"]["ok"] is True and checks["worker"]["age_seconds"] <= 5
+    assert checks["database"]["ok"]
+    assert checks["broker"]["ok"]
+    assert checks["worker"]["ok"] is True
+    assert checks["worker"]["age_seconds"] <= 5
     # Never polled yet: reported, not ready-failing.
     assert checks["mail_poll"] == {"ok": False, "age_seconds": None, "limit_seconds": 300}
     assert "no-store" in response.headers["Cache-Control"]
@@ -188,8 +190,13 @@ def test_json_logs_are_one_object_a_line_without_secrets():
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=Path(settings.BASE_DIR),
-        env=env | {"DJANGO_SETTINGS_MODULE": "config.settings", "LOG_FORMAT": "json",
-                   "CCAP_VAR_DIR": "/tmp/ccap-log-probe", "DEBUG": "false"},
+        env=env
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LOG_FORMAT": "json",
+            "CCAP_VAR_DIR": "/tmp/ccap-log-probe",
+            "DEBUG": "false",
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -200,7 +207,8 @@ def test_json_logs_are_one_object_a_line_without_secrets():
         "connecting to postgres://ccap:***@db/ccap",
         "failed",
     ]
-    assert entries[0]["level"] == "WARNING" and entries[0]["logger"] == "helpdesk.test"
+    assert entries[0]["level"] == "WARNING"
+    assert entries[0]["logger"] == "helpdesk.test"
     assert entries[0]["ticket"] == 42
     assert "RuntimeError" in entries[1]["exception"]
     assert SECRET not in result.stderr

@@ -74,10 +74,13 @@ def test_the_demo_mail_is_delivered_to_its_own_folder_not_the_outbox(tmp_path, s
     [
         ({}, "http://127.0.0.1:8000"),
         ({"PORT": "8123"}, "http://127.0.0.1:8123"),
-        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://localhost:9000"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://localhost:9000"),  # noqa: S104 - no socket
         ({"HOST": "::1", "PORT": "9000"}, "http://[::1]:9000"),
         ({"HOST": "helpdesk.lan"}, "http://helpdesk.lan:8000"),
-        ({"SITE_URL": "https://helpdesk.example.org/", "PORT": "9000"}, "https://helpdesk.example.org"),
+        (
+            {"SITE_URL": "https://helpdesk.example.org/", "PORT": "9000"},
+            "https://helpdesk.example.org",
+        ),
     ],
 )
 def test_site_url_follows_host_and_port_unless_set(environ, expected):

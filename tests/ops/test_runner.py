@@ -119,9 +119,7 @@ def _started(var: Path, log: Path) -> tuple[subprocess.Popen, int]:
     )
     _wait_until(lambda: _answers(port), START_BOUND, "the web server did not answer")
     # The worker's cluster: its sentinel, the pusher, the monitor and one worker process.
-    _wait_until(
-        lambda: len(_descendants(runner.pid)) >= 6, START_BOUND, "the worker did not start"
-    )
+    _wait_until(lambda: len(_descendants(runner.pid)) >= 6, START_BOUND, "the worker did not start")
     time.sleep(1)  # the cluster's start-up signalled done (start_event) before a stop
     return runner, port
 
@@ -151,7 +149,8 @@ def test_the_runner_stops_web_and_worker_on_a_signal(var, tmp_path, how):
         pytest.fail(f"the runner was still running {EXIT_BOUND} s after {how}:\n{log.read_text()}")
     output = log.read_text()
     assert code == 0, output
-    assert "web stopped" in output and "worker stopped" in output, output
+    assert "web stopped" in output, output
+    assert "worker stopped" in output, output
     assert "killed" not in output, output
     assert [pid for pid in processes if _alive(pid)] == []
     assert not (var / "run.pid").exists()
