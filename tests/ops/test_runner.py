@@ -8,6 +8,7 @@ subprocess's exit, not speed assertions, and generous for a loaded machine: the 
 its processes STOP_GRACE seconds (4 in real use; 8 here) before it kills what is left, and a
 kill makes the test fail, so the processes themselves must stop on the signal."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -92,6 +93,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _kill_all(pids: list[int]) -> None:
+    """A failed test leaves none of the processes it started behind (only those pids)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _answers(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
@@ -145,7 +153,7 @@ def test_the_runner_stops_web_and_worker_on_a_signal(var, tmp_path, how):
     try:
         code = runner.wait(timeout=EXIT_BOUND)
     except subprocess.TimeoutExpired:
-        runner.kill()
+        _kill_all([runner.pid, *processes])
         pytest.fail(f"the runner was still running {EXIT_BOUND} s after {how}:\n{log.read_text()}")
     output = log.read_text()
     assert code == 0, output
@@ -167,7 +175,12 @@ def test_the_worker_handles_sigterm(var):
     time.sleep(1)
     processes = _descendants(worker.pid)
     worker.send_signal(signal.SIGTERM)
-    assert worker.wait(timeout=EXIT_BOUND) == 0
+    try:
+        code = worker.wait(timeout=EXIT_BOUND)
+    except subprocess.TimeoutExpired:
+        _kill_all([worker.pid, *processes])
+        pytest.fail(f"the worker was still running {EXIT_BOUND} s after SIGTERM")
+    assert code == 0
     _wait_until(
         lambda: not [p for p in processes if _alive(p)], 5, "the cluster's processes remained"
     )
