@@ -8,19 +8,22 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test test-only lint format check-deploy install clean
+.PHONY: help run stop test test-only lint format check-deploy install clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 run: $(VENV)/.installed  ## migrate, seed the demo once, start web (websockets) + worker
-	$(BIN)/python manage.py migrate --no-input -v0
-	@test -f var/.demo-seeded || { $(BIN)/python manage.py seed_demo >/dev/null && touch var/.demo-seeded; }
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --no-input -v0
+	@test -f var/.demo-seeded -a -f var/demo-logins.txt || { HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo >var/demo-logins.txt.part && mv var/demo-logins.txt.part var/demo-logins.txt && touch var/.demo-seeded; }
 	@echo
-	@echo "CCAP Help Desk: http://$(HOST):$(PORT)/   (outgoing mail lands in var/outbox/)"
-	@$(BIN)/python manage.py seed_demo | tail -n +2
+	@echo "CCAP Help Desk: http://$(HOST):$(PORT)/   (outgoing mail lands in var/outbox/; stop with Ctrl-C or make stop)"
+	@tail -n +2 var/demo-logins.txt
 	@echo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	HOST=$(HOST) PORT=$(PORT) scripts/run
+
+stop:  ## stop what make run started (web and worker), within 5 seconds
+	@scripts/run stop
 
 test: $(VENV)/.installed-test node_modules/.installed  ## install test dependencies and run the whole suite
 	$(BIN)/pytest

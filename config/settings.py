@@ -6,6 +6,8 @@ Environment variables switch each piece to a real service (see README, "Producti
 ``CCAP_ENV=production`` turns on the production checks: no default secret, no DEBUG, secure cookies.
 """
 
+import ipaddress
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.ldap import ldap_settings
 from config.oidc import oidc_settings
 from config.retention import retention_settings
+from config.site import served_host, site_url
 from config.webauthn import webauthn_origin, webauthn_rp_id
 from helpdesk import paths
 
@@ -37,10 +40,14 @@ if PRODUCTION:
 else:
     # A development-only key: production refuses to start without its own SECRET_KEY.
     SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-7f1c0b2e-not-for-production")  # noqa: S105
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    ALLOWED_HOSTS = env_list(
+        "ALLOWED_HOSTS",
+        list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", served_host(os.environ)])),
+    )
     DEBUG = env_bool("DEBUG", True)
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address in every link we send; unset, where HOST and PORT serve it (config.site).
+SITE_URL = site_url(os.environ)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -72,6 +79,9 @@ if sys.argv[1:2] == ["runserver"]:
     INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus; its database wrappers are
+    # not used: the engines stay Django's own).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy (django-csp) on every page; the policy is CONTENT_SECURITY_POLICY.
@@ -89,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by authentication into responses.
     "axes.middleware.AxesMiddleware",
+    # django-prometheus's closing half: innermost, so it sees the view's own response.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -294,6 +306,9 @@ HELPDESK_MAILBOX = env_str("HELPDESK_MAILBOX", "ccap-helpdesk@localhost")
 # Who hears about missed SLA targets besides the assignee (comma separated addresses).
 HELP_DESK_SUPERVISORS = env_list("HELP_DESK_SUPERVISORS", [HELPDESK_MAILBOX])
 EMAIL_OUTBOX_DIR = Path(env_str("EMAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+# The demo's own mail (`manage.py seed_demo`: twelve weeks of history, to demo addresses) is
+# delivered here as .eml files, whatever the mail settings, so the outbox starts empty.
+DEMO_OUTBOX_DIR = Path(env_str("DEMO_OUTBOX_DIR", str(VAR_DIR / "demo-outbox")))
 # Outgoing mail (helpdesk.emails): a message the mail server refused is tried again after each
 # of these delays in seconds (1 minute, 5, 30, 2 hours), then marked failed and kept. One still
 # waiting this long after it was due (its task lost with a killed worker) is queued again.
@@ -366,12 +381,40 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 SECURITY_FORM_MAX_BYTES = env_int("SECURITY_FORM_MAX_MB", 10) * 1024 * 1024
 
+# --- Operations (docs/operations.md) ----------------------------------------------------------
+# Who may read /metrics: networks (CIDR), by the client address PROXY_COUNT gives.
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(cidr, strict=False) for cidr in METRICS_ALLOWED_ADDRESSES
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {error}") from error
+# /readyz reports the worker's heartbeat (every minute) and the last good mail poll (every
+# minute) as stale past these ages.
+READYZ_WORKER_STALE_SECONDS = env_int("READYZ_WORKER_STALE_SECONDS", 180)
+READYZ_MAIL_POLL_STALE_SECONDS = env_int("READYZ_MAIL_POLL_STALE_SECONDS", 300)
+
 # --- Logging: to stderr, never a secret ------------------------------------------------------
+# LOG_FORMAT: "plain" (the default) or "json", one object per line (config.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "filters": {"redact": {"()": "config.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

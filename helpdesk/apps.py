@@ -46,6 +46,10 @@ def _register_extensions() -> None:
     worker_schedules.register(WorkerSchedule("Mail intake", "helpdesk.mail.tasks.poll_mail", 1))
     # Outgoing mail whose send task was lost (a killed worker) is queued again.
     worker_schedules.register(WorkerSchedule("Outgoing mail", "helpdesk.emails.deliver_overdue", 5))
+    # The worker's heartbeat, which /readyz reads (docs/operations.md).
+    worker_schedules.register(
+        WorkerSchedule("Worker heartbeat", "helpdesk.lib.heartbeats.beat_worker", 1)
+    )
     from helpdesk.audit_export import audit_scopes
     from helpdesk.audit_scopes import SCOPES
 

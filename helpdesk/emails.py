@@ -75,7 +75,9 @@ different emails differ in their event. The keys, by purpose (each then ``:<dige
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from secrets import token_hex, token_urlsafe
@@ -303,6 +305,30 @@ def queue_in_batches_on_commit(task: str, keys: Sequence, *args: Any, **kwargs: 
 
 # --- Sending --------------------------------------------------------------------------------------
 
+# The mail backend ``deliver`` sends through: settings.EMAIL_BACKEND, unless ``sending_with``.
+_BACKEND: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("mail backend", default=None)
+
+
+@contextmanager
+def sending_with(backend: str, **options: Any) -> Iterator[None]:
+    """Within the block, ``deliver`` sends through ``backend`` (a dotted path, with its
+    options) instead of settings.EMAIL_BACKEND: the demo's mail, to demo addresses, goes to a
+    folder of its own (``manage.py seed_demo``). The rows say truly what happened: sent, then,
+    as the .eml files there."""
+    token = _BACKEND.set((backend, options))
+    try:
+        yield
+    finally:
+        _BACKEND.reset(token)
+
+
+def _connection() -> Any:
+    chosen = _BACKEND.get()
+    if chosen is None:
+        return get_connection()
+    backend, options = chosen
+    return get_connection(backend, **options)
+
 
 def deliver(outbound_id: int) -> str:
     """The django-q2 task: send one pending message, at most once, and record the outcome
@@ -357,9 +383,11 @@ def _send_copies(row: OutboundEmail) -> None:
     sends only the rest. A row queued before copies existed goes as one message to all."""
     copies = list(row.copies.all())
     body = _with_secrets(row.body, row.secrets)  # made once: every copy carries the same
-    with get_connection() as connection:
+    with _connection() as connection:
         if not copies:
-            _message(row, body, row.recipients, row.headers).send()
+            message = _message(row, body, row.recipients, row.headers)
+            message.connection = connection
+            message.send()
             return
         for copy in copies:
             if copy.sent_at is not None:

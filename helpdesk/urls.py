@@ -6,6 +6,7 @@ from helpdesk.directory import views as directory
 from helpdesk.home import views as home
 from helpdesk.mail import views as mail
 from helpdesk.notices import views as notices
+from helpdesk.ops import views as ops
 from helpdesk.procedures import views as procedures
 from helpdesk.reports import views as reports
 from helpdesk.tickets import views as tickets
@@ -17,6 +18,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("", include("helpdesk.search.urls")),
     path("healthz", home.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("directory/", directory.directory, name="directory"),
     path("directory/offices/<int:pk>/", directory.office_detail, name="office_detail"),
     path(

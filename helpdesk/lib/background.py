@@ -12,6 +12,9 @@ at 40% of the intake's time on SQLite). Enqueueing inside a one-insert atomic bl
 connection open; with the Redis broker the block is empty and costs nothing.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +23,30 @@ from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
+_IN_PROCESS: ContextVar[bool] = ContextVar("run queued tasks in this process", default=False)
+
 
 def enqueue(task: str, *args: Any, **kwargs: Any) -> str:
-    """Queue ``task`` now (the caller is past its commit, or has none)."""
+    """Queue ``task`` now (the caller is past its commit, or has none); inside
+    ``running_here()``, run it now in this process instead."""
+    if _IN_PROCESS.get():
+        import_string(task)(*args, **kwargs)
+        return ""
     with transaction.atomic():
         return async_task(task, *args, **kwargs)
+
+
+@contextmanager
+def running_here() -> Iterator[None]:
+    """Within the block, work queued with ``enqueue`` or ``enqueue_on_commit`` runs in this
+    process (after its commit, still), not on the worker: for a command that must finish what
+    it started before it returns (``seed_demo``: its mail delivered where the demo keeps it).
+    A task that raises stops the command (no retry). ``enqueue_at`` still schedules."""
+    token = _IN_PROCESS.set(True)
+    try:
+        yield
+    finally:
+        _IN_PROCESS.reset(token)
 
 
 def enqueue_on_commit(task: str, *args: Any, **kwargs: Any) -> None:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.utils import timezone
 
+from helpdesk.lib import heartbeats
 from helpdesk.mail import intake
 from helpdesk.models import InboundSource, MailboxState
 
@@ -85,6 +86,11 @@ def poll() -> PassReport:
     except DatabaseError as error:
         logger.error("Mail intake: pending messages not processed (%s)", error)
         report.errors.append(f"processing pending messages: {type(error).__name__}")
+    if not report.errors:
+        try:
+            heartbeats.beat(heartbeats.MAIL_POLL)  # /readyz: the age of the last good pass
+        except DatabaseError as error:
+            logger.error("Mail intake: the pass's heartbeat not recorded (%s)", error)
     return report
 
 

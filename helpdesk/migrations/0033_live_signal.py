@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0031_webhooks"),
+        ("helpdesk", "0032_heartbeat"),
     ]
 
     operations = [

@@ -32,6 +32,7 @@ from helpdesk.models.notices import (
     UpdateKind,
     agencies_of_audience,
 )
+from helpdesk.models.ops import Heartbeat
 from helpdesk.models.outbound import OutboundEmail, OutboundRecipient, OutboundStatus
 from helpdesk.models.procedures import (
     AcknowledgedHow,
@@ -100,6 +101,7 @@ __all__ = [
     "missing_report_fields",
     "report_field_label",
     "EventKind",
+    "Heartbeat",
     "OutboundEmail",
     "OutboundRecipient",
     "OutboundStatus",

@@ -67,6 +67,8 @@ NOT_PAGES = {
     "form_blank_pdf",
     "form_document",
     "healthz",
+    "readyz",
+    "metrics",
     # POST-only actions (their forms are on the pages visited)
     "logout",
     "person_reactivate",
