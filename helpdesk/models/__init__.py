@@ -1,3 +1,4 @@
+from helpdesk.models.api import SCOPE_RANK, ApiToken, IdempotentRequest, TokenScope
 from helpdesk.models.audit import AuditChainHead, AuditEvent, AuditKind
 from helpdesk.models.directory import (
     Absence,
@@ -62,6 +63,10 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "SCOPE_RANK",
+    "ApiToken",
+    "IdempotentRequest",
+    "TokenScope",
     "agencies_of_audience",
     "REPLY_ACTIONS",
     "ReplyOwner",
