@@ -120,6 +120,18 @@ class MessageOut(serializers.ModelSerializer[TicketMessage]):
 
 # --- What the API takes ------------------------------------------------------------------------
 
+def _text(max_length: int, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+    """A text field: its type and length here; whether a blank one will do is the page's
+    form's to say (with its own message)."""
+    return serializers.CharField(
+        max_length=max_length,
+        required=required,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=help_text,
+    )
+
+
 
 class ProblemReportIn(StrictSerializer):
     """The Problem Report Form (helpdesk.reports.forms.ProblemReportForm decides what is
@@ -129,10 +141,10 @@ class ProblemReportIn(StrictSerializer):
         required=False, help_text="One of your offices; needed when you serve several."
     )
     kind = serializers.ChoiceField(choices=TicketKind.choices, required=False)
-    summary = serializers.CharField(max_length=SUMMARY_MAX)
+    summary = _text(SUMMARY_MAX)
     system = serializers.ChoiceField(choices=System.choices)
     system_other = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX)
+    description = _text(DESCRIPTION_MAX)
     who_affected = serializers.ChoiceField(choices=WhoAffected.choices, required=False)
     contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -161,18 +173,12 @@ class EscalateIn(ProblemReportIn):
 
 
 class MessageIn(StrictSerializer):
-    body = serializers.CharField(max_length=MESSAGE_MAX)
+    body = _text(MESSAGE_MAX)
     internal = serializers.BooleanField(
         required=False, default=False, help_text="An internal note (help desk and MIS only)."
     )
     files = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="multipart/form-data only."
-    )
-
-
-def _text(max_length: int, *, required: bool = True, help_text: str = "") -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=required, allow_blank=not required, help_text=help_text
     )
 
 
