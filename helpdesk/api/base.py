@@ -29,7 +29,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as the draft standard asks
 _ETAG = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 # Headers of the first answer that a replay repeats.
-_REPLAYED_HEADERS = ("ETag", "Location", "Content-Type")
+_REPLAYED_HEADERS = ("ETag", "Location")
 
 
 def etag(record: models.Model) -> str:
@@ -88,6 +88,15 @@ class ApiView(APIView):
     # The scope a token needs, when not the method's default (read for GET, write else).
     scope: str | None = None
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Exception:
+            claimed = getattr(self, "_idempotent", None)
+            if claimed is not None:  # a bug, not an answer: a retry may act
+                claimed.delete()
+            raise
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         limit = self.max_body or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -129,7 +138,11 @@ class ApiView(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Replay):
             stored = exc.stored
-            response = Response(stored.body, status=stored.status, headers=stored.headers)
+            headers = dict(stored.headers)
+            content_type = headers.pop("Content-Type", "application/json").split(";")[0]
+            response = Response(
+                stored.body, status=stored.status, headers=headers, content_type=content_type
+            )
             response["Idempotent-Replayed"] = "true"
             return response
         return super().handle_exception(exc)
@@ -148,5 +161,9 @@ class ApiView(APIView):
                 claimed.headers = {
                     h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)
                 }
+                # Set when rendered, after this: the type the view asked for (problem+json).
+                claimed.headers["Content-Type"] = (
+                    getattr(response, "content_type", None) or "application/json"
+                )
                 claimed.save(update_fields=["status", "body", "headers"])
         return response
