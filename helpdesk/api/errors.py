@@ -17,6 +17,7 @@ from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -177,6 +178,7 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     return None
 
 
+@csrf_exempt  # nothing is done: a POST to nowhere is a 404 too, not the CSRF page
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any path under /api/v1/ that names no operation."""
     body = {

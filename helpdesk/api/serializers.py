@@ -61,6 +61,9 @@ class TicketListItem(serializers.ModelSerializer[Ticket]):
 
 class TicketDetail(TicketListItem):
     actions = serializers.SerializerMethodField()
+    # Blank when not given: a plain string, not the schema's "email" format.
+    contact_email = serializers.CharField(read_only=True)
+    secondary_email = serializers.CharField(read_only=True)
 
     class Meta(TicketListItem.Meta):
         fields = [
