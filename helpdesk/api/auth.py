@@ -47,7 +47,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
     factor never gets this far (``helpdesk.auth.middleware`` sends it to the second step)."""
 
 
-class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerScheme(OpenApiAuthenticationExtension):
     target_class = BearerTokenAuthentication
     name = "bearerAuth"
 
@@ -56,7 +56,7 @@ class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-c
 
 
 class SessionScheme(SpectacularSessionScheme):
-    target_class = SessionAuthentication
+    target_class = "helpdesk.api.auth.SessionAuthentication"
 
 
 def api_actor(request: Request) -> Actor:
@@ -112,7 +112,7 @@ class PerTokenThrottle(throttling.BaseThrottle):
             limit, key = PER_USER, f"user:{request.user.pk}"
         else:
             return True  # refused anyway: not signed in
-        django_request.ccap_api_limit_key = key  # type: ignore[attr-defined]
+        django_request.ccap_api_limit_key = key
         self._limit, self._request = limit, django_request
         return not limit.reached(django_request, count=True)
 

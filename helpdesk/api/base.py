@@ -147,9 +147,7 @@ class ApiView(APIView):
             return response
         return super().handle_exception(exc)
 
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> Any:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         claimed = getattr(self, "_idempotent", None)
         if claimed is not None:

@@ -194,7 +194,7 @@ class LimitedJSONParser(JSONParser):
     """JSON only, and (``ApiView.initial``) no bigger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
 
-class StrictSerializer(serializers.Serializer[Any]):
+class StrictSerializer(serializers.Serializer):
     """A request body: only the fields the operation takes. An unknown field is refused (400,
     named in ``errors``): a client's typo must not be silently dropped."""
 

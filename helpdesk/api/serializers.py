@@ -14,13 +14,13 @@ from helpdesk.models import System, Ticket, TicketAttachment, TicketMessage, Who
 # --- What the API answers ----------------------------------------------------------------------
 
 
-class OfficeRef(serializers.Serializer[Any]):
+class OfficeRef(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     agency = serializers.CharField(source="agency.name")
 
 
-class UserRef(serializers.Serializer[Any]):
+class UserRef(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
 
@@ -28,7 +28,7 @@ class UserRef(serializers.Serializer[Any]):
         return str(user.get_full_name() or user.get_username())
 
 
-class TicketListItem(serializers.ModelSerializer[Ticket]):
+class TicketListItem(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     tier = serializers.IntegerField(read_only=True, allow_null=True)
     office = OfficeRef(read_only=True)
@@ -99,20 +99,19 @@ class TicketDetail(TicketListItem):
         return available
 
 
-
-class TicketPage(serializers.Serializer[Any]):
+class TicketPage(serializers.Serializer):
     results = TicketListItem(many=True)
     next = serializers.CharField(allow_null=True, help_text="The next page's URL, or null.")
 
 
-class AttachmentOut(serializers.ModelSerializer[TicketAttachment]):
+class AttachmentOut(serializers.ModelSerializer):
     class Meta:
         model = TicketAttachment
         fields = ["id", "original_name", "content_type", "size", "sha256", "internal", "created_at"]
         read_only_fields = fields
 
 
-class MessageOut(serializers.ModelSerializer[TicketMessage]):
+class MessageOut(serializers.ModelSerializer):
     attachments = AttachmentOut(many=True, read_only=True)
 
     class Meta:
@@ -122,6 +121,7 @@ class MessageOut(serializers.ModelSerializer[TicketMessage]):
 
 
 # --- What the API takes ------------------------------------------------------------------------
+
 
 def _text(max_length: int, *, required: bool = True, help_text: str = "") -> serializers.CharField:
     """A text field: its type and length here; whether a blank one will do is the page's
@@ -133,7 +133,6 @@ def _text(max_length: int, *, required: bool = True, help_text: str = "") -> ser
         trim_whitespace=False,
         help_text=help_text,
     )
-
 
 
 class ProblemReportIn(StrictSerializer):
@@ -159,7 +158,9 @@ class ProblemReportIn(StrictSerializer):
     can_duplicate = serializers.BooleanField(required=False, allow_null=True)
     security_group = serializers.CharField(max_length=100, required=False, allow_blank=True)
     ccms_screen = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    steps_taken = serializers.CharField(max_length=DESCRIPTION_MAX, required=False, allow_blank=True)
+    steps_taken = serializers.CharField(
+        max_length=DESCRIPTION_MAX, required=False, allow_blank=True
+    )
     expected_result = serializers.CharField(
         max_length=DESCRIPTION_MAX, required=False, allow_blank=True
     )

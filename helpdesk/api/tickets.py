@@ -47,7 +47,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_QUEUES = ("help_desk", "mis", "agency", "mine")
 
 
-class Problem(serializers.Serializer[Any]):
+class Problem(serializers.Serializer):
     """RFC 9457 problem details."""
 
     type = serializers.CharField()
@@ -118,14 +118,14 @@ def form_data(validated: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def checked(form: forms.Form) -> dict[str, Any]:
+def checked(form: forms.BaseForm) -> dict[str, Any]:
     """The page's form, valid, or a 400 naming each field's problem."""
     if not form.is_valid():
         raise exceptions.ValidationError(field_errors(form.errors))
     return form.cleaned_data
 
 
-def parsed(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+def parsed(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -140,7 +140,7 @@ _FILTER_NAMES = tuple(_FILTER_FIELDS)
 
 def _parameter(name: str, field: forms.Field) -> OpenApiParameter:
     kind: Any = OpenApiTypes.STR
-    enum = None
+    enum: list[Any] | None = None
     if isinstance(field, forms.BooleanField):
         kind = OpenApiTypes.BOOL
     elif isinstance(field, forms.DateField):
@@ -150,7 +150,8 @@ def _parameter(name: str, field: forms.Field) -> OpenApiParameter:
     elif isinstance(field, forms.TypedChoiceField) and name == "tier":
         kind, enum = OpenApiTypes.INT, [3, 4]
     elif isinstance(field, forms.ChoiceField) and name != "assignee":
-        enum = [str(value) for value, _label in field.choices if value != ""]
+        choices: Any = field.choices
+        enum = [str(value) for value, _label in choices if value != ""]
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, enum=enum)
 
 

@@ -28,7 +28,7 @@ from helpdesk.auth.mfa import needs_second_factor
 from helpdesk.directory.roles import Role
 from helpdesk.models import ApiToken, AuditKind, Person, TokenScope, User
 
-SECRET_PREFIX = "ccap_"
+SECRET_PREFIX = "ccap_"  # noqa: S105  # a marker, not a secret
 PREFIX_LENGTH = 8  # characters of the secret kept in clear, after "ccap_"
 # Last use is written at most this often per token: not one UPDATE per request.
 LAST_USED_EVERY = timedelta(minutes=1)

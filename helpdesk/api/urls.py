@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView
 from helpdesk.api import docs, tickets
 from helpdesk.api.errors import not_found
 
-
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", docs.api_docs, name="api_docs"),

@@ -7,56 +7,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0027_ticket_kind'),
+        ("helpdesk", "0027_ticket_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='via_token',
+            model_name="auditevent",
+            name="via_token",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('changed', 'Changed'), ('deleted', 'Deleted'), ('designated', 'Local expert designated'), ('undesignated', 'Local expert designation removed'), ('absence_recorded', 'Absence recorded'), ('absence_cancelled', 'Absence cancelled'), ('roles_changed', 'Roles changed'), ('deactivated', 'Deactivated'), ('sessions_ended', 'Sessions ended'), ('reactivated', 'Reactivated'), ('token_revoked', 'Token revoked'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked'), ('transition', 'State changed'), ('mail_released', 'Inbound message released from quarantine'), ('mail_discarded', 'Inbound message discarded'), ('mail_reprocessed', 'Inbound message reprocessed'), ('downloaded', 'Downloaded'), ('exported', 'Exported for monitoring'), ('notice_published', 'Notice published'), ('notice_updated', 'Notice updated'), ('notice_resolved', 'Notice resolved'), ('archived', 'Archived'), ('restored', 'Restored'), ('procedures_sent', 'Procedures sent for acknowledgement'), ('procedure_acknowledged', 'Procedure acknowledged'), ('second_factor_added', 'Second factor added'), ('recovery_codes_issued', 'Recovery codes issued'), ('second_factors_reset', 'Second factors reset')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("changed", "Changed"),
+                    ("deleted", "Deleted"),
+                    ("designated", "Local expert designated"),
+                    ("undesignated", "Local expert designation removed"),
+                    ("absence_recorded", "Absence recorded"),
+                    ("absence_cancelled", "Absence cancelled"),
+                    ("roles_changed", "Roles changed"),
+                    ("deactivated", "Deactivated"),
+                    ("sessions_ended", "Sessions ended"),
+                    ("reactivated", "Reactivated"),
+                    ("token_revoked", "Token revoked"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                    ("transition", "State changed"),
+                    ("mail_released", "Inbound message released from quarantine"),
+                    ("mail_discarded", "Inbound message discarded"),
+                    ("mail_reprocessed", "Inbound message reprocessed"),
+                    ("downloaded", "Downloaded"),
+                    ("exported", "Exported for monitoring"),
+                    ("notice_published", "Notice published"),
+                    ("notice_updated", "Notice updated"),
+                    ("notice_resolved", "Notice resolved"),
+                    ("archived", "Archived"),
+                    ("restored", "Restored"),
+                    ("procedures_sent", "Procedures sent for acknowledgement"),
+                    ("procedure_acknowledged", "Procedure acknowledged"),
+                    ("second_factor_added", "Second factor added"),
+                    ("recovery_codes_issued", "Recovery codes issued"),
+                    ("second_factors_reset", "Second factors reset"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('prefix', models.CharField(db_index=True, max_length=16)),
-                ('secret_hash', models.CharField(max_length=64, unique=True)),
-                ('scope', models.CharField(choices=[('read', 'Read'), ('write', 'Read and write'), ('admin', 'Read, write and administer')], max_length=10, verbose_name='scope')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('revoked_reason', models.CharField(blank=True, max_length=200)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("prefix", models.CharField(db_index=True, max_length=16)),
+                ("secret_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("read", "Read"),
+                            ("write", "Read and write"),
+                            ("admin", "Read, write and administer"),
+                        ],
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                ("revoked_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotentRequest',
+            name="IdempotentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('route', models.CharField(max_length=300)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('body', models.JSONField(blank=True, null=True)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("route", models.CharField(max_length=300)),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("body", models.JSONField(blank=True, null=True)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key', 'route'), name='idempotent_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "key", "route"), name="idempotent_once")
+                ],
             },
         ),
     ]

@@ -30,7 +30,9 @@ def test_malformed_json_is_400(world, api):
     ticket = th.in_progress(world)
     hannah = api("hannah")
     response = hannah.post(
-        f"/api/v1/tickets/{ticket.pk}/resolve/", raw=b'{"resolution": ', **{"If-Match": _etag(hannah, ticket)}
+        f"/api/v1/tickets/{ticket.pk}/resolve/",
+        raw=b'{"resolution": ',
+        **{"If-Match": _etag(hannah, ticket)},
     )
     _is_problem(response, 400)
 

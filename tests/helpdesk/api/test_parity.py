@@ -43,8 +43,7 @@ def _rows(ticket: Ticket, marks: tuple[int, int, int]) -> tuple[list, list]:
 
     def same(row: tuple) -> tuple:
         return tuple(
-            v.replace(ticket.tracking_number, "<ticket>") if isinstance(v, str) else v
-            for v in row
+            v.replace(ticket.reference, "<ticket>") if isinstance(v, str) else v for v in row
         )
 
     audit = [same(row) for row in _audit(ticket, marks[0])]
@@ -113,7 +112,9 @@ def test_a_message_through_the_page_and_the_api_writes_the_same_rows(world, clie
     by_page, by_api = th.in_progress(world), th.in_progress(world)
     client.force_login(world.pat.user)
     marks = _marks()
-    assert client.post(reverse("ticket_message", args=[by_page.pk]), {"body": body}).status_code == 302
+    assert (
+        client.post(reverse("ticket_message", args=[by_page.pk]), {"body": body}).status_code == 302
+    )
     page_rows = _rows(by_page, marks)
     _token, secret = make_token(world.pat.user)
     marks = _marks()

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from helpdesk.models import TokenScope
+from helpdesk.models import Ticket, TokenScope
 from tests.helpdesk import ticket_helpers as th
 from tests.helpdesk.api.conftest import ApiClient, make_token
 
@@ -72,12 +72,10 @@ def test_every_operation_answers_within_its_schema(persona, world, tickets, sett
             def run(case, data) -> None:
                 if "id" in (case.path_parameters or {}) and data.draw(st.booleans()):
                     case.path_parameters["id"] = data.draw(st.sampled_from(ids))
-                    if case.headers is not None and "If-Match" in case.headers:
-                        if data.draw(st.booleans()):
-                            from helpdesk.models import Ticket
-
-                            row = Ticket.objects.get(pk=case.path_parameters["id"])
-                            case.headers["If-Match"] = f'"{row.pk}-{row.version}"'
+                    headers = case.headers or {}
+                    if "If-Match" in headers and data.draw(st.booleans()):
+                        row = Ticket.objects.get(pk=case.path_parameters["id"])
+                        headers["If-Match"] = f'"{row.pk}-{row.version}"'
                 response = case.call(app=app, headers=auth)
                 case.validate_response(response, checks=CHECKS)
 

@@ -29,13 +29,15 @@ def _works(secret: str) -> bool:
 class TestMakingAToken:
     def test_only_the_hash_of_the_secret_is_stored_and_the_prefix_names_it(self, world):
         token, secret = make_token(world.hannah)
-        assert secret.startswith("ccap_") and len(secret) >= 40
+        assert secret.startswith("ccap_")
+        assert len(secret) >= 40
         stored = ApiToken.objects.get(pk=token.pk)
         assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
         assert secret not in str(vars(stored))
         assert secret.startswith(f"ccap_{stored.prefix}")
         created = AuditEvent.objects.for_object(token).get(kind=AuditKind.API_TOKEN_CREATED)
-        assert secret not in str(created.after) and secret not in created.note
+        assert secret not in str(created.after)
+        assert secret not in created.note
 
     def test_an_expiry_is_required_in_the_future_and_at_most_the_maximum(self, world, settings):
         settings.API_TOKEN_MAX_DAYS = 30
