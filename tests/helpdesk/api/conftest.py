@@ -63,3 +63,27 @@ def api(world):
         return ApiClient(secret)
 
     return client_for
+
+
+@pytest.fixture
+def wsgi_app():
+    """The site's WSGI application for a client that calls it in-process (schemathesis, httpx's
+    WSGI transport), as Django's test client calls it: without the request signals closing the
+    database connection, which holds the test's transaction. (Django's own test client
+    connects them again after each of its requests, so each call takes them off again.)"""
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    handler = get_wsgi_application()
+
+    def app(environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        return handler(environ, start_response)
+
+    try:
+        yield app
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

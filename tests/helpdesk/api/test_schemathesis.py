@@ -6,7 +6,6 @@ Kept under a couple of minutes by the number of examples per operation and role
 (``EXAMPLES``); a failing example prints the request that reproduces it."""
 
 import pytest
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode, openapi
@@ -47,12 +46,14 @@ def tickets(world) -> list:
 
 
 @pytest.mark.parametrize("persona", ROLES)
-def test_every_operation_answers_within_its_schema(persona, world, tickets, settings_fixture):
+def test_every_operation_answers_within_its_schema(
+    persona, world, tickets, settings_fixture, wsgi_app
+):
     _token, secret = make_token(world.user(persona), TokenScope.WRITE)
     served = ApiClient(secret).get("/api/v1/schema/", {"format": "json"})
     assert served.status_code == 200
     schema = openapi.from_dict(served.json())
-    app = get_wsgi_application()
+    app = wsgi_app
     ids = [t.pk for t in tickets]
     auth = {"Authorization": f"Bearer {secret}"}
     operations = [result.ok() for result in schema.get_all_operations()]
