@@ -84,3 +84,20 @@ def page(tickets: QuerySet[Any], sort: str, cursor: str | None, size: int) -> tu
         return rows, ""
     rows = rows[:size]
     return rows, encode(sort, rows[-1])
+
+
+def encode_offset(offset: int) -> str:
+    """The cursor of a short list (inbound mail, notices): a signed offset."""
+    return signing.dumps(["offset", offset], salt=_SALT)
+
+
+def offset_of(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, offset = signing.loads(cursor, salt=_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
+    if kind != "offset" or not isinstance(offset, int) or offset < 0:
+        raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]})
+    return offset

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from helpdesk.api import docs, tickets
+from helpdesk.api import docs, mail, tickets
 from helpdesk.api.errors import not_found
 
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
         )
         for action, view in tickets.ACTION_VIEWS.items()
     ),
+    path("inbound/", mail.InboundList.as_view(), name="api_inbound"),
+    path("inbound/<int:pk>/", mail.InboundOne.as_view(), name="api_inbound_one"),
+    path("inbound/<int:pk>/raw/", mail.InboundRaw.as_view(), name="api_inbound_raw"),
+    path("inbound/<int:pk>/release/", mail.InboundRelease.as_view(), name="api_inbound_release"),
+    path("inbound/<int:pk>/discard/", mail.InboundDiscard.as_view(), name="api_inbound_discard"),
     # Anything else under /api/v1/: a problem+json 404, not the site's HTML page.
     re_path(r"^.*$", not_found),
 ]

@@ -121,6 +121,11 @@ NOT_PAGES = {
     "api_ticket_attachment",
     *(f"api_ticket_{action.value}" for action in ACTION_VIEWS),
     "api_token_revoke",
+    "api_inbound",
+    "api_inbound_one",
+    "api_inbound_raw",
+    "api_inbound_release",
+    "api_inbound_discard",
     None,
 }
 # Pages the signed-out visitor sees.
