@@ -274,7 +274,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "escalation.workflow.TicketState",
+        "NoticeStateEnum": "helpdesk.models.notices.NoticeState",
+        "TicketSourceEnum": "helpdesk.models.tickets.Source",
+        "InboundSourceEnum": "helpdesk.models.inbound.InboundSource",
+        "NoticeAudienceEnum": "helpdesk.models.notices.NoticeAudience",
+        "ProcedureAudienceEnum": "helpdesk.models.procedures.ProcedureAudience",
+    },
 }
 # A personal access token lives at most this many days (its owner chooses, up to this).
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)

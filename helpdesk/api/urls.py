@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from helpdesk.api import docs, mail, tickets
+from helpdesk.api import docs, mail, reads, tickets
 from helpdesk.api.errors import not_found
 
 urlpatterns = [
@@ -36,6 +36,12 @@ urlpatterns = [
     path("inbound/<int:pk>/raw/", mail.InboundRaw.as_view(), name="api_inbound_raw"),
     path("inbound/<int:pk>/release/", mail.InboundRelease.as_view(), name="api_inbound_release"),
     path("inbound/<int:pk>/discard/", mail.InboundDiscard.as_view(), name="api_inbound_discard"),
+    path("notices/", reads.NoticeList.as_view(), name="api_notices"),
+    path("notices/<int:pk>/", reads.NoticeOne.as_view(), name="api_notice"),
+    path("procedures/", reads.ProcedureList.as_view(), name="api_procedures"),
+    path("procedures/<int:pk>/", reads.ProcedureOne.as_view(), name="api_procedure"),
+    path("offices/", reads.OfficeList.as_view(), name="api_offices"),
+    path("offices/<int:pk>/", reads.OfficeOne.as_view(), name="api_office"),
     # Anything else under /api/v1/: a problem+json 404, not the site's HTML page.
     re_path(r"^.*$", not_found),
 ]

@@ -126,6 +126,12 @@ NOT_PAGES = {
     "api_inbound_raw",
     "api_inbound_release",
     "api_inbound_discard",
+    "api_notices",
+    "api_notice",
+    "api_procedures",
+    "api_procedure",
+    "api_offices",
+    "api_office",
     None,
 }
 # Pages the signed-out visitor sees.
