@@ -23,7 +23,7 @@ from tests.helpdesk.api.conftest import ApiClient, make_token
 pytestmark = pytest.mark.django_db(transaction=False)
 
 ROLES = ["hannah", "mike", "ada", "pat", "alice"]
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}
+EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 2}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
