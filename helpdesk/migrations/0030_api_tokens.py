@@ -136,4 +136,16 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                models.OrderBy(models.F("priority")),
+                models.OrderBy(models.F("id"), descending=True),
+                name="ticket_priority_id",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(fields=["updated_at", "id"], name="ticket_updated_id"),
+        ),
     ]
