@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -188,10 +187,6 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         "detail": _("There is no such operation: see /api/v1/schema/."),
     }
     return JsonResponse(body, status=404, content_type=PROBLEM)
-
-
-class LimitedJSONParser(JSONParser):
-    """JSON only, and (``ApiView.initial``) no bigger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
 
 class StrictSerializer(serializers.Serializer):

@@ -17,8 +17,9 @@ from rest_framework.response import Response
 
 from helpdesk.api.auth import api_actor
 from helpdesk.api.base import ApiView
-from helpdesk.api.errors import LimitedJSONParser, StrictSerializer
+from helpdesk.api.errors import StrictSerializer
 from helpdesk.api.pagination import encode_offset, offset_of
+from helpdesk.api.parsers import LimitedJSONParser
 from helpdesk.api.tickets import IDEMPOTENCY_KEY, checked, form_data, parsed, problems
 from helpdesk.directory.permissions import may_review_mail
 from helpdesk.mail import forms as mf

@@ -27,8 +27,9 @@ from helpdesk.actor import Actor
 from helpdesk.api import serializers as s
 from helpdesk.api.auth import api_actor
 from helpdesk.api.base import ApiView, etag, if_match_version
-from helpdesk.api.errors import LimitedJSONParser, field_errors
+from helpdesk.api.errors import field_errors
 from helpdesk.api.pagination import page
+from helpdesk.api.parsers import LimitedJSONParser
 from helpdesk.directory.permissions import is_designated_expert_of, person_of
 from helpdesk.directory.roles import Role, has_role
 from helpdesk.models import Notice, Office, Ticket, User
