@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from helpdesk.api import docs, mail, reads, tickets
+from helpdesk.api import dashboard, docs, mail, reads, tickets
 from helpdesk.api.errors import not_found
 
 urlpatterns = [
@@ -42,6 +42,7 @@ urlpatterns = [
     path("procedures/<int:pk>/", reads.ProcedureOne.as_view(), name="api_procedure"),
     path("offices/", reads.OfficeList.as_view(), name="api_offices"),
     path("offices/<int:pk>/", reads.OfficeOne.as_view(), name="api_office"),
+    path("dashboard/<slug:page>/", dashboard.DashboardFigures.as_view(), name="api_dashboard"),
     # Anything else under /api/v1/: a problem+json 404, not the site's HTML page.
     re_path(r"^.*$", not_found),
 ]

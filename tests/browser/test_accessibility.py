@@ -132,6 +132,7 @@ NOT_PAGES = {
     "api_procedure",
     "api_offices",
     "api_office",
+    "api_dashboard",
     None,
 }
 # Pages the signed-out visitor sees.

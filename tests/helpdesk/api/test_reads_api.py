@@ -82,3 +82,26 @@ def test_notices_are_those_the_notices_page_shows(world, library, persona):
     status = client.get(f"/api/v1/notices/{library['notice'].pk}/").status_code
     assert status == (200 if library["notice"].pk in expected else 404)
     assert client.get("/api/v1/notices/", {"status": "nonsense"}).status_code == 400
+
+
+# page: who may read its figures (the dashboard pages' own rule)
+DASHBOARDS = {"full": {"hannah", "ada"}, "mis": {"hannah", "ada", "mike"}}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_dashboard_figures_for_the_roles_of_each_dashboard(world, client, persona):
+    from tests.helpdesk import ticket_helpers as th
+
+    th.submitted(world)
+    api = ApiClient(make_token(world.user(persona))[1])
+    client.force_login(world.user(persona))
+    for page, readers in DASHBOARDS.items():
+        response = api.get(f"/api/v1/dashboard/{page}/")
+        pages = {"full": "/dashboard/", "mis": "/dashboard/mis/"}
+        on_the_page = client.get(pages[page]).status_code
+        assert response.status_code == on_the_page == (200 if persona in readers else 403)
+        if response.status_code == 200:
+            sections = response.json()["sections"]
+            assert sections
+            assert all(table["rows"] is not None for s in sections for table in s["tables"])
+    assert api.get("/api/v1/dashboard/full/", {"start": "not a date"}).status_code in (400, 403)
