@@ -195,7 +195,7 @@ def _token(username: str) -> str:
 def _deep_cursor(client, headers, pages: int) -> str:
     url = "/api/v1/tickets/"
     for _ in range(pages):
-        url = client.get(url, **headers).json()["next"]
+        url = client.get(url, headers=headers).json()["next"]
     return url
 
 
@@ -205,8 +205,8 @@ def _measure(requests: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    desk = {"HTTP_AUTHORIZATION": f"Bearer {_token('desk')}"}
-    expert = {"HTTP_AUTHORIZATION": f"Bearer {_token('expert')}"}
+    desk = {"Authorization": f"Bearer {_token('desk')}"}
+    expert = {"Authorization": f"Bearer {_token('expert')}"}
     deep = _deep_cursor(client, desk, 40)
     cases = [
         ("help desk queue, page 1", "/api/v1/tickets/", desk),
@@ -223,15 +223,15 @@ def _measure(requests: int) -> None:
     worst = 0.0
     queries = {}
     for label, url, headers in cases:
-        response = client.get(url, **headers)  # warm-up
+        response = client.get(url, headers=headers)  # warm-up
         assert response.status_code == 200, (label, response.status_code, response.content[:300])
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url, **headers)
+            response = client.get(url, headers=headers)
         queries[label] = len(captured.captured_queries)
         times = []
         for _ in range(requests):
             start = time.perf_counter()
-            client.get(url, **headers)
+            client.get(url, headers=headers)
             times.append((time.perf_counter() - start) * 1000)
         high = p95(times)
         worst = max(worst, high)
