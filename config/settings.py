@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "django_q",
     "channels",
+    # The REST API (docs/api.md) and its OpenAPI 3.1 schema.
+    "rest_framework",
+    "drf_spectacular",
     # Project apps, lowest layer first (DESIGN.md: lower layers never import higher ones).
     "escalation",
     "helpdesk",
@@ -259,7 +262,48 @@ THROTTLE_RATES = {
     "password_reset_per_email": env_str("THROTTLE_RESET_PER_EMAIL", "3/h"),
     # token links (password reset confirmation, procedure acknowledgement) from one address
     "token_links_per_address": env_str("THROTTLE_TOKEN_LINKS_PER_ADDRESS", "30/h"),
+    # API requests per personal access token, and per signed-in user of the API's session
+    "api_requests_per_token": env_str("THROTTLE_API_PER_TOKEN", "600/m"),
+    "api_requests_per_user": env_str("THROTTLE_API_PER_USER", "600/m"),
 }
+
+# --- The REST API (helpdesk.api, docs/api.md) ---------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "helpdesk.api.auth.BearerTokenAuthentication",
+        "helpdesk.api.auth.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api.auth.ScopedAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.auth.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["helpdesk.api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api.errors.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CCAP Help Desk API",
+    "DESCRIPTION": "File and follow CCAP Help Desk tickets from your own tools (docs/api.md).",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "escalation.workflow.TicketState",
+        "NoticeStateEnum": "helpdesk.models.notices.NoticeState",
+        "TicketSourceEnum": "helpdesk.models.tickets.Source",
+        "InboundSourceEnum": "helpdesk.models.inbound.InboundSource",
+        "NoticeAudienceEnum": "helpdesk.models.notices.NoticeAudience",
+        "ProcedureAudienceEnum": "helpdesk.models.procedures.ProcedureAudience",
+    },
+}
+# A personal access token lives at most this many days (its owner chooses, up to this).
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# An Idempotency-Key's first answer is replayed for this many hours.
+API_IDEMPOTENCY_HOURS = 24
 
 # --- Sessions and transport security -----------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 9) * 60 * 60  # one working day

@@ -29,5 +29,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("forms/", include("forms_4052_4055.urls")),
     path("access/", include("access.urls")),
+    # The REST API (docs/api.md) and the account's API token pages.
+    path("api/v1/", include("helpdesk.api.urls")),
+    path("", include("helpdesk.api.page_urls")),
     path("", include("helpdesk.urls")),
 ]

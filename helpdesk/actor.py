@@ -8,7 +8,7 @@ the actor at their edge (``Actor.of(request.user)``, ``Actor.system("SLA sweep")
 it down; the rules in the ``permissions`` modules decide what each actor may do.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from helpdesk.directory.permissions import person_of
 from helpdesk.directory.roles import roles_of
@@ -26,6 +26,9 @@ class Actor:
     reason: str = ""
     # How the audit trail names the system here (e.g. "ldap", "seed_demo"); "system" by default.
     system_label: str = SYSTEM_LABEL
+    # The personal access token the user acts through (the API, ``helpdesk.api``), by its id;
+    # None on a page. The audit trail records it with every change.
+    token_id: int | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, user: User) -> "Actor":
@@ -33,6 +36,12 @@ class Actor:
         if not isinstance(user, User):
             raise TypeError(f"An actor is made of a user, not {type(user).__name__}.")
         return cls(user=user, person=person_of(user), roles=roles_of(user))
+
+    def through_token(self, token_id: int) -> "Actor":
+        """The same user, acting through one of their API tokens."""
+        if self.user is None:
+            raise ValueError("Only a user acts through an API token.")
+        return replace(self, token_id=token_id)
 
     @classmethod
     def system(cls, reason: str, *, label: str = SYSTEM_LABEL) -> "Actor":

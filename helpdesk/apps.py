@@ -120,13 +120,16 @@ def _connect_procedures() -> None:
 
 
 def _connect_leavers() -> None:
-    """A deactivated login's sockets close at once; a leaver's emailed links stop working."""
+    """A deactivated login's sockets close at once; a leaver's emailed links and API tokens stop
+    working."""
+    from helpdesk.api.tokens import revoke_tokens_of_leaver
     from helpdesk.directory.services import LeaverHook, leaver_hooks
     from helpdesk.procedures.onboarding import revoke_links_of_leaver
     from helpdesk.tickets.live import close_sockets_of_leaver
 
     leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
     leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))
+    leaver_hooks.register(LeaverHook("revoke API tokens", revoke_tokens_of_leaver))
 
 
 # --- Saved replies ------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def record(
         before=before,
         after=after,
         note=_with_reason(note, actor),
+        via_token=actor.token_id,
     )
     with transaction.atomic(savepoint=False):  # the row and its link commit together
         _link(event)
@@ -109,6 +110,8 @@ def canonical_fields(event: AuditEvent) -> dict[str, Any]:
         "before": event.before,
         "after": event.after,
         "note": event.note,
+        # Only rows written through an API token carry it: the rows before it hash as they did.
+        **({"via_token": event.via_token} if event.via_token is not None else {}),
     }
 
 

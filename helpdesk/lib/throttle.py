@@ -53,6 +53,17 @@ class Limit:
             return bool(usage["should_limit"])
         return bool(usage["should_limit"] or usage["count"] >= usage["limit"])
 
+    def seconds_left(self, request: HttpRequest) -> int:
+        """Seconds until the current window ends and the count starts again (Retry-After)."""
+        usage = get_usage(
+            request,
+            group=f"ccap:{self.name}",
+            key=self.key,
+            rate=settings.THROTTLE_RATES[self.name],
+            increment=False,
+        )
+        return max(1, int(usage["time_left"])) if usage else 1
+
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "429.html", status=429)

@@ -1,3 +1,4 @@
+from helpdesk.models.api import SCOPE_RANK, ApiToken, IdempotentRequest, TokenScope
 from helpdesk.models.audit import AuditChainHead, AuditEvent, AuditKind
 from helpdesk.models.directory import (
     Absence,
@@ -67,6 +68,10 @@ from helpdesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSub
 
 __all__ = [
     "LiveSignal",
+    "SCOPE_RANK",
+    "ApiToken",
+    "IdempotentRequest",
+    "TokenScope",
     "agencies_of_audience",
     "REPLY_ACTIONS",
     "ReplyOwner",

@@ -21,6 +21,9 @@ class AuditKind(models.TextChoices):
     SESSIONS_ENDED = "sessions_ended", "Sessions ended"
     REACTIVATED = "reactivated", "Reactivated"
     TOKEN_REVOKED = "token_revoked", "Token revoked"
+    # Personal access tokens of the API (helpdesk.api.tokens)
+    API_TOKEN_CREATED = "api_token_created", "API token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
     TRANSITION = "transition", "State changed"
     MAIL_RELEASED = "mail_released", "Inbound message released from quarantine"
     MAIL_DISCARDED = "mail_discarded", "Inbound message discarded"
@@ -79,6 +82,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The personal access token the change came through (helpdesk.api), by its id; empty for
+    # a page, a command or the system. Tokens are revoked, never deleted.
+    via_token = models.PositiveBigIntegerField(null=True, blank=True)
     # The hash chain (``helpdesk.audit``): the row's place in the chain, the hash of the row
     # before it, and the hash of this row's canonical content with that one. An edited, deleted
     # or slipped-in row breaks it (``manage.py verify_audit``).

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -228,6 +228,10 @@ class Ticket(EscalationWorkflow):
             models.Index(fields=["sweep_token"], name="ticket_sweep_token"),
             # The search finds a ticket by MIS's number in any case (mis_reference__iexact).
             models.Index(Upper("mis_reference"), name="ticket_mis_reference_upper"),
+            # The queues' (and the API's keyset pages') sorts by priority and by last change,
+            # each then by -id: read in index order, not sorted whole (bench/api_list.py).
+            models.Index(F("priority").asc(), F("id").desc(), name="ticket_priority_id"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_id"),
         ]
 
     def __str__(self) -> str:

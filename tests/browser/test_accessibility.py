@@ -33,6 +33,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from access.services import start_campaign
 from helpdesk.actor import Actor
+from helpdesk.api.tickets import ACTION_VIEWS
 from helpdesk.demo.directory import SeedReport
 from helpdesk.demo.seed import seed_demo
 from helpdesk.directory.roles import Role
@@ -118,6 +119,29 @@ NOT_PAGES = {
     # one-time links (the acknowledgement link has a browser test of its own)
     "password_reset_confirm",
     "procedure_acknowledge_link_with_token_in_path",
+    # the REST API's JSON (its docs page is a page, linked from the API token page) and the
+    # token page's POST-only revoke
+    "api_schema",
+    "api_tickets",
+    "api_ticket",
+    "api_ticket_escalate",
+    "api_ticket_messages",
+    "api_ticket_attachments",
+    "api_ticket_attachment",
+    *(f"api_ticket_{action.value}" for action in ACTION_VIEWS),
+    "api_token_revoke",
+    "api_inbound",
+    "api_inbound_one",
+    "api_inbound_raw",
+    "api_inbound_release",
+    "api_inbound_discard",
+    "api_notices",
+    "api_notice",
+    "api_procedures",
+    "api_procedure",
+    "api_offices",
+    "api_office",
+    "api_dashboard",
     None,
 }
 # Pages the signed-out visitor sees.
