@@ -44,6 +44,12 @@ from helpdesk.models.procedures import (
 from helpdesk.models.queues import SavedFilter
 from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
 from helpdesk.models.retention import LegalHold
+from helpdesk.models.staff import (
+    DesignationRequest,
+    DesignationRequestState,
+    StaffChange,
+    StaffChangeKind,
+)
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     PROBLEM_ONLY_FIELDS,
@@ -64,6 +70,10 @@ from helpdesk.models.tickets import (
 from helpdesk.models.users import SignInSource, User
 
 __all__ = [
+    "DesignationRequest",
+    "DesignationRequestState",
+    "StaffChange",
+    "StaffChangeKind",
     "LiveSignal",
     "agencies_of_audience",
     "REPLY_ACTIONS",

@@ -44,6 +44,12 @@ class AuditKind(models.TextChoices):
     HOLD_RELEASED = "hold_released", "Legal hold released"
     PURGED = "purged", "Purged by retention rule"
     ANONYMISED = "anonymised", "Anonymised by retention rule"
+    # The agency's staff list (helpdesk.directory.staff): undone by the help desk; designation
+    # changes asked for by the agency, decided by the help desk.
+    STAFF_CHANGE_UNDONE = "staff_change_undone", "Staff list change undone"
+    DESIGNATION_REQUESTED = "designation_requested", "Designation change requested"
+    DESIGNATION_APPROVED = "designation_approved", "Designation change approved"
+    DESIGNATION_DECLINED = "designation_declined", "Designation change declined"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
