@@ -20,6 +20,7 @@ class HelpdeskConfig(AppConfig):
         _connect_passwords()
         _connect_saved_replies()
         _connect_retention()
+        _connect_staff_list()
 
 
 def _register_extensions() -> None:
@@ -122,6 +123,22 @@ def _connect_leavers() -> None:
 
     leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
     leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))
+
+
+# --- The agency's staff list -------------------------------------------------------------------
+
+
+def _connect_staff_list() -> None:
+    """The help desk's review of staff lists in its navigation (the local experts' page is
+    the access app's, which registers its own link)."""
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.panels import NavLink, nav_links
+
+    desk = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
+    nav_links.register(NavLink(_("Staff list changes"), "staff_changes", desk, "information"))
+    nav_links.register(
+        NavLink(_("Designation requests"), "designation_requests", desk, "information")
+    )
 
 
 # --- Saved replies ------------------------------------------------------------------------------

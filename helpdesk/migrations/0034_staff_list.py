@@ -7,55 +7,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0033_live_signal'),
+        ("helpdesk", "0033_live_signal"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('changed', 'Changed'), ('deleted', 'Deleted'), ('designated', 'Local expert designated'), ('undesignated', 'Local expert designation removed'), ('absence_recorded', 'Absence recorded'), ('absence_cancelled', 'Absence cancelled'), ('roles_changed', 'Roles changed'), ('deactivated', 'Deactivated'), ('sessions_ended', 'Sessions ended'), ('reactivated', 'Reactivated'), ('token_revoked', 'Token revoked'), ('transition', 'State changed'), ('mail_released', 'Inbound message released from quarantine'), ('mail_discarded', 'Inbound message discarded'), ('mail_reprocessed', 'Inbound message reprocessed'), ('downloaded', 'Downloaded'), ('exported', 'Exported for monitoring'), ('notice_published', 'Notice published'), ('notice_updated', 'Notice updated'), ('notice_resolved', 'Notice resolved'), ('archived', 'Archived'), ('restored', 'Restored'), ('procedures_sent', 'Procedures sent for acknowledgement'), ('procedure_acknowledged', 'Procedure acknowledged'), ('second_factor_added', 'Second factor added'), ('recovery_codes_issued', 'Recovery codes issued'), ('second_factors_reset', 'Second factors reset'), ('hold_placed', 'Legal hold placed'), ('hold_released', 'Legal hold released'), ('purged', 'Purged by retention rule'), ('anonymised', 'Anonymised by retention rule'), ('staff_change_undone', 'Staff list change undone'), ('designation_requested', 'Designation change requested'), ('designation_approved', 'Designation change approved'), ('designation_declined', 'Designation change declined')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("changed", "Changed"),
+                    ("deleted", "Deleted"),
+                    ("designated", "Local expert designated"),
+                    ("undesignated", "Local expert designation removed"),
+                    ("absence_recorded", "Absence recorded"),
+                    ("absence_cancelled", "Absence cancelled"),
+                    ("roles_changed", "Roles changed"),
+                    ("deactivated", "Deactivated"),
+                    ("sessions_ended", "Sessions ended"),
+                    ("reactivated", "Reactivated"),
+                    ("token_revoked", "Token revoked"),
+                    ("transition", "State changed"),
+                    ("mail_released", "Inbound message released from quarantine"),
+                    ("mail_discarded", "Inbound message discarded"),
+                    ("mail_reprocessed", "Inbound message reprocessed"),
+                    ("downloaded", "Downloaded"),
+                    ("exported", "Exported for monitoring"),
+                    ("notice_published", "Notice published"),
+                    ("notice_updated", "Notice updated"),
+                    ("notice_resolved", "Notice resolved"),
+                    ("archived", "Archived"),
+                    ("restored", "Restored"),
+                    ("procedures_sent", "Procedures sent for acknowledgement"),
+                    ("procedure_acknowledged", "Procedure acknowledged"),
+                    ("second_factor_added", "Second factor added"),
+                    ("recovery_codes_issued", "Recovery codes issued"),
+                    ("second_factors_reset", "Second factors reset"),
+                    ("hold_placed", "Legal hold placed"),
+                    ("hold_released", "Legal hold released"),
+                    ("purged", "Purged by retention rule"),
+                    ("anonymised", "Anonymised by retention rule"),
+                    ("staff_change_undone", "Staff list change undone"),
+                    ("designation_requested", "Designation change requested"),
+                    ("designation_approved", "Designation change approved"),
+                    ("designation_declined", "Designation change declined"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='DesignationRequest',
+            name="DesignationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('primary', 'Primary'), ('alternate', 'Alternate')], max_length=10)),
-                ('reason', models.TextField()),
-                ('effective_on', models.DateField()),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('declined', 'Declined')], db_index=True, default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='designation_requests', to='helpdesk.office')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='designation_requests', to='helpdesk.person')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("primary", "Primary"), ("alternate", "Alternate")], max_length=10
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("effective_on", models.DateField()),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="designation_requests",
+                        to="helpdesk.office",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="designation_requests",
+                        to="helpdesk.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StaffChange',
+            name="StaffChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_label', models.CharField(max_length=255)),
-                ('kind', models.CharField(choices=[('added', 'Person added'), ('edited', 'Person edited')], max_length=10)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('made_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('undo_reason', models.CharField(blank=True, max_length=500)),
-                ('made_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff_changes', to='helpdesk.office')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='staff_changes', to='helpdesk.person')),
-                ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_label", models.CharField(max_length=255)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("added", "Person added"), ("edited", "Person edited")],
+                        max_length=10,
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("made_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                ("undo_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff_changes",
+                        to="helpdesk.office",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="staff_changes",
+                        to="helpdesk.person",
+                    ),
+                ),
+                (
+                    "undone_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-made_at', '-id'],
+                "ordering": ["-made_at", "-id"],
             },
         ),
     ]

@@ -29,8 +29,8 @@ from helpdesk.models import (
     LocalExpertDesignation,
     Person,
     PersonEmail,
-    Ticket,
     StaffChange,
+    Ticket,
     User,
 )
 from helpdesk.retention import selectors
