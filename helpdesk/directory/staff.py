@@ -206,6 +206,8 @@ def _records_of(person: Person) -> list[str]:
     held = []
     for relation in person._meta.related_objects:
         model = relation.related_model
+        if not isinstance(model, type):  # "self": a person never points at a person
+            continue
         if model._meta.label_lower in _NOT_RECORDS or relation.many_to_many:
             continue
         rows = model._default_manager.filter(**{relation.field.name: person})
