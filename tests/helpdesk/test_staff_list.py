@@ -276,7 +276,8 @@ def test_an_approved_designation_change_replaces_the_alternate_dated_and_emailed
     assert world.alice.user.groups.filter(name="local_expert").exists()
     [email] = [m for m in mailoutbox if "Designation change approved" in m.subject]
     assert email.to == ["pat@example.org"]
-    assert "Alice Agency" in email.body and "Confirmed." in email.body
+    assert "Alice Agency" in email.body
+    assert "Confirmed." in email.body
     assert OutboundEmail.objects.filter(kind="designation_decision").count() == 1
 
 
@@ -320,7 +321,7 @@ def test_designation_requests_are_the_offices_experts_and_decided_by_the_help_de
     assert DesignationRequest.objects.get().state == DesignationRequestState.PENDING
 
 
-# --- The pages -------------------------------------------------------------------------------------
+# --- The pages ---------------------------------------------------------------------------------
 
 
 def _post_person(client, url, **values):
@@ -419,7 +420,8 @@ def test_the_review_page_lists_changes_newest_first_filtered_and_undoes(client, 
     page = client.get(reverse("staff_changes")).content.decode()
     assert page.index("Zed Z") < page.index("Dana Newcomer")  # newest first
     narrowed = client.get(reverse("staff_changes"), {"office": world.office.pk}).content.decode()
-    assert "Dana Newcomer" in narrowed and "Zed Z" not in narrowed
+    assert "Dana Newcomer" in narrowed
+    assert "Zed Z" not in narrowed
 
     change = StaffChange.objects.get(person=first)
     url = reverse("staff_change_undo", args=[change.pk])
