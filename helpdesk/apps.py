@@ -131,9 +131,13 @@ def _connect_leavers() -> None:
 def _connect_staff_list() -> None:
     """The help desk's review of staff lists in its navigation (the local experts' page is
     the access app's, which registers its own link)."""
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
     from helpdesk.directory.roles import Role
     from helpdesk.home.panels import NavLink, nav_links
 
+    demo_seeders.register(
+        DemoSeeder("staff list", "helpdesk.demo.staff.seed_demo_staff_list", order=95)
+    )
     desk = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
     nav_links.register(NavLink(_("Staff list changes"), "staff_changes", desk, "information"))
     nav_links.register(

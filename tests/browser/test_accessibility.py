@@ -96,6 +96,8 @@ NOT_PAGES = {
     "ticket_take_ownership",
     "saved_filter_create",
     "saved_filter_delete",
+    "staff_change_undo",
+    "designation_request_decide",
     # POST-only: its confirmation and summary pages answer the queue's form, not a link
     "queue_bulk",
     # single sign-on and WebAuthn's JSON
