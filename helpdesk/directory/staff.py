@@ -113,7 +113,9 @@ def add_person_to_office(
 def update_person(person: Person, *, by: Actor, **values: str) -> Person:
     """A local expert corrects someone of their office: name, address, phone, role in the
     office. Audited with before and after; nothing changed, nothing recorded."""
-    person = Person.objects.select_for_update().select_related("office").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("office").get(pk=person.pk)
+    )
     _check_expert(by, person.office)
     if not person.active:
         raise ValidationError(
@@ -307,7 +309,7 @@ def _decide(asked: DesignationRequest, by: Actor) -> DesignationRequest:
     if not may_review_staff_lists(by.user):
         raise PermissionDenied(_("Only help desk staff decide designation changes."))
     asked = (
-        DesignationRequest.objects.select_for_update()
+        DesignationRequest.objects.select_for_update(of=("self",))
         .select_related("office", "person", "requested_by")
         .get(pk=asked.pk)
     )
