@@ -135,8 +135,10 @@ def _connect_staff_list() -> None:
     from helpdesk.directory.roles import Role
     from helpdesk.home.panels import NavLink, nav_links
 
+    # Right after the directory, before the procedures library exists: the demo's newcomer is
+    # sent no welcome packet (the demo emails nobody).
     demo_seeders.register(
-        DemoSeeder("staff list", "helpdesk.demo.staff.seed_demo_staff_list", order=95)
+        DemoSeeder("staff list", "helpdesk.demo.staff.seed_demo_staff_list", order=5)
     )
     desk = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
     nav_links.register(NavLink(_("Staff list changes"), "staff_changes", desk, "information"))
