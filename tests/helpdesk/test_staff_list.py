@@ -462,3 +462,13 @@ def test_the_designation_pages_request_and_approve(client, world):
     # Decided already (another tab): said, not done twice.
     again = client.post(decline, {"reason": "No"}, follow=True)
     assert "This request was already approved." in again.content.decode()
+
+
+def test_designation_requests_are_in_their_agencys_audit_export(world):
+    from helpdesk.audit_export import ExportFilter, matching_events
+
+    asked = _ask(world)
+    mine = matching_events(ExportFilter(agency=world.office.agency))
+    assert mine.filter(kind=AuditKind.DESIGNATION_REQUESTED, target_id=str(asked.pk)).exists()
+    others = matching_events(ExportFilter(agency=world.other_office.agency))
+    assert not others.filter(kind=AuditKind.DESIGNATION_REQUESTED).exists()
