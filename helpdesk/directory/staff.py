@@ -188,6 +188,8 @@ def undo_refusal(change: StaffChange) -> str:
     person = change.person
     if person is None:
         return _("The person is no longer in the directory.")
+    if change.kind == StaffChangeKind.LEFT:
+        return _("A departure is undone by reactivating the person, on their access page.")
     if change.kind == StaffChangeKind.EDITED:
         if staff_values(person) != change.after:
             return _("Changed again since: undo the later change first.")

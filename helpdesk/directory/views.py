@@ -45,6 +45,7 @@ from helpdesk.models import (
     Office,
     Person,
     StaffChange,
+    StaffChangeKind,
     User,
 )
 
@@ -389,6 +390,8 @@ _FIELD_LABELS = {name: StaffPersonForm.base_fields[name].label for name in staff
 
 def _changed_fields(change: StaffChange) -> list[tuple[Any, str, str]]:
     """(label, before, after) of each field the change set or changed."""
+    if change.kind == StaffChangeKind.LEFT:
+        return []
     before, after = change.before or {}, change.after or {}
     return [
         (_FIELD_LABELS[name], before.get(name, ""), after.get(name, ""))

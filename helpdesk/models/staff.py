@@ -13,6 +13,7 @@ from helpdesk.models.directory import DesignationRole, Office, Person
 class StaffChangeKind(models.TextChoices):
     ADDED = "added", _("Person added")
     EDITED = "edited", _("Person edited")
+    LEFT = "left", _("Person left")
 
 
 class StaffChange(models.Model):

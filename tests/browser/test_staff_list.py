@@ -124,12 +124,14 @@ def test_a_local_expert_runs_their_offices_staff_list(systems, open_browser, bro
 
     nav_link(desk, "Staff list changes").click()
     changes = desk.get_by_role("table", name="Changes").locator("tbody tr")
-    expect(changes).to_have_count(2)
-    expect(changes.nth(0)).to_contain_text("Person edited: Dana Newcomer")
-    expect(changes.nth(0)).to_contain_text("Caseworker → Office manager")
-    expect(changes.nth(1)).to_contain_text("Person added: Dana Newcomer")
-    expect(changes.nth(1)).to_contain_text("Cannot be undone")
-    assert StaffChange.objects.count() == 2
+    expect(changes).to_have_count(3)
+    expect(changes.nth(0)).to_contain_text("Person left: Dana Newcomer")
+    expect(changes.nth(0)).to_contain_text("A departure is undone by reactivating the person")
+    expect(changes.nth(1)).to_contain_text("Person edited: Dana Newcomer")
+    expect(changes.nth(1)).to_contain_text("Caseworker → Office manager")
+    expect(changes.nth(2)).to_contain_text("Person added: Dana Newcomer")
+    expect(changes.nth(2)).to_contain_text("Cannot be undone: They already have records")
+    assert StaffChange.objects.count() == 3
 
     # The expert's page shows the new alternate.
     expert.reload()

@@ -472,3 +472,25 @@ def test_designation_requests_are_in_their_agencys_audit_export(world):
     assert mine.filter(kind=AuditKind.DESIGNATION_REQUESTED, target_id=str(asked.pk)).exists()
     others = matching_events(ExportFilter(agency=world.other_office.agency))
     assert not others.filter(kind=AuditKind.DESIGNATION_REQUESTED).exists()
+
+
+def test_a_departure_the_agency_reports_is_listed_for_the_help_desk_not_undone_there(world):
+    from helpdesk.directory.services import deactivate_person
+
+    deactivate_person(
+        world.alice, by=Actor.of(world.pat.user), reason="Left", left_on=timezone.localdate()
+    )
+    [left] = StaffChange.objects.all()
+    assert (left.kind, left.person, left.office, left.made_by) == (
+        StaffChangeKind.LEFT,
+        world.alice,
+        world.office,
+        world.pat.user,
+    )
+    assert left.after["left_on"] == timezone.localdate().isoformat()
+    assert staff.undo_refusal(left).startswith("A departure is undone by reactivating")
+    with pytest.raises(ValidationError):
+        staff.undo_staff_change(left, by=Actor.of(world.hannah), reason="Mistake")
+    # The help desk's own deactivations are not the agency's staff list changes.
+    deactivate_person(world.alex, by=Actor.of(world.hannah), reason="Left")
+    assert StaffChange.objects.count() == 1
