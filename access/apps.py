@@ -62,6 +62,9 @@ class AccessConfig(AppConfig):
             )
         )
         nav_links.register(
+            NavLink(_("My office's staff"), "staff_list", frozenset({Role.LOCAL_EXPERT}), "access")
+        )
+        nav_links.register(
             NavLink(
                 _("Access reviews"),
                 "review_campaigns",

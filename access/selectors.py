@@ -22,6 +22,7 @@ from access.models import (
     ReviewDecision,
     TargetSystem,
 )
+from forms_4052_4055.models import SecurityForm
 from forms_4052_4055.permissions import expert_agency_id
 from helpdesk.directory.roles import AnyUser, Role, has_role
 from helpdesk.lib.csv_export import safe_cell
@@ -153,3 +154,42 @@ def report_csv(accounts: QuerySet[Account]) -> str:
     for row in report_rows(accounts):
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class StaffAccess:
+    """What one person of a staff list holds: live accounts, open requests, forms on file."""
+
+    accounts: list[Account]
+    pending: list[AccessRequest]
+    forms: list[SecurityForm]
+
+
+def staff_access(people: list[Person]) -> dict[int, StaffAccess]:
+    """The access of each of ``people``, keyed by person id, in three queries."""
+    ids = [p.pk for p in people]
+    accounts: dict[int, list[Account]] = defaultdict(list)
+    pending: dict[int, list[AccessRequest]] = defaultdict(list)
+    forms: dict[int, list[SecurityForm]] = defaultdict(list)
+    for account in (
+        Account.objects.filter(person_id__in=ids, state__in=LIVE_ACCOUNT_STATES)
+        .select_related("credential_group")
+        .order_by("credential_group__name", "pk")
+    ):
+        accounts[account.person_id].append(account)
+    for open_request in (
+        AccessRequest.objects.filter(person_id__in=ids, state__in=OPEN_REQUEST_STATES)
+        .select_related("system")
+        .order_by("created_at", "pk")
+    ):
+        pending[open_request.person_id].append(open_request)
+    for form in (
+        SecurityForm.objects.valid_on()
+        .filter(person_id__in=ids)
+        .select_related("form_type")
+        .order_by("form_type__code", "pk")
+    ):
+        forms[form.person_id].append(form)
+    return {
+        pk: StaffAccess(accounts=accounts[pk], pending=pending[pk], forms=forms[pk]) for pk in ids
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from access import views
+from access import staff, views
 from access.agency_reports import views as reports
 
 AGENCY_MONTH = "reports/<int:agency_pk>/<int:year>/<int:month>"
@@ -27,6 +27,8 @@ urlpatterns = [
         name="agency_report_departures_csv",
     ),
     path("revocations/", views.revocations, name="revocations"),
+    path("staff/", staff.staff_list, name="staff_list"),
+    path("staff/<int:office_pk>/", staff.staff_list, name="staff_list_office"),
     path("people/<int:pk>/", views.person_access, name="person_access"),
     path("requests/<int:pk>/", views.request_detail, name="access_request"),
     path("requests/<int:pk>/reset/", views.reset_password, name="access_reset_password"),

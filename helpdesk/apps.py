@@ -21,6 +21,7 @@ class HelpdeskConfig(AppConfig):
         _connect_saved_replies()
         _connect_retention()
         _connect_webhooks()
+        _connect_staff_list()
 
 
 def _register_extensions() -> None:
@@ -130,6 +131,28 @@ def _connect_leavers() -> None:
     leaver_hooks.register(LeaverHook("close websockets", close_sockets_of_leaver))
     leaver_hooks.register(LeaverHook("revoke acknowledgement links", revoke_links_of_leaver))
     leaver_hooks.register(LeaverHook("revoke API tokens", revoke_tokens_of_leaver))
+
+
+# --- The agency's staff list -------------------------------------------------------------------
+
+
+def _connect_staff_list() -> None:
+    """The help desk's review of staff lists in its navigation (the local experts' page is
+    the access app's, which registers its own link)."""
+    from helpdesk.demo.seed import DemoSeeder, demo_seeders
+    from helpdesk.directory.roles import Role
+    from helpdesk.home.panels import NavLink, nav_links
+
+    # Right after the directory, before the procedures library exists: the demo's newcomer is
+    # sent no welcome packet (the demo emails nobody).
+    demo_seeders.register(
+        DemoSeeder("staff list", "helpdesk.demo.staff.seed_demo_staff_list", order=5)
+    )
+    desk = frozenset({Role.HELP_DESK, Role.ADMINISTRATOR})
+    nav_links.register(NavLink(_("Staff list changes"), "staff_changes", desk, "information"))
+    nav_links.register(
+        NavLink(_("Designation requests"), "designation_requests", desk, "information")
+    )
 
 
 # --- Saved replies ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 from django.db.models import Q
 
 from helpdesk.audit_export import AuditScope
-from helpdesk.models import Agency, Office, Person, Ticket, User
+from helpdesk.models import Agency, DesignationRequest, Office, Person, Ticket, User
 
 SCOPES = [
     AuditScope(
@@ -29,5 +29,10 @@ SCOPES = [
         Ticket,
         agency=lambda agency: Q(office__agency=agency),
         person=lambda person: Q(local_expert=person) | Q(reported_by=person),
+    ),
+    AuditScope(
+        DesignationRequest,
+        agency=lambda agency: Q(office__agency=agency),
+        person=lambda person: Q(person=person),
     ),
 ]

@@ -27,6 +27,38 @@ urlpatterns = [
         directory.person_reactivate,
         name="person_reactivate",
     ),
+    # The agency's staff list (its page: access.staff) and the help desk's review of it.
+    path(
+        "directory/staff/<int:office_pk>/add/",
+        directory.staff_person_new,
+        name="staff_person_new",
+    ),
+    path(
+        "directory/staff/people/<int:pk>/edit/",
+        directory.staff_person_edit,
+        name="staff_person_edit",
+    ),
+    path(
+        "directory/staff/<int:office_pk>/designation/",
+        directory.designation_request_new,
+        name="designation_request_new",
+    ),
+    path("directory/staff-changes/", directory.staff_changes, name="staff_changes"),
+    path(
+        "directory/staff-changes/<int:pk>/undo/",
+        directory.staff_change_undo,
+        name="staff_change_undo",
+    ),
+    path(
+        "directory/designation-requests/",
+        directory.designation_requests,
+        name="designation_requests",
+    ),
+    path(
+        "directory/designation-requests/<int:pk>/<slug:action>/",
+        directory.designation_request_decide,
+        name="designation_request_decide",
+    ),
     path("absences/", absences.absence_list, name="absence_list"),
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("absences/<int:pk>/cancel/", absences.absence_cancel, name="absence_cancel"),

@@ -109,3 +109,26 @@ def has_left(person: Person) -> bool:
 def can_reset_second_factors(user: AnyUser) -> bool:
     """Administrators may clear someone's second factors (a lost phone); the user enrols again."""
     return bool(getattr(user, "is_active", False)) and has_role(user, Role.ADMINISTRATOR)
+
+
+# --- The agency's staff list --------------------------------------------------------------------
+
+
+def staff_offices_of(user: AnyUser) -> QuerySet[Office]:
+    """The offices whose staff list ``user`` runs: those they are a designated local expert of
+    (primary or alternate), never another office of their agency."""
+    return Office.objects.filter(pk__in=designated_office_ids(user), active=True).select_related(
+        "agency"
+    )
+
+
+def may_manage_staff_of(user: AnyUser, office_id: int) -> bool:
+    """Adds, edits and designation requests for an office: its own local experts only."""
+    return office_id in designated_office_ids(user)
+
+
+def may_review_staff_lists(user: AnyUser) -> bool:
+    """The help desk reviews (and undoes) staff list changes and decides designation requests."""
+    return bool(getattr(user, "is_active", False)) and has_role(
+        user, Role.HELP_DESK, Role.ADMINISTRATOR
+    )

@@ -18,6 +18,7 @@ from helpdesk.directory.permissions import (
     can_manage_absences_of,
     may_deactivate,
     may_reactivate,
+    may_review_staff_lists,
 )
 from helpdesk.directory.roles import Role, forget_roles
 from helpdesk.models import (
@@ -27,6 +28,8 @@ from helpdesk.models import (
     Office,
     Person,
     PersonEmail,
+    StaffChange,
+    StaffChangeKind,
     User,
 )
 from helpdesk.registry import Registry
@@ -257,6 +260,18 @@ def deactivate_person(
             after={"active": False, "left_on": left_on.isoformat() if left_on else None},
             note=reason,
         )
+        if not by.is_system and not may_review_staff_lists(by.user):
+            # The agency's own change to its staff list: shown on the help desk's review page
+            # (undone there by a reactivation, not by an undo).
+            StaffChange.objects.create(
+                office=person.office,
+                person=person,
+                person_label=person.full_name,
+                kind=StaffChangeKind.LEFT,
+                before={"active": True},
+                after={"active": False, "left_on": left_on.isoformat() if left_on else None},
+                made_by=by.user,
+            )
     for designation in LocalExpertDesignation.objects.filter(person=person).select_related(
         "office"
     ):

@@ -46,6 +46,12 @@ from helpdesk.models.procedures import (
 from helpdesk.models.queues import SavedFilter
 from helpdesk.models.replies import REPLY_ACTIONS, ReplyOwner, SavedReply
 from helpdesk.models.retention import LegalHold
+from helpdesk.models.staff import (
+    DesignationRequest,
+    DesignationRequestState,
+    StaffChange,
+    StaffChangeKind,
+)
 from helpdesk.models.tickets import (
     PRIORITY_FOR_AFFECTED,
     PROBLEM_ONLY_FIELDS,
@@ -67,6 +73,10 @@ from helpdesk.models.users import SignInSource, User
 from helpdesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "DesignationRequest",
+    "DesignationRequestState",
+    "StaffChange",
+    "StaffChangeKind",
     "LiveSignal",
     "SCOPE_RANK",
     "ApiToken",

@@ -51,6 +51,12 @@ class AuditKind(models.TextChoices):
     WEBHOOK_PAUSED = "webhook_paused", "Webhook paused"
     WEBHOOK_RESUMED = "webhook_resumed", "Webhook resumed"
     WEBHOOK_RESENT = "webhook_resent", "Webhook delivery resent"
+    # The agency's staff list (helpdesk.directory.staff): undone by the help desk; designation
+    # changes asked for by the agency, decided by the help desk.
+    STAFF_CHANGE_UNDONE = "staff_change_undone", "Staff list change undone"
+    DESIGNATION_REQUESTED = "designation_requested", "Designation change requested"
+    DESIGNATION_APPROVED = "designation_approved", "Designation change approved"
+    DESIGNATION_DECLINED = "designation_declined", "Designation change declined"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -29,6 +29,7 @@ from helpdesk.models import (
     LocalExpertDesignation,
     Person,
     PersonEmail,
+    StaffChange,
     Ticket,
     User,
 )
@@ -289,6 +290,10 @@ def anonymise_person(person: Person, *, by: Actor) -> Person:
     emails, _ = PersonEmail.objects.filter(person=person).delete()
     absences, _ = Absence.objects.filter(person=person).delete()
     LocalExpertDesignation.objects.filter(person=person).delete()
+    # The staff list's review rows held their name, phone and address as typed.
+    StaffChange.objects.filter(person=person).update(
+        before=None, after=None, person_label=f"person #{person.pk}"
+    )
     person.first_name, person.last_name = ANONYMISED_FIRST_NAME, f"person #{person.pk}"
     person.job_title = person.phone = ""
     person.anonymised_at = timezone.now()

@@ -105,6 +105,8 @@ NOT_PAGES = {
     "webhook_pause",
     "webhook_resume",
     "webhook_resend",
+    "staff_change_undo",
+    "designation_request_decide",
     # POST-only: its confirmation and summary pages answer the queue's form, not a link
     "queue_bulk",
     # single sign-on and WebAuthn's JSON
