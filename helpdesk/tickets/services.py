@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,10 +41,10 @@ from helpdesk.models import (
     report_field_label,
 )
 from helpdesk.tickets.attachments import attach
-from helpdesk.tickets.live import push_ticket_changed
+from helpdesk.tickets.live import push_ticket_changed, push_tickets_changed
 from helpdesk.tickets.notifications import notify_on_commit
 from helpdesk.tickets.permissions import may_act, sees_internal_notes
-from helpdesk.transitions import Machine, Step, locked, save, transition
+from helpdesk.transitions import Batch, Machine, Step, locked, save, transition, transition_many
 
 # Help desk bookkeeping that agency staff do not see on the timeline.
 INTERNAL_ACTIONS = frozenset({Action.ASSIGN})
@@ -53,12 +54,19 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("office").get(pk=ticket.pk)
 
 
+def _lock_many(ids: Any) -> "QuerySet[Ticket]":
+    """The batch form of ``_lock`` (``transition_many``): only the ticket rows are locked, and
+    those another worker holds are skipped, not waited for."""
+    rows = Ticket.objects.filter(pk__in=ids).select_related("office")
+    return rows.select_for_update(skip_locked=True, of=("self",)).order_by("pk")
+
+
 def _move_clocks(ticket: Ticket, step: Step) -> None:
     sla.on_transition(ticket, step.source, step.target, step.at)
 
 
-def _timeline(ticket: Ticket, step: Step) -> None:
-    _event(
+def _timeline(ticket: Ticket, step: Step) -> TicketEvent:
+    return _event_row(
         ticket,
         by=step.by,
         kind=EventKind.TRANSITION,
@@ -76,8 +84,10 @@ TICKETS: Machine[Ticket] = Machine(
     may=may_act,
     refusal=lambda action: f"You may not {Action(action).label.lower()} this ticket.",
     prepare=_move_clocks,
-    record_step=_timeline,
+    timeline=_timeline,
     on_commit=push_ticket_changed,
+    on_commit_many=push_tickets_changed,
+    lock_many=_lock_many,
 )
 
 
@@ -138,7 +148,35 @@ def _event(
     target: str = "",
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = _event_row(
+        ticket,
+        by=by,
+        kind=kind,
+        note=note,
+        internal=internal,
+        action=action,
+        source=source,
+        target=target,
+        **data,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(
+    ticket: Ticket,
+    *,
+    by: Actor,
+    kind: str,
+    note: str = "",
+    internal: bool = False,
+    action: str = "",
+    source: str = "",
+    target: str = "",
+    **data: Any,
+) -> TicketEvent:
+    """A timeline line, unsaved (the transition path saves a batch of them at once)."""
+    return TicketEvent(
         ticket=ticket,
         actor=by.user,
         actor_label=by.label,
@@ -359,6 +397,13 @@ def close(
         note=note or "Closed.",
         expected_version=expected_version,
     )
+
+
+def close_many(tickets: Any, *, by: Actor, note: str = "") -> Batch[Ticket]:
+    """``close`` for a batch (the SLA sweep's auto-close), in one transaction: ``tickets``
+    are ids, a queryset, or ids mapped to the version the caller read; those that cannot be
+    closed now (held by another worker, changed since, not resolved any more) are skipped."""
+    return transition_many(tickets, Action.CLOSE, machine=TICKETS, by=by, note=note or "Closed.")
 
 
 @transaction.atomic
