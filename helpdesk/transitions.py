@@ -282,7 +282,7 @@ def transition_many(
             done.append((row, _apply(row, action, machine=machine, by=by, note=note, at=at)))
     if not done:
         return batch
-    _save_many([row for row, _ in done], before)
+    _save_many([row for row, _ in done], before, at)
     _record_steps(done, machine, by)
     batch.done = [row for row, _ in done]
     _after_commit(batch.done, machine)
@@ -297,16 +297,17 @@ def _values(row: models.Model) -> dict[str, Any]:
     }
 
 
-def _save_many(rows: list[M], before: list[dict[str, Any]]) -> None:
+def _save_many(rows: list[M], before: list[dict[str, Any]], at: datetime) -> None:
     """What ``save`` does for each row, as few UPDATEs as the new values allow: the fields any
-    row's move changed (and ``auto_now`` stamps) are grouped by their new values, one UPDATE
-    per group, ``version`` moved on by each (the rows are locked: no one else moved it)."""
+    row's move changed (and ``auto_now`` stamps, all ``at``: one time for the batch, else each
+    row's own microsecond would make a group of its own) are grouped by their new values, one
+    UPDATE per group, ``version`` moved on by each (the rows are locked: no one else moved it)."""
     model = type(rows[0])
     stamps = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
     changed: set[str] = {f.attname for f in stamps}
     for row, values in zip(rows, before, strict=True):
         for f in stamps:
-            f.pre_save(row, add=False)
+            setattr(row, f.attname, at)
         changed.update(name for name, value in values.items() if _value(row, name) != value)
     changed.discard("version")
     names = sorted(changed)

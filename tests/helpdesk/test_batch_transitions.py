@@ -309,3 +309,21 @@ def test_two_sweeps_at_once_close_each_ticket_once(world):
     )
     assert sorted(int(pk) for pk in audited.values_list("target_id", flat=True)) == sorted(ids)
     assert audit.verify().intact
+
+
+def test_a_batch_takes_the_same_few_queries_whatever_its_size(world):
+    """On the clock as it runs (not frozen): one lock, one UPDATE of the tickets, the chain's
+    head moved once, one INSERT each of audit and timeline rows, for 2 tickets as for 6."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 6):
+        tickets = _resolved(world, size)
+        with CaptureQueriesContext(connection) as queries:
+            batch = svc.close_many([t.pk for t in tickets], by=tasks.AUTO_CLOSE, note=NOTE)
+        assert len(batch.done) == size
+        updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "helpdesk_ticket"')]
+        assert len(updates) == 1, updates
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
