@@ -11,15 +11,16 @@ from django.utils import timezone
 
 from escalation import sla
 from escalation.workflow import TicketState
-from helpdesk.actor import SYSTEM_LABEL, Actor
+from helpdesk.actor import Actor
 from helpdesk.lib.background import enqueue_on_commit
-from helpdesk.models import EventKind, Ticket, TicketEvent
+from helpdesk.models import EventKind, Ticket
 from helpdesk.tickets.notifications import send_ticket_email
-from helpdesk.tickets.services import close_many
+from helpdesk.tickets.services import close_many, record_event_on_each
 
 log = logging.getLogger(__name__)
 BATCH = 500
 AUTO_CLOSE = Actor.system("the SLA sweep: no reply for 5 business days after resolution")
+BREACH = Actor.system("the SLA sweep: a target missed")
 AUTO_CLOSE_NOTE = "Closed automatically: no reply for 5 business days after resolution."
 
 
@@ -44,20 +45,15 @@ def sla_sweep(now: datetime | None = None) -> dict[str, int]:
 
 
 def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
-    TicketEvent.objects.bulk_create(
-        [
-            TicketEvent(
-                ticket_id=pk,
-                at=now,
-                actor_label=SYSTEM_LABEL,
-                kind=EventKind.SLA_BREACH,
-                note=f"{clock.label} target missed.",
-                data={"clock": clock.value},
-            )
-            for pk in ids
-        ],
-        batch_size=BATCH,
-    )
+    for start in range(0, len(ids), BATCH):  # one INSERT ... SELECT per BATCH of ids
+        record_event_on_each(
+            ids[start : start + BATCH],
+            by=BREACH,
+            kind=EventKind.SLA_BREACH,
+            note=f"{clock.label} target missed.",
+            at=now,
+            clock=clock.value,
+        )
     flagged = f"{now:%Y%m%dT%H%M%S}"  # when these breaches were flagged: their email's event
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]

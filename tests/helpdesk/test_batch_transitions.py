@@ -327,3 +327,15 @@ def test_a_batch_takes_the_same_few_queries_whatever_its_size(world):
         assert len(updates) == 1, updates
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_breach_lines_written_by_the_database_are_the_lines_the_sweep_always_wrote(world):
+    with time_machine.travel(TUESDAY_9AM, tick=False):
+        tickets = [th.submitted(world) for _ in range(3)]
+    tasks.sla_sweep(now=LATER)
+    lines = TicketEvent.objects.filter(kind=EventKind.SLA_BREACH, data={"clock": "response"})
+    assert sorted(lines.values_list("ticket_id", flat=True)) == [t.pk for t in tickets]
+    assert {
+        (e.at, e.actor_id, e.actor_label, e.action, e.from_state, e.to_state, e.note, e.internal)
+        for e in lines
+    } == {(LATER, None, "system", "", "", "", "First response target missed.", False)}
