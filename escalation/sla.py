@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import reduce
+from typing import TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -22,6 +23,8 @@ from escalation import calendar
 from escalation.models import SlaPolicy
 from escalation.workflow import BREACH_FIELDS, EscalationWorkflow, TicketKind
 from escalation.workflow import TicketState as S
+
+W = TypeVar("W", bound=EscalationWorkflow)
 
 AUTO_CLOSE_WORKING_DAYS = 5
 # The local expert is reminded this many working days before a resolved ticket closes itself,
@@ -197,12 +200,13 @@ def claim_breaches(
     return claimed
 
 
+def auto_close_due(queryset: models.QuerySet[W], now: datetime) -> models.QuerySet[W]:
+    """The resolved tickets past their auto-close time, oldest due first."""
+    return queryset.filter(state=S.RESOLVED, auto_close_at__lte=now).order_by("auto_close_at", "pk")
+
+
 def due_for_auto_close(queryset: models.QuerySet[EscalationWorkflow], now: datetime) -> list[int]:
-    return list(
-        queryset.filter(state=S.RESOLVED, auto_close_at__lte=now)
-        .order_by("auto_close_at")
-        .values_list("pk", flat=True)
-    )
+    return list(auto_close_due(queryset, now).values_list("pk", flat=True))
 
 
 def claim_auto_close_reminders(

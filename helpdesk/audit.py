@@ -21,7 +21,7 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from helpdesk.actor import SYSTEM_LABEL, Actor
 from helpdesk.lib.sequences import increment
 from helpdesk.models import AuditChainHead, AuditEvent, AuditKind
 
-__all__ = ["SYSTEM_LABEL", "record", "snapshot", "snapshot_from_db"]
+__all__ = ["SYSTEM_LABEL", "Entry", "record", "record_many", "snapshot", "snapshot_from_db"]
 # Never copied into an audit event, whatever the model: a hash is still a secret to guard.
 _SECRET_FIELDS = frozenset({"password"})
 
@@ -50,23 +50,46 @@ def record(
     note: str = "",
 ) -> AuditEvent:
     """Write one audit event. When the system acted, its reason is always part of the note."""
+    (event,) = record_many(kind, actor=actor, entries=[Entry(target, before, after, note)])
+    return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit event of a batch: what ``record`` takes besides the kind and the actor."""
+
+    target: models.Model
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    note: str = ""
+
+
+def record_many(kind: AuditKind, *, actor: Actor, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Write one audit event per entry, in order, as that many ``record`` calls would: the
+    same rows, the same consecutive places in the chain, each linked to the one before; but
+    the head is locked and moved once, and the rows go in with one INSERT (a batch
+    transition, ``helpdesk.transitions.transition_many``)."""
     if not isinstance(actor, Actor):
         raise TypeError("The audit trail records an Actor.")
-    event = AuditEvent(
-        actor=actor.user,
-        actor_label=actor.label,
-        kind=kind,
-        target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
-        target_id=str(target.pk),
-        target_repr=str(target)[:255],
-        before=before,
-        after=after,
-        note=_with_reason(note, actor),
-        via_token=actor.token_id,
-    )
-    with transaction.atomic(savepoint=False):  # the row and its link commit together
-        _link(event)
-    return event
+    events = [
+        AuditEvent(
+            actor=actor.user,
+            actor_label=actor.label,
+            kind=kind,
+            target_type=ContentType.objects.get_for_model(entry.target, for_concrete_model=False),
+            target_id=str(entry.target.pk),
+            target_repr=str(entry.target)[:255],
+            before=entry.before,
+            after=entry.after,
+            note=_with_reason(entry.note, actor),
+            via_token=actor.token_id,
+        )
+        for entry in entries
+    ]
+    if events:
+        with transaction.atomic(savepoint=False):  # the rows and their links commit together
+            _link(events)
+    return events
 
 
 # --- The hash chain -------------------------------------------------------------------------
@@ -74,17 +97,28 @@ def record(
 GENESIS = "0" * 64  # the "previous hash" of the first row
 
 
-def _link(event: AuditEvent) -> None:
-    """Give ``event`` the next place in the chain, save it, and move the head onto it."""
-    taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=("head_hash",))
+def _link(events: list[AuditEvent]) -> None:
+    """Give ``events`` the next places in the chain, in order, save them, and move the head
+    onto the last: one bump of the head's place by their number, which locks the head until
+    the transaction ends, so no other writer can take a place among them."""
+    count = len(events)
+    also = ("head_hash",)
+    taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=also, by=count)
     if taken is None:
         _start_chain()
-        taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=("head_hash",))
+        taken = increment(AuditChainHead, key="id", value=1, counter="seq", also=also, by=count)
     assert taken is not None, "the chain's head exists now"
-    event.seq, event.prev_hash = int(taken[0]), str(taken[1])
-    event.row_hash = row_hash(event)
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=1).update(head_hash=event.row_hash)
+    # The head's place moved by ``count``; its hash is still the last row's before these.
+    place, previous = int(taken[0]) - count, str(taken[1])
+    for event in events:
+        place += 1
+        event.seq, event.prev_hash = place, previous
+        event.row_hash = previous = row_hash(event)
+    if count == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.filter(pk=1).update(head_hash=previous)
 
 
 def _start_chain() -> None:

@@ -18,22 +18,32 @@ Every state change of these records goes through ``transition``, in this order:
 7. leave the kind's side effects (live updates) for after the commit. The caller queues its own
    after-commit work (emails) inside the same transaction.
 
+``transition_many`` is the same path for a batch (the SLA sweep's auto-close): the same steps,
+each defined once below and shared, but the rows are locked together (``SKIP LOCKED`` on
+PostgreSQL: two workers never wait on each other, each takes the rows the other has not), a
+row the machine or the rule does not allow now, or whose version moved, is skipped rather than
+raised, the change is one UPDATE per set of identical new values, and the audit rows
+(``audit.record_many``) and timeline rows go in with one INSERT each.
+
 Edits that are not transitions (a priority, a notice's update) lock the same way with
 ``locked``. Views turn the one ``ConflictError`` into the same plain message.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import copy
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from helpdesk.actor import Actor
-from helpdesk.audit import record
+from helpdesk.audit import Entry, record_many
 from helpdesk.events import emit
 from helpdesk.models import AuditKind
 
@@ -74,14 +84,21 @@ class Machine(Generic[M]):
     refusal: Callable[[str], str] | None = None
     # Before the save: fields that follow from the move (a ticket's SLA clocks).
     prepare: Callable[[M, Step], None] | None = None
-    # After the save, in the same transaction: the timeline entry of the move.
-    record_step: Callable[[M, Step], None] | None = None
+    # The timeline entry of the move, unsaved: the path saves it after the record, in the
+    # same transaction (one INSERT for a batch).
+    timeline: Callable[[M, Step], models.Model] | None = None
     # After the commit: tell whoever shows the record (live updates).
     on_commit: Callable[[M], None] | None = None
     # The events a step emits ("ticket.state_changed"), and what they say of the record (ids,
     # reference, state, agency and office: never a note, a body or a person's details).
     events: Callable[[Step], Sequence[str]] | None = None
     payload: Callable[[M], dict[str, Any]] | None = None
+    # The same for many records at once, where the kind can batch it (one hop to the channel
+    # layer); without it a batch calls ``on_commit`` once per record.
+    on_commit_many: Callable[[list[M]], None] | None = None
+    # For ``transition_many``: the rows of these ids (a list, or a queryset of this kind)
+    # locked FOR UPDATE SKIP LOCKED, with what the rule and the hooks read.
+    lock_many: Callable[[Any], models.QuerySet[M]] | None = None
 
 
 def _state(instance: models.Model) -> str:
@@ -115,9 +132,85 @@ def save(instance: models.Model, machine: Machine[Any]) -> None:
     if hasattr(instance, "version"):
         instance.version += 1
     instance.save()
-    if machine.on_commit is not None:
+    _after_commit([instance], machine)
+
+
+def _after_commit(rows: list[M], machine: Machine[M]) -> None:
+    if machine.on_commit_many is not None:
+        many = machine.on_commit_many
+        transaction.on_commit(lambda: many(rows))
+    elif machine.on_commit is not None:
         hook = machine.on_commit
-        transaction.on_commit(lambda: hook(instance))
+        for row in rows:
+            transaction.on_commit(lambda row=row: hook(row))  # type: ignore[misc]
+
+
+# --- The steps, each defined once: ``transition`` and ``transition_many`` both take them ------
+
+
+def _allowed_now(row: models.Model, action: str) -> bool:
+    """The state machine allows ``action`` from where the row is now."""
+    return bool(can_proceed(getattr(row, action)))
+
+
+def _actor_may(by: Actor, row: M, action: str, machine: Machine[M]) -> bool:
+    """The kind's rule lets ``by`` take ``action`` on ``row`` (no bypass, the system included)."""
+    return by.is_active and machine.may(by, row, action)
+
+
+def _apply(
+    row: M,
+    action: str,
+    *,
+    machine: Machine[M],
+    by: Actor,
+    note: str,
+    at: datetime,
+    changes: Mapping[str, Any] | None = None,
+) -> Step:
+    """The transition on the row in memory: the FSM move, the caller's changes, ``prepare``."""
+    source = _state(row)
+    getattr(row, action)()
+    for name, value in (changes or {}).items():
+        setattr(row, name, value)
+    step = Step(action, source, _state(row), by, note, at)
+    if machine.prepare is not None:
+        machine.prepare(row, step)
+    return step
+
+
+def _record_steps(done: list[tuple[M, Step]], machine: Machine[M], by: Actor) -> None:
+    """The audit events (in the order given), the timeline entries and the kind's events of
+    saved moves."""
+    entries = [
+        Entry(row, before={"state": step.source}, after={"state": step.target}, note=step.note)
+        for row, step in done
+    ]
+    record_many(AuditKind.TRANSITION, actor=by, entries=entries)
+    _save_timeline(done, machine)
+    for row, step in done:
+        _emit(row, step, machine)
+
+
+def _save_timeline(done: list[tuple[M, Step]], machine: Machine[M]) -> None:
+    if machine.timeline is None:
+        return
+    lines = [machine.timeline(row, step) for row, step in done]
+    if len(lines) == 1:
+        lines[0].save(force_insert=True)
+        return
+    by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+    for line in lines:
+        by_model[type(line)].append(line)
+    for model, rows in by_model.items():
+        model._default_manager.bulk_create(rows)
+
+
+def _not_allowed_now(row: models.Model, machine: Machine[Any]) -> ConflictError:
+    return ConflictError(
+        f"{machine.reference(row)} is {state_label(row)} now, so that cannot be done: "
+        "someone may have acted on it first. Nothing was changed."
+    )
 
 
 @transaction.atomic
@@ -136,35 +229,119 @@ def transition(
     ``created_here``: the caller created ``instance`` in this same transaction, so no one else
     can see the row yet and there is nothing to lock or compare (a new ticket's first move)."""
     row = instance if created_here else locked(instance, machine, expected_version)
-    method = getattr(row, action)
-    if not can_proceed(method):
-        raise ConflictError(
-            f"{machine.reference(row)} is {state_label(row)} now, so that cannot be done: "
-            "someone may have acted on it first. Nothing was changed."
-        )
-    if not (by.is_active and machine.may(by, row, action)):
+    if not _allowed_now(row, action):
+        raise _not_allowed_now(row, machine)
+    if not _actor_may(by, row, action, machine):
         refusal = machine.refusal(action) if machine.refusal else ""
         raise PermissionDenied(refusal or f"You may not do that with this {machine.noun}.")
-    source = _state(row)
-    method()
-    for name, value in (changes or {}).items():
-        setattr(row, name, value)
-    step = Step(action, source, _state(row), by, note, timezone.now())
-    if machine.prepare is not None:
-        machine.prepare(row, step)
-    save(row, machine)
-    record(
-        AuditKind.TRANSITION,
-        actor=by,
-        target=row,
-        before={"state": source},
-        after={"state": step.target},
-        note=note,
+    step = _apply(
+        row, action, machine=machine, by=by, note=note, at=timezone.now(), changes=changes
     )
-    if machine.record_step is not None:
-        machine.record_step(row, step)
-    _emit(row, step, machine)
+    save(row, machine)
+    _record_steps([(row, step)], machine, by)
     return row
+
+
+# --- A batch --------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch(Generic[M]):
+    """What ``transition_many`` did: the records moved (saved, in id order), and the ids left
+    as they were, each with why."""
+
+    done: list[M] = field(default_factory=list)
+    # id -> "locked" (another worker holds it, or it is gone), "changed" (its version moved
+    # since the caller read it), "not now" (the machine does not allow the action from its
+    # state) or "refused" (the rule does not let the actor take it).
+    skipped: dict[Any, str] = field(default_factory=dict)
+
+
+@transaction.atomic
+def transition_many(
+    records: "models.QuerySet[M] | Mapping[Any, int] | Iterable[Any]",
+    action: str,
+    *,
+    machine: Machine[M],
+    by: Actor,
+    note: str = "",
+) -> Batch[M]:
+    """Take ``action`` on each of ``records`` for ``by``, in one transaction, as ``transition``
+    would one by one; a record it cannot move now is skipped (``Batch.skipped``), never
+    raised on. ``records``: ids, a queryset of the kind, or ids mapped to the version the
+    caller read (a record whose version moved since is skipped, not clobbered)."""
+    if machine.lock_many is None:
+        raise TypeError(f"The {machine.noun} machine has no batch lock (lock_many).")
+    expected = dict(records) if isinstance(records, Mapping) else None
+    wanted = list(expected) if expected is not None else records
+    if not isinstance(wanted, models.QuerySet):
+        wanted = list(wanted)
+    batch: Batch[M] = Batch()
+    rows = {row.pk: row for row in machine.lock_many(wanted)}
+    if not isinstance(wanted, models.QuerySet):
+        batch.skipped.update({pk: "locked" for pk in wanted if pk not in rows})
+    at = timezone.now()
+    done: list[tuple[M, Step]] = []
+    before: list[dict[str, Any]] = []
+    for pk in sorted(rows):
+        row = rows[pk]
+        version = getattr(row, "version", None)
+        if expected is not None and version is not None and version != expected[pk]:
+            batch.skipped[pk] = "changed"
+        elif not _allowed_now(row, action):
+            batch.skipped[pk] = "not now"
+        elif not _actor_may(by, row, action, machine):
+            batch.skipped[pk] = "refused"
+        else:
+            before.append(_values(row))
+            done.append((row, _apply(row, action, machine=machine, by=by, note=note, at=at)))
+    if not done:
+        return batch
+    _save_many([row for row, _ in done], before, at)
+    _record_steps(done, machine, by)
+    batch.done = [row for row, _ in done]
+    _after_commit(batch.done, machine)
+    return batch
+
+
+def _values(row: models.Model) -> dict[str, Any]:
+    return {
+        f.attname: copy.deepcopy(f.value_from_object(row))
+        for f in row._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def _save_many(rows: list[M], before: list[dict[str, Any]], at: datetime) -> None:
+    """What ``save`` does for each row, as few UPDATEs as the new values allow: the fields any
+    row's move changed (and ``auto_now`` stamps, all ``at``: one time for the batch, else each
+    row's own microsecond would make a group of its own) are grouped by their new values, one
+    UPDATE per group, ``version`` moved on by each (the rows are locked: no one else moved it)."""
+    model = type(rows[0])
+    stamps = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    changed: set[str] = {f.attname for f in stamps}
+    for row, values in zip(rows, before, strict=True):
+        for f in stamps:
+            setattr(row, f.attname, at)
+        changed.update(name for name, value in values.items() if _value(row, name) != value)
+    changed.discard("version")
+    names = sorted(changed)
+    groups: dict[tuple[str, ...], list[M]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(repr(_value(row, name)) for name in names)].append(row)
+    versioned = any(f.attname == "version" for f in model._meta.concrete_fields)
+    for group in groups.values():
+        update: dict[str, Any] = {name: _value(group[0], name) for name in names}
+        if versioned:
+            update["version"] = F("version") + 1
+        model._default_manager.filter(pk__in=[row.pk for row in group]).update(**update)
+        if versioned:
+            for row in group:
+                row.version += 1  # type: ignore[attr-defined]
+
+
+def _value(row: models.Model, attname: str) -> Any:
+    return getattr(row, attname)
 
 
 def _emit(row: M, step: Step, machine: Machine[M]) -> None:

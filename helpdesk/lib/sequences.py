@@ -46,30 +46,36 @@ def increment(
     value: int | str,
     counter: str,
     also: tuple[str, ...] = (),
+    by: int = 1,
 ) -> tuple[Any, ...] | None:
-    """``UPDATE model SET counter = counter + 1 WHERE key = value``: the new counter, then the
+    """``UPDATE model SET counter = counter + by WHERE key = value``: the new counter, then the
     ``also`` columns, in one statement where the database returns updated columns. The update
     locks the row until the caller's transaction ends, so concurrent callers queue. ``None``
-    when no row has that key."""
+    when no row has that key. ``by`` > 1 takes a run of places at once (a batch)."""
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
-        return _increment_and_read(model, key, value, counter, also)
+        return _increment_and_read(model, key, value, counter, also, by)
     quote = connection.ops.quote_name
     table, where, bump = quote(model._meta.db_table), quote(key), quote(counter)
     returned = ", ".join(quote(name) for name in (counter, *also))
     # Names from the model, quoted; the value is a parameter.
-    sql = f"UPDATE {table} SET {bump} = {bump} + 1 WHERE {where} = %s RETURNING {returned}"  # noqa: S608
+    sql = f"UPDATE {table} SET {bump} = {bump} + %s WHERE {where} = %s RETURNING {returned}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
+        cursor.execute(sql, [int(by), value])
         row = cursor.fetchone()
     return tuple(row) if row else None
 
 
 def _increment_and_read(
-    model: type[models.Model], key: str, value: int | str, counter: str, also: tuple[str, ...]
+    model: type[models.Model],
+    key: str,
+    value: int | str,
+    counter: str,
+    also: tuple[str, ...],
+    by: int = 1,
 ) -> tuple[Any, ...] | None:
     rows = model._default_manager.filter(**{key: value})
-    if not rows.update(**{counter: F(counter) + 1}):
+    if not rows.update(**{counter: F(counter) + by}):
         return None
     return tuple(rows.values_list(counter, *also).get())
 

@@ -13,7 +13,8 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +42,10 @@ from helpdesk.models import (
     report_field_label,
 )
 from helpdesk.tickets.attachments import attach
-from helpdesk.tickets.live import push_ticket_changed
+from helpdesk.tickets.live import push_ticket_changed, push_tickets_changed
 from helpdesk.tickets.notifications import notify_on_commit
 from helpdesk.tickets.permissions import may_act, sees_internal_notes
-from helpdesk.transitions import Machine, Step, locked, save, transition
+from helpdesk.transitions import Batch, Machine, Step, locked, save, transition, transition_many
 
 # Help desk bookkeeping that agency staff do not see on the timeline.
 INTERNAL_ACTIONS = frozenset({Action.ASSIGN})
@@ -54,12 +55,19 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("office").get(pk=ticket.pk)
 
 
+def _lock_many(ids: Any) -> "QuerySet[Ticket]":
+    """The batch form of ``_lock`` (``transition_many``): only the ticket rows are locked, and
+    those another worker holds are skipped, not waited for."""
+    rows = Ticket.objects.filter(pk__in=ids).select_related("office")
+    return rows.select_for_update(skip_locked=True, of=("self",)).order_by("pk")
+
+
 def _move_clocks(ticket: Ticket, step: Step) -> None:
     sla.on_transition(ticket, step.source, step.target, step.at)
 
 
-def _timeline(ticket: Ticket, step: Step) -> None:
-    _event(
+def _timeline(ticket: Ticket, step: Step) -> TicketEvent:
+    return _event_row(
         ticket,
         by=step.by,
         kind=EventKind.TRANSITION,
@@ -98,10 +106,12 @@ TICKETS: Machine[Ticket] = Machine(
     may=may_act,
     refusal=lambda action: f"You may not {Action(action).label.lower()} this ticket.",
     prepare=_move_clocks,
-    record_step=_timeline,
+    timeline=_timeline,
     on_commit=push_ticket_changed,
     events=lambda step: ("ticket.state_changed",),
     payload=event_data,
+    on_commit_many=push_tickets_changed,
+    lock_many=_lock_many,
 )
 
 
@@ -162,7 +172,81 @@ def _event(
     target: str = "",
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = _event_row(
+        ticket,
+        by=by,
+        kind=kind,
+        note=note,
+        internal=internal,
+        action=action,
+        source=source,
+        target=target,
+        **data,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_event_on_each(
+    ticket_ids: list[int],
+    *,
+    by: Actor,
+    kind: str,
+    note: str = "",
+    at: datetime | None = None,
+    **data: Any,
+) -> None:
+    """The same timeline line on each of ``ticket_ids`` (the SLA sweep's breaches), written by
+    the database from the ids in one ``INSERT ... SELECT``: no row is built in Python, the
+    values are the fields' own database forms (``get_db_prep_save``), as ``_event`` saves them."""
+    if not ticket_ids:
+        return
+    quote = connection.ops.quote_name
+    values = {
+        "at": at or timezone.now(),
+        "actor_id": by.user.pk if by.user else None,
+        "actor_label": by.label,
+        "kind": kind,
+        "action": "",
+        "from_state": "",
+        "to_state": "",
+        "note": note,
+        "internal": False,
+        "data": data,
+    }
+    fields = {f.attname: f for f in TicketEvent._meta.concrete_fields}
+    params = [fields[name].get_db_prep_save(value, connection) for name, value in values.items()]
+    columns = ", ".join(quote(name) for name in ["ticket_id", *values])
+    constants = ", ".join(["%s"] * len(values))
+    ids = ", ".join(["%s"] * len(ticket_ids))
+    events, tickets, pk = (
+        quote(TicketEvent._meta.db_table),
+        quote(Ticket._meta.db_table),
+        quote(Ticket._meta.pk.column),
+    )
+    # Names from the models, quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {events} ({columns}) SELECT {pk}, {constants} FROM {tickets} "  # noqa: S608
+        f"WHERE {pk} IN ({ids}) ORDER BY {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ticket_ids])
+
+
+def _event_row(
+    ticket: Ticket,
+    *,
+    by: Actor,
+    kind: str,
+    note: str = "",
+    internal: bool = False,
+    action: str = "",
+    source: str = "",
+    target: str = "",
+    **data: Any,
+) -> TicketEvent:
+    """A timeline line, unsaved (the transition path saves a batch of them at once)."""
+    return TicketEvent(
         ticket=ticket,
         actor=by.user,
         actor_label=by.label,
@@ -384,6 +468,13 @@ def close(
         note=note or "Closed.",
         expected_version=expected_version,
     )
+
+
+def close_many(tickets: Any, *, by: Actor, note: str = "") -> Batch[Ticket]:
+    """``close`` for a batch (the SLA sweep's auto-close), in one transaction: ``tickets``
+    are ids, a queryset, or ids mapped to the version the caller read; those that cannot be
+    closed now (held by another worker, changed since, not resolved any more) are skipped."""
+    return transition_many(tickets, Action.CLOSE, machine=TICKETS, by=by, note=note or "Closed.")
 
 
 @transaction.atomic

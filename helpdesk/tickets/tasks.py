@@ -11,21 +11,23 @@ from django.utils import timezone
 
 from escalation import sla
 from escalation.workflow import TicketState
-from helpdesk.actor import SYSTEM_LABEL, Actor
+from helpdesk.actor import Actor
 from helpdesk.lib.background import enqueue_on_commit
-from helpdesk.models import EventKind, Ticket, TicketEvent
+from helpdesk.models import EventKind, Ticket
 from helpdesk.tickets.notifications import send_ticket_email
-from helpdesk.tickets.services import close
-from helpdesk.transitions import ConflictError
+from helpdesk.tickets.services import close_many, record_event_on_each
 
 log = logging.getLogger(__name__)
 BATCH = 500
 AUTO_CLOSE = Actor.system("the SLA sweep: no reply for 5 business days after resolution")
+BREACH = Actor.system("the SLA sweep: a target missed")
+AUTO_CLOSE_NOTE = "Closed automatically: no reply for 5 business days after resolution."
 
 
 def sla_sweep(now: datetime | None = None) -> dict[str, int]:
     """One pass. Safe to run in several workers at once: each breach is claimed by exactly
-    one conditional UPDATE, and each auto-close is a locked transition."""
+    one conditional UPDATE, and each auto-close is a locked batch transition (rows another
+    worker holds are skipped, so workers never wait on each other)."""
     now = now or timezone.now()
     with transaction.atomic():
         claimed = sla.claim_breaches(Ticket.objects.all(), now)
@@ -43,20 +45,15 @@ def sla_sweep(now: datetime | None = None) -> dict[str, int]:
 
 
 def _record_breaches(clock: sla.Clock, ids: list[int], now: datetime) -> None:
-    TicketEvent.objects.bulk_create(
-        [
-            TicketEvent(
-                ticket_id=pk,
-                at=now,
-                actor_label=SYSTEM_LABEL,
-                kind=EventKind.SLA_BREACH,
-                note=f"{clock.label} target missed.",
-                data={"clock": clock.value},
-            )
-            for pk in ids
-        ],
-        batch_size=BATCH,
-    )
+    for start in range(0, len(ids), BATCH):  # one INSERT ... SELECT per BATCH of ids
+        record_event_on_each(
+            ids[start : start + BATCH],
+            by=BREACH,
+            kind=EventKind.SLA_BREACH,
+            note=f"{clock.label} target missed.",
+            at=now,
+            clock=clock.value,
+        )
     flagged = f"{now:%Y%m%dT%H%M%S}"  # when these breaches were flagged: their email's event
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -92,17 +89,15 @@ def send_auto_close_reminders(ticket_ids: list[int], *, claimed: str = "") -> in
 
 
 def _auto_close(now: datetime) -> int:
+    """Close the resolved tickets past their time, BATCH at a time, each batch one locked
+    batch transition in its own transaction. A ticket another worker holds is left to it (or
+    to the next sweep); one changed since it was read (a reply reopened it, or it was resolved
+    again with a new time) is skipped, not closed."""
+    due = list(sla.auto_close_due(Ticket.objects.all(), now).values_list("pk", "version"))
     closed = 0
-    for pk in sla.due_for_auto_close(Ticket.objects.all(), now):
-        try:
-            close(
-                Ticket(pk=pk),
-                by=AUTO_CLOSE,
-                note="Closed automatically: no reply for 5 business days after resolution.",
-            )
-        except ConflictError:
-            continue  # someone replied, or another worker closed it first
-        closed += 1
+    for start in range(0, len(due), BATCH):
+        batch = close_many(dict(due[start : start + BATCH]), by=AUTO_CLOSE, note=AUTO_CLOSE_NOTE)
+        closed += len(batch.done)
     return closed
 
 
