@@ -202,9 +202,9 @@ def _connect_webhooks() -> None:
     from helpdesk.events import Listener, listeners
     from helpdesk.home.panels import NavLink, nav_links
     from helpdesk.lib.schedules import WorkerSchedule, worker_schedules
-    from helpdesk.webhooks.services import on_event
+    from helpdesk.webhooks.services import on_event, on_events
 
-    listeners.register(Listener("webhooks", on_event))
+    listeners.register(Listener("webhooks", on_event, on_events))
     nav_links.register(
         NavLink(_("Webhooks"), "webhook_list", frozenset({Role.ADMINISTRATOR}), "information")
     )

@@ -16,7 +16,7 @@ kind's ``Machine.events``); creations and messages by the one service that makes
 note or a person's name, e-mail or phone (docs/webhooks.md lists each event's fields).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,10 +56,12 @@ class Event:
 
 @dataclass(frozen=True)
 class Listener:
-    """Hears every event, inside the transaction that emits it."""
+    """Hears every event, inside the transaction that emits it: one at a time, or a batch's
+    at once (``receive_many``, when it can do the batch's work once: a batch transition)."""
 
     name: str
     receive: Callable[[Event], None]
+    receive_many: Callable[[Sequence[Event]], None] | None = None
 
 
 listeners: Registry[Listener] = Registry("event listeners", key=lambda entry: entry.name)
@@ -67,9 +69,22 @@ listeners: Registry[Listener] = Registry("event listeners", key=lambda entry: en
 
 def emit(type: str, data: Mapping[str, Any]) -> Event:
     """Tell every listener that ``type`` happened, now, in the caller's transaction."""
-    if type not in EVENT_TYPES:
-        raise ValueError(f"Unknown event type {type!r}.")
-    event = Event(type, data)
-    for listener in listeners:
-        listener.receive(event)
+    (event,) = emit_many([(type, data)])
     return event
+
+
+def emit_many(happened: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Event]:
+    """``emit`` for several things that happened together (the steps of a batch), in order."""
+    for type, _data in happened:
+        if type not in EVENT_TYPES:
+            raise ValueError(f"Unknown event type {type!r}.")
+    events = [Event(type, data) for type, data in happened]
+    if not events:
+        return events
+    for listener in listeners:
+        if listener.receive_many is not None:
+            listener.receive_many(events)
+        else:
+            for event in events:
+                listener.receive(event)
+    return events

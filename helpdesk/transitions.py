@@ -44,7 +44,7 @@ from django_fsm import can_proceed
 
 from helpdesk.actor import Actor
 from helpdesk.audit import Entry, record_many
-from helpdesk.events import emit
+from helpdesk.events import emit_many
 from helpdesk.models import AuditKind
 
 M = TypeVar("M", bound=models.Model)
@@ -188,8 +188,7 @@ def _record_steps(done: list[tuple[M, Step]], machine: Machine[M], by: Actor) ->
     ]
     record_many(AuditKind.TRANSITION, actor=by, entries=entries)
     _save_timeline(done, machine)
-    for row, step in done:
-        _emit(row, step, machine)
+    emit_many([event for row, step in done for event in _events(row, step, machine)])
 
 
 def _save_timeline(done: list[tuple[M, Step]], machine: Machine[M]) -> None:
@@ -344,10 +343,10 @@ def _value(row: models.Model, attname: str) -> Any:
     return getattr(row, attname)
 
 
-def _emit(row: M, step: Step, machine: Machine[M]) -> None:
+def _events(row: M, step: Step, machine: Machine[M]) -> list[tuple[str, dict[str, Any]]]:
+    """The kind's events of one move, with what they carry."""
     if machine.events is None:
-        return
+        return []
     data = machine.payload(row) if machine.payload is not None else {"id": row.pk}
     change = {"action": step.action, "from_state": step.source, "to_state": step.target}
-    for event_type in machine.events(step):
-        emit(event_type, {**data, **change})
+    return [(event_type, {**data, **change}) for event_type in machine.events(step)]

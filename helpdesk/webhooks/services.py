@@ -24,6 +24,7 @@ their 24 hours again and queues them.
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -225,25 +226,30 @@ def _lock(subscription: WebhookSubscription) -> WebhookSubscription:
 def on_event(event: Event) -> None:
     """The listener (registered in ``helpdesk.apps``): one delivery per active subscription to
     the event's type, in the caller's transaction; each sent after the commit."""
-    subscribed = [
-        s
-        for s in WebhookSubscription.objects.filter(active=True).only("pk", "event_types")
-        if event.type in s.event_types
-    ]
-    if not subscribed:
+    on_events([event])
+
+
+def on_events(events: Sequence[Event]) -> None:
+    """``on_event`` for a batch's events: the subscriptions read once for all of them."""
+    active = list(WebhookSubscription.objects.filter(active=True).only("pk", "event_types"))
+    if not active:
         return
-    body = json.dumps(event.payload(), separators=(",", ":"), sort_keys=True)
     now = timezone.now()
-    for subscription in subscribed:
-        delivery = WebhookDelivery.objects.create(
-            subscription=subscription,
-            event_type=event.type,
-            body=body,
-            created_at=now,
-            window_started_at=now,
-            next_attempt_at=now,
-        )
-        enqueue_on_commit(DELIVER, delivery.pk)
+    for event in events:
+        subscribed = [s for s in active if event.type in s.event_types]
+        if not subscribed:
+            continue
+        body = json.dumps(event.payload(), separators=(",", ":"), sort_keys=True)
+        for subscription in subscribed:
+            delivery = WebhookDelivery.objects.create(
+                subscription=subscription,
+                event_type=event.type,
+                body=body,
+                created_at=now,
+                window_started_at=now,
+                next_attempt_at=now,
+            )
+            enqueue_on_commit(DELIVER, delivery.pk)
 
 
 # --- Sending --------------------------------------------------------------------------------------

@@ -163,3 +163,35 @@ def test_every_event_type_has_a_source_and_unknown_types_are_refused(world):
     assert set(EVENT_TYPES) == sources
     with pytest.raises(ValueError, match="Unknown event type"):
         emit("ticket.deleted", {"id": 1})
+
+
+def test_a_batch_of_moves_records_each_ones_event_reading_the_subscriptions_once(world, recorded):
+    """The sweep's batch close (``transition_many``) tells the webhooks of every ticket it
+    moved, as one close at a time would, with the subscriptions read once for the batch."""
+    from helpdesk.tickets import tasks
+    from helpdesk.webhooks import services as webhooks
+
+    done = [th.resolved(world) for _ in range(3)]
+    recorded()  # what reporting and resolving them recorded
+    reads = []
+    real = webhooks.on_events
+
+    def counting(events):
+        reads.append(len(events))
+        return real(events)
+
+    from helpdesk.events import listeners
+
+    [listener] = [entry for entry in listeners if entry.name == "webhooks"]
+    assert listener.receive_many is real
+    object.__setattr__(listener, "receive_many", counting)
+    try:
+        batch = tickets.close_many([t.pk for t in done], by=tasks.AUTO_CLOSE, note="Closed.")
+    finally:
+        object.__setattr__(listener, "receive_many", real)
+
+    assert len(batch.done) == 3
+    assert reads == [3]  # one call for the batch's three events
+    closed = [e for e in recorded() if e["type"] == "ticket.state_changed"]
+    assert sorted(e["data"]["id"] for e in closed) == sorted(t.pk for t in done)
+    assert {e["data"]["to_state"] for e in closed} == {TicketState.CLOSED}
