@@ -4,7 +4,6 @@ attachments, and every workflow action through the ticket services (the one tran
 each with ``If-Match``. The same getters, forms and services as the pages: a refusal here is a
 refusal there."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -23,7 +22,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from escalation.workflow import Action
-from helpdesk.actor import Actor
 from helpdesk.api import serializers as s
 from helpdesk.api.auth import api_actor
 from helpdesk.api.base import ApiView, etag, if_match_version
@@ -40,7 +38,7 @@ from helpdesk.tickets import forms as tf
 from helpdesk.tickets import selectors
 from helpdesk.tickets import services as svc
 from helpdesk.tickets.permissions import available_actions, sees_internal_notes, tickets_visible_to
-from helpdesk.tickets.services import ProblemReport
+from helpdesk.tickets.services import ACTION_CALLS, ProblemReport
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -297,42 +295,6 @@ class TicketDetailView(ApiView):
     )
     def get(self, request: Request, pk: int) -> Response:
         return detail_response(request, visible_ticket(request, pk))
-
-
-Call = Callable[[Ticket, Actor, dict[str, Any], int], Ticket]
-
-# Each action as the ticket page takes it (helpdesk.tickets.views.ACTION_CALLS): one service.
-ACTION_CALLS: dict[Action, Call] = {
-    Action.RESOLVE_LOCALLY: lambda t, by, d, v: svc.resolve_locally(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.ASSIGN: lambda t, by, d, v: svc.assign(
-        t, by=by, assignee=d["assignee"], expected_version=v
-    ),
-    Action.ESCALATE_TO_MIS: lambda t, by, d, v: svc.escalate_to_mis(
-        t, by=by, note=d["note"], mis_reference=d["mis_reference"], expected_version=v
-    ),
-    Action.REQUEST_INFO: lambda t, by, d, v: svc.request_info(
-        t, by=by, question=d["question"], expected_version=v
-    ),
-    Action.PROVIDE_INFO: lambda t, by, d, v: svc.provide_info(
-        t, by=by, answer=d["answer"], expected_version=v
-    ),
-    Action.REPORT_MIS_RESOLUTION: lambda t, by, d, v: svc.report_mis_resolution(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.RESOLVE: lambda t, by, d, v: svc.resolve(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.REOPEN: lambda t, by, d, v: svc.reopen(
-        t, by=by, note=d["note"] or "Reopened.", expected_version=v
-    ),
-    Action.CLOSE: lambda t, by, d, v: svc.close(t, by=by, note=d["note"], expected_version=v),
-    Action.REJECT: lambda t, by, d, v: svc.reject(t, by=by, reason=d["reason"], expected_version=v),
-    Action.WITHDRAW: lambda t, by, d, v: svc.withdraw(
-        t, by=by, reason=d["reason"], expected_version=v
-    ),
-}
 
 
 class ActionView(ApiView):

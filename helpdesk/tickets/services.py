@@ -7,6 +7,7 @@ are written; email and live updates leave after the commit.
 How a Problem Report first reaches the help desk (from the web, by email, released from the
 mail quarantine) is ``helpdesk.reports``; they all file it through ``file_problem_report``."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -808,3 +809,36 @@ def set_notice(
         before={"notice": previous},
         after={"notice": notice.pk} if notice else {},
     )
+
+
+# Each workflow action as the ticket page and the API take it, from the cleaned data of its
+# form (helpdesk.tickets.forms) and the version the actor saw: one service each.
+ActionCall = Callable[[Ticket, Actor, dict[str, Any], int], Ticket]
+
+ACTION_CALLS: dict[Action, ActionCall] = {
+    Action.RESOLVE_LOCALLY: lambda t, by, d, v: resolve_locally(
+        t, by=by, resolution=d["resolution"], expected_version=v
+    ),
+    Action.ASSIGN: lambda t, by, d, v: assign(t, by=by, assignee=d["assignee"], expected_version=v),
+    Action.ESCALATE_TO_MIS: lambda t, by, d, v: escalate_to_mis(
+        t, by=by, note=d["note"], mis_reference=d["mis_reference"], expected_version=v
+    ),
+    Action.REQUEST_INFO: lambda t, by, d, v: request_info(
+        t, by=by, question=d["question"], expected_version=v
+    ),
+    Action.PROVIDE_INFO: lambda t, by, d, v: provide_info(
+        t, by=by, answer=d["answer"], expected_version=v
+    ),
+    Action.REPORT_MIS_RESOLUTION: lambda t, by, d, v: report_mis_resolution(
+        t, by=by, resolution=d["resolution"], expected_version=v
+    ),
+    Action.RESOLVE: lambda t, by, d, v: resolve(
+        t, by=by, resolution=d["resolution"], expected_version=v
+    ),
+    Action.REOPEN: lambda t, by, d, v: reopen(
+        t, by=by, note=d["note"] or "Reopened.", expected_version=v
+    ),
+    Action.CLOSE: lambda t, by, d, v: close(t, by=by, note=d["note"], expected_version=v),
+    Action.REJECT: lambda t, by, d, v: reject(t, by=by, reason=d["reason"], expected_version=v),
+    Action.WITHDRAW: lambda t, by, d, v: withdraw(t, by=by, reason=d["reason"], expected_version=v),
+}

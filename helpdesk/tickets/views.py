@@ -357,46 +357,13 @@ def _typed(form: forms.Form) -> str:
     return "\n\n".join(text for text in typed if text)
 
 
-ACTION_CALLS = {
-    Action.RESOLVE_LOCALLY: lambda t, by, d, v: svc.resolve_locally(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.ASSIGN: lambda t, by, d, v: svc.assign(
-        t, by=by, assignee=d["assignee"], expected_version=v
-    ),
-    Action.ESCALATE_TO_MIS: lambda t, by, d, v: svc.escalate_to_mis(
-        t, by=by, note=d["note"], mis_reference=d["mis_reference"], expected_version=v
-    ),
-    Action.REQUEST_INFO: lambda t, by, d, v: svc.request_info(
-        t, by=by, question=d["question"], expected_version=v
-    ),
-    Action.PROVIDE_INFO: lambda t, by, d, v: svc.provide_info(
-        t, by=by, answer=d["answer"], expected_version=v
-    ),
-    Action.REPORT_MIS_RESOLUTION: lambda t, by, d, v: svc.report_mis_resolution(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.RESOLVE: lambda t, by, d, v: svc.resolve(
-        t, by=by, resolution=d["resolution"], expected_version=v
-    ),
-    Action.REOPEN: lambda t, by, d, v: svc.reopen(
-        t, by=by, note=d["note"] or "Reopened.", expected_version=v
-    ),
-    Action.CLOSE: lambda t, by, d, v: svc.close(t, by=by, note=d["note"], expected_version=v),
-    Action.REJECT: lambda t, by, d, v: svc.reject(t, by=by, reason=d["reason"], expected_version=v),
-    Action.WITHDRAW: lambda t, by, d, v: svc.withdraw(
-        t, by=by, reason=d["reason"], expected_version=v
-    ),
-}
-
-
 @login_required
 @require_POST
 def ticket_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = get_ticket_for_user(request, pk)
     try:
         chosen = Action(action)
-        call = ACTION_CALLS[chosen]
+        call = svc.ACTION_CALLS[chosen]
     except (ValueError, KeyError):
         raise Http404 from None
     form = tf.ACTION_FORMS[chosen](request.POST, prefix=chosen.value)
