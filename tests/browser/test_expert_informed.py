@@ -49,7 +49,7 @@ def test_a_report_with_both_experts_away_goes_to_the_help_desk(sign_in, browser_
 def test_mis_staff_take_ownership_on_the_ticket_page(sign_in, browser_world, page, monkeypatch):
     # The ticket is made through the services in this thread, where Playwright's event loop
     # runs and a live-update push cannot; nobody watches it live here anyway.
-    monkeypatch.setattr("helpdesk.tickets.live._send", lambda groups, payload: None)
+    monkeypatch.setattr("helpdesk.tickets.live._send_many", lambda signals: None)
     ticket = th.with_mis(browser_world)
     sign_in("mike")
     page.goto(f"/tickets/{ticket.pk}/")

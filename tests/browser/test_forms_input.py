@@ -29,7 +29,7 @@ def quietly(monkeypatch):
     @contextmanager
     def quietly():
         with monkeypatch.context() as patched:
-            patched.setattr(live, "_send", lambda groups, payload: None)
+            patched.setattr(live, "_send_many", lambda signals: None)
             yield
 
     return quietly
