@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0036_audit_kinds"),
+        ("helpdesk", "0033_live_signal"),
     ]
 
     operations = [

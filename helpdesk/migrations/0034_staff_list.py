@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("helpdesk", "0037_audit_kinds_api"),
+        ("helpdesk", "0030_api_tokens"),
     ]
 
     operations = [

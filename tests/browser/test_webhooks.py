@@ -57,7 +57,7 @@ def admin_page(browser, live_server, browser_world) -> Iterator[Page]:
 
 def test_an_administrator_adds_changes_pauses_and_resends(admin_page):
     page = admin_page
-    found: list[str] = []
+    found = []
     nav_link(page, "Webhooks").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     found += _axe(page)

@@ -27,7 +27,7 @@ PDF = b"%PDF-1.4\n% signed\n"
 def recorded(subscribe):
     """Every event type subscribed; returns the events recorded since the last call."""
     subscribe("https://hooks.example.org/ccap")
-    seen: set[int] = set()
+    seen = set()
 
     def read() -> list[dict]:
         new = WebhookDelivery.objects.exclude(pk__in=seen).order_by("pk")
