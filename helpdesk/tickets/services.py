@@ -161,29 +161,9 @@ def record_notified(ticket: Ticket, *, note: str) -> None:
     _event(ticket, by=by, kind=EventKind.NOTIFIED, note=note, internal=True)
 
 
-def _event(
-    ticket: Ticket,
-    *,
-    by: Actor,
-    kind: str,
-    note: str = "",
-    internal: bool = False,
-    action: str = "",
-    source: str = "",
-    target: str = "",
-    **data: Any,
-) -> TicketEvent:
-    event = _event_row(
-        ticket,
-        by=by,
-        kind=kind,
-        note=note,
-        internal=internal,
-        action=action,
-        source=source,
-        target=target,
-        **data,
-    )
+def _event(ticket: Ticket, *, by: Actor, kind: str, **fields: Any) -> TicketEvent:
+    """A timeline line, saved (``_event_row`` says what it holds)."""
+    event = _event_row(ticket, by=by, kind=kind, **fields)
     event.save(force_insert=True)
     return event
 
